@@ -1,0 +1,253 @@
+package store
+
+import "math/rand/v2"
+
+// DB is one numbered database: the keys and their expiry times.
+//
+// Methods that insert a key retain the key string they are given, so callers
+// pass a string they own (not a view of a reusable buffer). Lookups may use
+// a temporary view.
+type DB struct {
+	id      int
+	opts    *Options
+	keys    *Dict[Object]
+	expires *Dict[int64] // absolute expiry, Unix milliseconds
+
+	// DeleteExpired says whether this node may delete a key it finds expired
+	// on access. True on a standalone server and a group's leader; a follower
+	// treats expired keys as missing but leaves the deletion to the leader's log.
+	DeleteExpired bool
+
+	// rnd is the state of a xorshift generator for the LFU counter's
+	// probabilistic increments (local metadata, never replicated).
+	rnd uint64
+
+	// AvgTTL is the running estimate of the average remaining TTL in
+	// milliseconds of keys with an expiry, kept by ExpireCycle as Redis does.
+	AvgTTL int64
+}
+
+func newDB(id int, opts *Options) *DB {
+	return &DB{
+		id:            id,
+		opts:          opts,
+		keys:          NewDict[Object](opts.Seed ^ uint64(id)*0x9e3779b97f4a7c15),
+		expires:       NewDict[int64](opts.Seed ^ uint64(id+1)*0xbf58476d1ce4e5b9),
+		DeleteExpired: true,
+		rnd:           opts.Seed | 1,
+	}
+}
+
+// ID returns the database number.
+func (db *DB) ID() int { return db.id }
+
+// Len returns the number of keys, including keys that are logically expired
+// but not yet deleted (as Redis's DBSIZE does).
+func (db *DB) Len() int { return db.keys.Len() }
+
+// ExpiresLen returns the number of keys with an expiry.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// expired reports whether key has an expiry at or before now.
+func (db *DB) expired(key string, now int64) bool {
+	if db.expires.Len() == 0 {
+		return false
+	}
+	at, ok := db.expires.Get(key)
+	return ok && at <= now
+}
+
+// ExpiredAt reports whether key exists but is logically expired at now.
+func (db *DB) ExpiredAt(key string, now int64) bool { return db.expired(key, now) }
+
+// expireIfNeeded deletes key when it is expired and this node may delete
+// it, and reports whether the key is (logically) gone.
+func (db *DB) expireIfNeeded(key string, now int64) bool {
+	if !db.expired(key, now) {
+		return false
+	}
+	if db.DeleteExpired {
+		db.keys.Delete(key)
+		db.expires.Delete(key)
+		if db.opts.OnExpire != nil {
+			db.opts.OnExpire(db.id, key)
+		}
+	}
+	return true
+}
+
+// Get returns the live value of key at now, or nil, and counts an access
+// to it (its LRU or LFU clock). The pointer stays valid until the next
+// change to the database; callers may modify the object in place.
+func (db *DB) Get(key string, now int64) *Object {
+	o := db.Peek(key, now)
+	if o != nil {
+		db.opts.Access.touch(o, now, db.random())
+	}
+	return o
+}
+
+// Peek is Get without counting an access (OBJECT, TTL, TYPE-like
+// inspections that Redis does not let change a key's idle time).
+func (db *DB) Peek(key string, now int64) *Object {
+	o := db.keys.GetPtr(key)
+	if o == nil || db.expireIfNeeded(key, now) {
+		return nil
+	}
+	return o
+}
+
+// random returns a uniform value in [0,1).
+func (db *DB) random() float64 {
+	x := db.rnd
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	db.rnd = x
+	return float64(x>>11) / (1 << 53)
+}
+
+// Exists reports whether key holds a live value at now, without counting
+// an access.
+func (db *DB) Exists(key string, now int64) bool { return db.Peek(key, now) != nil }
+
+// Set stores o under key at now and removes any expiry, as SET does.
+func (db *DB) Set(key string, o Object, now int64) {
+	db.opts.Access.initAccess(&o, now)
+	db.keys.Set(key, o)
+	if db.expires.Len() > 0 {
+		db.expires.Delete(key)
+	}
+}
+
+// SetKeepTTL stores o under key at now and keeps its expiry if the key
+// already existed (SET ... KEEPTTL).
+func (db *DB) SetKeepTTL(key string, o Object, now int64) {
+	db.opts.Access.initAccess(&o, now)
+	db.keys.Set(key, o)
+}
+
+// Delete removes key and reports whether it existed (expired or not).
+func (db *DB) Delete(key string) bool {
+	if _, ok := db.keys.Delete(key); !ok {
+		return false
+	}
+	if db.expires.Len() > 0 {
+		db.expires.Delete(key)
+	}
+	return true
+}
+
+// Expiry returns the absolute expiry of key in Unix milliseconds and whether
+// it has one.
+func (db *DB) Expiry(key string) (int64, bool) {
+	if db.expires.Len() == 0 {
+		return 0, false
+	}
+	return db.expires.Get(key)
+}
+
+// SetExpiry sets the absolute expiry of an existing key.
+func (db *DB) SetExpiry(key string, at int64) {
+	if p := db.expires.GetPtr(key); p != nil {
+		*p = at
+		return
+	}
+	// Share the key string the keyspace already holds.
+	db.expires.Set(db.ownedKey(key), at)
+}
+
+// Persist removes the expiry of key and reports whether it had one.
+func (db *DB) Persist(key string) bool {
+	_, ok := db.expires.Delete(key)
+	return ok
+}
+
+// ownedKey returns the keyspace's own copy of key, so that the expires table
+// does not keep a caller's temporary view alive.
+func (db *DB) ownedKey(key string) string {
+	k, ok := db.keys.Key(key)
+	if !ok {
+		return key
+	}
+	return k
+}
+
+// Flush removes every key.
+func (db *DB) Flush() {
+	db.keys.Clear()
+	db.expires.Clear()
+	db.AvgTTL = 0
+}
+
+// Scan visits the keys of one step of a SCAN over the database and returns
+// the next cursor (0 when complete). It reports keys without checking expiry;
+// callers filter with Get.
+func (db *DB) Scan(cursor uint64, fn func(key string, o *Object)) uint64 {
+	return db.keys.Scan(cursor, fn)
+}
+
+// Range calls fn for every key until fn returns false. The database must not
+// change during the walk.
+func (db *DB) Range(fn func(key string, o *Object) bool) { db.keys.Range(fn) }
+
+// RandomKey returns a random live key, as RANDOMKEY does: it retries a bounded
+// number of times when it draws expired keys, and gives up when it sees only
+// expired keys on a node that may not delete them.
+func (db *DB) RandomKey(rng *rand.Rand, now int64) (string, bool) {
+	for tries := 0; tries < 100; tries++ {
+		key, ok := db.keys.RandomKey(rng)
+		if !ok {
+			return "", false
+		}
+		if !db.expired(key, now) {
+			return key, true
+		}
+		if db.DeleteExpired {
+			db.expireIfNeeded(key, now)
+			continue
+		}
+		if db.expires.Len() == db.keys.Len() && tries >= 50 {
+			// Every key is volatile and this node may not delete them:
+			// return an expired one rather than loop, as Redis does.
+			return key, true
+		}
+	}
+	return "", false
+}
+
+// ExpireCycle samples up to n keys with an expiry, deletes those expired at
+// now, and returns how many it sampled and deleted. The server's active
+// expiry cron calls it repeatedly within its time budget.
+func (db *DB) ExpireCycle(now int64, rng *rand.Rand, n int) (sampled, deleted int) {
+	if db.expires.Len() == 0 || !db.DeleteExpired {
+		return 0, 0
+	}
+	var victims []string
+	var ttlSum, ttlCount int64
+	db.expires.Sample(rng, n, func(key string, at *int64) bool {
+		sampled++
+		if *at <= now {
+			victims = append(victims, key)
+		} else {
+			ttlSum += *at - now
+			ttlCount++
+		}
+		return true
+	})
+	for _, key := range victims {
+		if db.expireIfNeeded(key, now) {
+			deleted++
+		}
+	}
+	if ttlCount > 0 {
+		avg := ttlSum / ttlCount
+		// The same smoothing Redis applies: 2% of the new sample each cycle.
+		if db.AvgTTL == 0 {
+			db.AvgTTL = avg
+		} else {
+			db.AvgTTL = (db.AvgTTL/50)*49 + avg/50
+		}
+	}
+	return sampled, deleted
+}

@@ -1,0 +1,473 @@
+package store
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Dict is a hash table from string keys to values of type V with the
+// properties Redis's dict gives the keyspace and that Go maps lack:
+//
+//   - Scan walks the table with a reverse-binary cursor, so a full scan returns
+//     every key present for its whole duration at least once, even when the
+//     table grows or shrinks between steps.
+//   - Resizing is incremental: the old and new bucket arrays coexist and each
+//     Set or Delete moves a bucket or a few, so no single call pays for
+//     rehashing a large table.
+//   - RandomKey and Sample draw entries in O(1) for eviction, active expiry
+//     and RANDOMKEY.
+//
+// Layout. Entries live in a dense slab: entry i is at chunks[i>>chunkShift]
+// [i&chunkMask], and entries 0..Len()-1 are all in use. Buckets are uint32
+// arrays holding a reference (index+1, so that 0 means empty and a fresh
+// array needs no initialization) to the first entry of a chain linked by
+// each entry's next field. Delete fills the hole with the last entry, so
+// there is no free list and the slab never holds dead entries. The slab is
+// chunked so that growing it never copies more than one chunk: a slab of
+// millions of entries grows by adding a chunk, not by copying the whole slab
+// as append would. Per entry this costs the key's string header, the value,
+// 8 bytes of hash and link, and 4 bytes per bucket: 4 to 8 bytes per entry
+// at the load factors of a table that grew to its size.
+//
+// Determinism. The hash seed is random per table (see NewDict), so bucket
+// order, and with it Scan's order and cursors, differ between processes, as
+// they do between Redis processes. Everything else is independent of the
+// hash: the slab order is fixed by the sequence of Sets and Deletes alone,
+// and Range, RandomKey and Sample read the slab, so given the same history
+// and the same rng they return the same keys in the same order on every
+// node. Commands replicated through Raft or replayed from the AOF (SPOP,
+// eviction, SINTERSTORE) therefore behave the same everywhere.
+//
+// Keys passed to lookups may be temporary views of reusable buffers: a Dict
+// retains only the key given to Set when Set inserts it.
+//
+// Get, GetPtr, Key, Len, Scan, Range, RandomKey and Sample never change the
+// table, so they may be called from the callbacks of Scan, Range and Sample.
+// A Dict is not safe for concurrent use. The zero Dict is not usable; call
+// NewDict.
+type Dict[V any] struct {
+	seed maphash.Seed
+
+	// chunks is the slab. Every chunk holds chunkSize entries, except that
+	// a lone first chunk starts small and doubles up to chunkSize, so that
+	// the many small tables of hashes and sets stay small.
+	chunks [][]entry[V]
+	n      int // entries in use: chunk slots 0..n-1
+
+	// tables[0] is the bucket array; while resizing, tables[1] is the new
+	// one and buckets [0, rehashIdx) of tables[0] have been moved to it
+	// (and are empty). An entry whose tables[0] bucket is below rehashIdx is
+	// in tables[1], otherwise in tables[0]; lookups and inserts follow the
+	// same rule, so each key is looked for in exactly one bucket.
+	tables    [2][]uint32
+	rehashIdx int
+}
+
+type entry[V any] struct {
+	key string
+	// hash is the low 32 bits of the key's hash: enough to pick a bucket in
+	// any table a 32-bit reference can fill, and a cheap filter before the
+	// string comparison.
+	hash uint32
+	next uint32 // reference of the next entry in the chain, 0 at the end
+	val  V
+}
+
+const (
+	chunkShift = 10
+	chunkSize  = 1 << chunkShift
+	chunkMask  = chunkSize - 1
+
+	minChunk = 4 // first chunk size of a new table
+	minTable = 4 // smallest bucket array, as DICT_HT_INITIAL_SIZE
+
+	// maxEntries bounds Len so that every entry has a non-zero uint32
+	// reference.
+	maxEntries = 1<<32 - 1
+
+	// rehashEmptyVisits bounds the empty buckets one rehash step may skip,
+	// as Redis's dictRehash does (empty_visits = n*10), so that a sparse
+	// table being shrunk costs each call a bounded amount of work.
+	rehashEmptyVisits = 10
+)
+
+// NewDict returns an empty table.
+//
+// seed is accepted for the callers that derive one seed per table, but the
+// hash does not depend on it: keys are hashed with hash/maphash (the
+// runtime's AES-based hash where the CPU has it) under a seed that
+// maphash.MakeSeed draws at random for every table, and maphash offers no
+// way to build a seed from a number. A random per-table seed is what makes
+// flooding a bucket by choosing keys impractical, and no behaviour that must
+// agree between nodes depends on the hash (see Dict).
+func NewDict[V any](seed uint64) *Dict[V] {
+	return &Dict[V]{seed: maphash.MakeSeed()}
+}
+
+// Len returns the number of entries.
+func (d *Dict[V]) Len() int { return d.n }
+
+// Get returns the value stored under key and whether there is one.
+func (d *Dict[V]) Get(key string) (V, bool) {
+	if e := d.find(key); e != nil {
+		return e.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// GetPtr returns a pointer to the value stored under key, or nil. The
+// pointer stays valid until the next Set, Delete or Clear; the caller may
+// modify the value through it.
+func (d *Dict[V]) GetPtr(key string) *V {
+	if e := d.find(key); e != nil {
+		return &e.val
+	}
+	return nil
+}
+
+// Key returns the key string the table holds that is equal to key, so that
+// callers can share it instead of keeping a copy of their own.
+func (d *Dict[V]) Key(key string) (string, bool) {
+	if e := d.find(key); e != nil {
+		return e.key, true
+	}
+	return "", false
+}
+
+// Set stores v under key. When key is new the table retains the key string,
+// so the caller must pass one it owns; when key exists only the value is
+// replaced and the stored key is kept.
+func (d *Dict[V]) Set(key string, v V) {
+	if d.tables[1] != nil {
+		d.rehash()
+	}
+	if e := d.find(key); e != nil {
+		e.val = v
+		return
+	}
+	if d.n == maxEntries {
+		panic("store: Dict is full")
+	}
+	if d.tables[0] == nil {
+		d.tables[0] = make([]uint32, minTable)
+	}
+	d.reserve()
+	ref := uint32(d.n + 1)
+	h := d.hash(key)
+	head := d.head(h)
+	*d.at(ref) = entry[V]{key: key, hash: h, next: *head, val: v}
+	*head = ref
+	d.n++
+	d.resizeIfNeeded()
+}
+
+// Delete removes key and returns the value it held and whether it was
+// present.
+func (d *Dict[V]) Delete(key string) (V, bool) {
+	var zero V
+	if d.tables[1] != nil {
+		d.rehash()
+	}
+	if d.n == 0 {
+		return zero, false
+	}
+	h := d.hash(key)
+	link := d.head(h)
+	for ref := *link; ref != 0; ref = *link {
+		e := d.at(ref)
+		if e.hash == h && e.key == key {
+			old := e.val
+			*link = e.next
+			d.release(ref)
+			d.resizeIfNeeded()
+			return old, true
+		}
+		link = &e.next
+	}
+	return zero, false
+}
+
+// Clear removes every entry and releases the table's memory.
+func (d *Dict[V]) Clear() {
+	*d = Dict[V]{seed: d.seed}
+}
+
+// Scan calls fn for the entries of one step of a full scan and returns the
+// cursor for the next step, or 0 when the scan is complete. A full scan
+// starts at cursor 0 and returns every entry that is present from its start
+// to its end at least once, whatever Sets and Deletes happen between steps;
+// an entry may be returned more than once if the table shrinks during the
+// scan. fn must not change d.
+//
+// The cursor counts in reverse binary over the bucket index (Redis's
+// dictScan): because the increment carries from the high bit down, the
+// buckets visited so far are, in an array of any other power-of-two size,
+// exactly the buckets their entries move to (growing) or all but the one the
+// cursor is in (shrinking, whence the repeats), so a resize between steps
+// never skips an entry. While the table is being resized, a step visits the
+// cursor's bucket in the smaller array and the buckets of the larger array
+// that it expands to, which between them hold every entry whose hash falls in
+// that bucket.
+func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v *V)) uint64 {
+	if d.n == 0 {
+		return 0
+	}
+	small, large := d.tables[0], d.tables[1]
+	if large == nil {
+		m := uint64(len(small) - 1)
+		d.visit(small[cursor&m], fn)
+		return nextCursor(cursor, m)
+	}
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
+	d.visit(small[cursor&m0], fn)
+	// Visit the expansions of the small bucket in the large array in cursor
+	// order, starting from the cursor's own: if an earlier step ran over an
+	// array at least as large, the ones before it have been visited. The
+	// loop ends when the bits above m0 wrap to zero, which carries into the
+	// bits under m0 and so also advances the cursor to the next small bucket.
+	for {
+		d.visit(large[cursor&m1], fn)
+		cursor = nextCursor(cursor, m1)
+		if cursor&(m0^m1) == 0 {
+			return cursor
+		}
+	}
+}
+
+// nextCursor increments the bits of cursor under mask in reverse binary
+// order: setting the bits above mask first makes the carry out of the
+// reversed increment skip them.
+func nextCursor(cursor, mask uint64) uint64 {
+	return bits.Reverse64(bits.Reverse64(cursor|^mask) + 1)
+}
+
+// Range calls fn for every entry, in slab order, until fn returns false. d
+// must not change during the walk.
+func (d *Dict[V]) Range(fn func(key string, v *V) bool) {
+	left := d.n
+	for _, c := range d.chunks {
+		if left == 0 {
+			return
+		}
+		c = c[:min(len(c), left)]
+		left -= len(c)
+		for i := range c {
+			if !fn(c[i].key, &c[i].val) {
+				return
+			}
+		}
+	}
+}
+
+// RandomKey returns a key chosen uniformly at random, or false when the
+// table is empty. Redis picks a random non-empty bucket and then a random
+// entry of its chain, which favours keys in short chains; the dense slab
+// allows an exactly uniform choice in O(1) instead.
+func (d *Dict[V]) RandomKey(rng *rand.Rand) (string, bool) {
+	if d.n == 0 {
+		return "", false
+	}
+	return d.at(uint32(rng.IntN(d.n)) + 1).key, true
+}
+
+// Sample calls fn for up to n distinct entries chosen at random, stopping
+// early when fn returns false; it visits every entry once when n >= Len().
+// Active expiry and eviction use it as Redis uses dictGetSomeKeys. fn must
+// not change d.
+//
+// The entries are the slab positions start, start+step, start+2*step, ...
+// modulo the power of two above Len(), skipping positions past the end, with
+// start random and step random and odd. An odd step is a permutation modulo
+// a power of two, so no entry is visited twice; each entry is about equally
+// likely to be visited; and the sample spreads over the whole slab rather
+// than over neighbours, which sit together in insertion order and would
+// often share a TTL.
+func (d *Dict[V]) Sample(rng *rand.Rand, n int, fn func(key string, v *V) bool) {
+	if n <= 0 || d.n == 0 {
+		return
+	}
+	size := uint64(d.n)
+	mask := uint64(1)<<bits.Len64(size-1) - 1
+	pos := rng.Uint64() & mask
+	step := rng.Uint64() | 1
+	for k := uint64(0); k <= mask && n > 0; k++ {
+		if pos < size {
+			e := d.at(uint32(pos) + 1)
+			if !fn(e.key, &e.val) {
+				return
+			}
+			n--
+		}
+		pos = (pos + step) & mask
+	}
+}
+
+// hash returns the part of key's hash that entries keep.
+func (d *Dict[V]) hash(key string) uint32 {
+	return uint32(maphash.String(d.seed, key))
+}
+
+// at returns the entry with reference ref (slab index ref-1).
+func (d *Dict[V]) at(ref uint32) *entry[V] {
+	i := ref - 1
+	return &d.chunks[i>>chunkShift][i&chunkMask]
+}
+
+// head returns the bucket that holds, or will hold, the entries with hash h.
+// The table must have a bucket array.
+func (d *Dict[V]) head(h uint32) *uint32 {
+	t0 := d.tables[0]
+	i := h & uint32(len(t0)-1)
+	if int(i) < d.rehashIdx {
+		t1 := d.tables[1]
+		return &t1[h&uint32(len(t1)-1)]
+	}
+	return &t0[i]
+}
+
+// find returns the entry stored under key, or nil.
+func (d *Dict[V]) find(key string) *entry[V] {
+	if d.n == 0 {
+		return nil
+	}
+	h := d.hash(key)
+	for ref := *d.head(h); ref != 0; {
+		e := d.at(ref)
+		if e.hash == h && e.key == key {
+			return e
+		}
+		ref = e.next
+	}
+	return nil
+}
+
+// visit calls fn for every entry of the chain starting at ref.
+func (d *Dict[V]) visit(ref uint32, fn func(key string, v *V)) {
+	for ref != 0 {
+		e := d.at(ref)
+		ref = e.next
+		fn(e.key, &e.val)
+	}
+}
+
+// reserve makes room in the slab for entry d.n.
+func (d *Dict[V]) reserve() {
+	switch {
+	case len(d.chunks) == 0:
+		d.chunks = append(d.chunks, make([]entry[V], minChunk))
+	case len(d.chunks) == 1 && d.n == len(d.chunks[0]) && d.n < chunkSize:
+		c := make([]entry[V], 2*d.n)
+		copy(c, d.chunks[0])
+		d.chunks[0] = c
+	case d.n == len(d.chunks)*chunkSize:
+		d.chunks = append(d.chunks, make([]entry[V], chunkSize))
+	}
+}
+
+// release removes the entry with reference ref, already unlinked from its
+// chain, by moving the last entry of the slab into its place, and frees slab
+// memory that is no longer needed.
+func (d *Dict[V]) release(ref uint32) {
+	last := uint32(d.n)
+	if ref != last {
+		le := d.at(last)
+		link := d.head(le.hash)
+		for *link != last {
+			link = &d.at(*link).next
+		}
+		*link = ref
+		*d.at(ref) = *le
+	}
+	// Zero the vacated slot so that the key and value can be collected.
+	*d.at(last) = entry[V]{}
+	d.n--
+
+	// Keep at most one empty chunk beyond the last used one, so that a table
+	// whose size hovers around a chunk boundary does not allocate and free a
+	// chunk on every call; shrink a lone first chunk by halves, which costs a
+	// bounded copy and amortizes like its growth.
+	switch k := len(d.chunks); {
+	case k > 1 && d.n <= (k-2)*chunkSize:
+		d.chunks[k-1] = nil
+		d.chunks = d.chunks[:k-1]
+	case k == 1 && len(d.chunks[0]) > minChunk && d.n <= len(d.chunks[0])/4:
+		c := make([]entry[V], len(d.chunks[0])/2)
+		copy(c, d.chunks[0][:d.n])
+		d.chunks[0] = c
+	}
+}
+
+// resizeIfNeeded starts a resize when none is in progress and the load
+// factor has reached 1 or fallen under 1/8 (as Redis's dict does), moving
+// the entries to a bucket array of the smallest power of two, at least
+// minTable, that holds 2*Len(). After any resize the load factor is at most
+// 1/2, twice away from both thresholds, so a table does not oscillate
+// between sizes.
+func (d *Dict[V]) resizeIfNeeded() {
+	t0 := d.tables[0]
+	if d.tables[1] != nil || (d.n < len(t0) && (len(t0) <= minTable || d.n*8 >= len(t0))) {
+		return
+	}
+	size := minTable
+	for size < 2*d.n {
+		size *= 2
+	}
+	d.tables[1] = make([]uint32, size)
+	d.rehashIdx = 0
+}
+
+// rehash advances a resize in progress; Set and Delete call it.
+//
+// One step per call finishes a growth before the table can fill the new
+// array: growth starts at Len() = len(tables[0]) into an array of twice
+// that, and each step consumes at least one of the old buckets. A shrink is
+// different: it starts from a sparse array that may be much larger than the
+// new one (when keys were deleted faster than an earlier resize ended), and
+// a burst of inserts while it runs would pile into the small array with
+// no way to grow it until the shrink ends. So the number of steps follows
+// the new array's load factor: the work per call stays of the order of a
+// lookup in that array, and the shrink ends after a number of calls that
+// grows only as the square root of the old array's size.
+func (d *Dict[V]) rehash() {
+	for k := max(1, d.n/len(d.tables[1])); k > 0 && d.tables[1] != nil; k-- {
+		d.rehashStep()
+	}
+}
+
+// rehashStep moves the next non-empty bucket of tables[0] to tables[1],
+// skipping at most rehashEmptyVisits empty buckets, and completes the resize
+// when tables[0] is exhausted.
+func (d *Dict[V]) rehashStep() {
+	t0, t1 := d.tables[0], d.tables[1]
+	m1 := uint32(len(t1) - 1)
+	for empty := 0; d.rehashIdx < len(t0) && empty < rehashEmptyVisits; {
+		ref := t0[d.rehashIdx]
+		if ref == 0 {
+			d.rehashIdx++
+			empty++
+			continue
+		}
+		for ref != 0 {
+			e := d.at(ref)
+			next := e.next
+			b := &t1[e.hash&m1]
+			e.next = *b
+			*b = ref
+			ref = next
+		}
+		t0[d.rehashIdx] = 0
+		d.rehashIdx++
+		break
+	}
+	if d.rehashIdx == len(t0) {
+		d.tables = [2][]uint32{t1, nil}
+		d.rehashIdx = 0
+		// Changes made during the resize may call for another.
+		d.resizeIfNeeded()
+	}
+}

@@ -1,0 +1,67 @@
+package store
+
+// Options configure a Store.
+type Options struct {
+	// Databases is the number of databases (redis.conf `databases`).
+	Databases int
+	// Seed randomizes the hash function of every table.
+	Seed uint64
+	// OnExpire, when set, is called after the store deleted a key because it
+	// found it expired (on access or in an active expiry cycle), so the caller
+	// can log the deletion as an effect and count it. Deletion on access only
+	// happens on a DB whose DeleteExpired is true.
+	OnExpire func(db int, key string)
+	// Access says how reads update a key's access clock (LRU or LFU). The
+	// caller may change it between operations (CONFIG SET maxmemory-policy).
+	Access *AccessPolicy
+}
+
+// Store is the whole keyspace: a fixed number of databases.
+type Store struct {
+	dbs  []*DB
+	opts Options
+}
+
+// New returns an empty store.
+func New(opts Options) *Store {
+	if opts.Databases < 1 {
+		opts.Databases = 16
+	}
+	if opts.Access == nil {
+		opts.Access = &AccessPolicy{}
+	}
+	s := &Store{opts: opts, dbs: make([]*DB, opts.Databases)}
+	for i := range s.dbs {
+		s.dbs[i] = newDB(i, &s.opts)
+	}
+	return s
+}
+
+// NumDB returns the number of databases.
+func (s *Store) NumDB() int { return len(s.dbs) }
+
+// DB returns database i; i must be in [0, NumDB()).
+func (s *Store) DB(i int) *DB { return s.dbs[i] }
+
+// SwapDB exchanges the contents of databases i and j (SWAPDB).
+func (s *Store) SwapDB(i, j int) {
+	a, b := s.dbs[i], s.dbs[j]
+	a.keys, b.keys = b.keys, a.keys
+	a.expires, b.expires = b.expires, a.expires
+}
+
+// FlushAll empties every database.
+func (s *Store) FlushAll() {
+	for _, db := range s.dbs {
+		db.Flush()
+	}
+}
+
+// Keys returns the total number of keys over all databases.
+func (s *Store) Keys() int {
+	n := 0
+	for _, db := range s.dbs {
+		n += db.Len()
+	}
+	return n
+}
