@@ -1,0 +1,32 @@
+GOBIN := $(shell go env GOPATH)/bin
+
+.PHONY: run build test lint fuzz bench
+
+# Run the server: standalone, port 6379, no configuration needed.
+run:
+	go run ./cmd/quordis-server
+
+build:
+	go build -o quordis-server ./cmd/quordis-server
+
+# Every test: installs what is missing, lints, then runs all tests with the
+# race detector (bench/ is built by go vet and go test, never run).
+test:
+	sh test/deps.sh
+	$(MAKE) lint
+	go test -race -shuffle=on -timeout 20m ./...
+
+lint:
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+	go vet ./...
+	$(GOBIN)/staticcheck ./...
+
+# Fuzz each parser for FUZZTIME (default 30s each).
+FUZZTIME ?= 30s
+fuzz:
+	go test ./server -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
+	go test ./conf -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	go test ./conf -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
+
+bench:
+	go test ./server ./store -run '^$$' -bench . -benchmem

@@ -1,0 +1,359 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// clientFlags are the per-connection states that change how commands run.
+type clientFlags uint32
+
+const (
+	flagMulti         clientFlags = 1 << iota // inside MULTI
+	flagDirtyCAS                              // a WATCHed key changed
+	flagDirtyExec                             // a command failed to queue
+	flagCloseAfter                            // close once the reply is written (QUIT)
+	flagReadonly                              // READONLY (cluster replicas)
+	flagAsking                                // ASKING (one command)
+	flagMonitor                               // MONITOR
+	flagNoEvict                               // CLIENT NO-EVICT on
+	flagReplyOff                              // CLIENT REPLY OFF
+	flagReplySkip                             // CLIENT REPLY SKIP (this command)
+	flagReplySkipNext                         // set by SKIP, becomes flagReplySkip
+	flagKilled                                // CLIENT KILL: close when next seen
+)
+
+// client is one connection. Its reader and output buffer belong to the
+// connection's goroutine; the fields marked "guarded by srv.mu" are read by
+// other clients' commands (CLIENT LIST, WATCH invalidation) and change only
+// while srv.mu is held.
+type client struct {
+	srv   *Server
+	id    uint64
+	conn  net.Conn
+	rd    *Reader
+	out   []byte
+	laddr string
+	raddr string
+	fd    int           // the socket's descriptor, for CLIENT LIST
+	done  chan struct{} // closed when the connection ends
+
+	// qbuf and rbs mirror the reader's buffer use for CLIENT LIST, which
+	// runs on other goroutines than the one that owns the reader.
+	qbuf, rbs atomic.Int64
+
+	// Guarded by srv.mu.
+	db            int
+	proto         int
+	name          string
+	user          string
+	libName       string
+	libVer        string
+	authenticated bool
+	flags         clientFlags
+	multi         []queuedCommand
+	watched       []watched
+	created       time.Time
+	lastActive    time.Time
+	lastCmd       string
+
+	// writeMu serializes writes to conn between the connection's goroutine
+	// and its pusher goroutine (MONITOR output).
+	writeMu sync.Mutex
+
+	// pushMu guards pushBuf, output queued by other clients' commands for a
+	// connection whose own goroutine is busy reading.
+	pushMu   sync.Mutex
+	pushBuf  []byte
+	pushWake chan struct{}
+}
+
+// queuedCommand is a command waiting for EXEC; args are owned copies.
+type queuedCommand struct {
+	cmd  *Command
+	args [][]byte
+}
+
+// accept registers a new connection and starts its goroutine, or refuses it.
+func (s *Server) accept(conn net.Conn) {
+	cfg := s.config()
+	now := s.clock()
+	s.mu.Lock()
+	s.stats.connectionsReceived++
+	if cfg.MaxClients > 0 && len(s.clients) >= cfg.MaxClients {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		refuse(conn, now, "ERR max number of clients reached")
+		return
+	}
+	if msg := protectedModeDenial(cfg.ProtectedMode, cfg.RequirePass, conn); msg != "" {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		refuse(conn, now, msg)
+		return
+	}
+	c := &client{
+		srv:           s,
+		id:            s.nextID.Add(1),
+		conn:          conn,
+		laddr:         conn.LocalAddr().String(),
+		raddr:         conn.RemoteAddr().String(),
+		fd:            connFD(conn),
+		done:          make(chan struct{}),
+		proto:         2,
+		user:          "default",
+		authenticated: cfg.RequirePass == "",
+		created:       now,
+		lastActive:    now,
+	}
+	c.rd = NewReader(netCounter{conn, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
+	c.rd.SetAuthenticated(c.authenticated)
+	s.clients[c.id] = c
+	s.wg.Add(1)
+	s.mu.Unlock()
+	if tc, ok := conn.(*net.TCPConn); ok && cfg.TCPKeepalive > 0 {
+		tc.SetKeepAlive(true)
+		tc.SetKeepAlivePeriod(time.Duration(cfg.TCPKeepalive) * time.Second)
+	}
+	go c.serve()
+}
+
+// connFD returns the descriptor of a socket, or -1.
+func connFD(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+// netCounter counts the bytes read from a connection for INFO's
+// total_net_input_bytes.
+type netCounter struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c netCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// refuse sends an error to a connection that is not served and closes it.
+func refuse(conn net.Conn, now time.Time, msg string) {
+	conn.SetWriteDeadline(now.Add(time.Second))
+	conn.Write(appendError(nil, msg))
+	conn.Close()
+}
+
+func readerLimits(maxBulk, queryLimit int64) ReaderLimits {
+	return ReaderLimits{ProtoMaxBulkLen: maxBulk, QueryBufferLimit: queryLimit}
+}
+
+// serve reads commands and writes replies until the connection ends.
+// Replies to a pipeline are collected and written with one write once no
+// further input is buffered.
+func (c *client) serve() {
+	s := c.srv
+	defer s.wg.Done()
+	defer c.close()
+	for {
+		args, err := c.rd.ReadCommand()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.qbuf.Store(int64(c.rd.BufferedLen()))
+		c.rbs.Store(int64(c.rd.BufferCap()))
+		s.mu.Lock()
+		s.waitWhilePaused(c, args)
+		if c.flags&flagKilled != 0 {
+			s.mu.Unlock()
+			return
+		}
+		c.out = s.handle(c, args, c.out)
+		closeNow := c.flags&flagCloseAfter != 0
+		auth := c.authenticated
+		s.mu.Unlock()
+		c.rd.SetAuthenticated(auth)
+		if c.overOutputLimit() {
+			s.log.Warn("closing client that reached its output buffer limit", "addr", c.raddr)
+			return
+		}
+		if closeNow || !c.rd.Buffered() || len(c.out) > 64<<10 {
+			if !c.flush() || closeNow {
+				return
+			}
+		}
+	}
+}
+
+// readFailed answers a protocol error before the connection closes.
+func (c *client) readFailed(err error) {
+	var pe *ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		c.out = appendError(c.out, "ERR "+pe.Error())
+		c.srv.log.Info("protocol error from client", "addr", c.raddr, "err", pe.Error())
+	case errors.Is(err, ErrSecurityAttack):
+		c.srv.log.Warn("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.", "addr", c.raddr)
+	case errors.Is(err, ErrQueryBufferLimit):
+		c.srv.log.Warn("closing client that reached max query buffer length", "addr", c.raddr)
+	}
+	c.flush()
+}
+
+// overOutputLimit reports whether the pending replies exceed the hard
+// output-buffer limit of the client's class (client-output-buffer-limit
+// normal); the soft limit is enforced as a write deadline in flush.
+func (c *client) overOutputLimit() bool {
+	lim := c.srv.config().ClientOutputBufferLimit["normal"]
+	return lim.Hard > 0 && int64(len(c.out)) > lim.Hard
+}
+
+// flush writes the pending replies; it reports false when the connection
+// failed. Over the soft output-buffer limit, the write must complete within
+// the limit's seconds or the connection is closed.
+func (c *client) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	lim := c.srv.config().ClientOutputBufferLimit["normal"]
+	soft := lim.Soft > 0 && int64(len(c.out)) > lim.Soft
+	c.writeMu.Lock()
+	if soft {
+		c.conn.SetWriteDeadline(time.Now().Add(time.Duration(lim.SoftSeconds) * time.Second))
+	}
+	n, err := c.conn.Write(c.out)
+	if soft {
+		c.conn.SetWriteDeadline(time.Time{})
+	}
+	c.writeMu.Unlock()
+	c.srv.netOutput.Add(int64(n))
+	if cap(c.out) > 1<<20 {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err == nil
+}
+
+// push queues output for the connection from another goroutine (MONITOR
+// feeds) and wakes its pusher. A connection that cannot keep up beyond the
+// hard output-buffer limit is closed.
+func (c *client) push(b []byte) {
+	c.pushMu.Lock()
+	c.pushBuf = append(c.pushBuf, b...)
+	n := len(c.pushBuf)
+	c.pushMu.Unlock()
+	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Hard > 0 && int64(n) > lim.Hard {
+		c.conn.Close()
+		return
+	}
+	select {
+	case c.pushWake <- struct{}{}:
+	default:
+	}
+}
+
+// startPusher starts the goroutine that writes pushed output, once per
+// connection. Called with srv.mu held.
+func (c *client) startPusher() {
+	if c.pushWake != nil {
+		return
+	}
+	c.pushWake = make(chan struct{}, 1)
+	c.srv.wg.Add(1)
+	go func() {
+		defer c.srv.wg.Done()
+		var buf []byte
+		for {
+			select {
+			case <-c.done:
+				return
+			case <-c.pushWake:
+			}
+			c.pushMu.Lock()
+			buf, c.pushBuf = c.pushBuf, buf[:0]
+			c.pushMu.Unlock()
+			c.writeMu.Lock()
+			n, err := c.conn.Write(buf)
+			c.writeMu.Unlock()
+			c.srv.netOutput.Add(int64(n))
+			if err != nil {
+				c.conn.Close()
+				return
+			}
+		}
+	}()
+}
+
+// close unregisters the client and releases what it held.
+func (c *client) close() {
+	c.conn.Close()
+	close(c.done)
+	s := c.srv
+	s.mu.Lock()
+	s.unwatchAll(c)
+	delete(s.monitors, c)
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+}
+
+// closeIdleClients closes connections idle for longer than `timeout`.
+func (s *Server) closeIdleClients() {
+	timeout := s.config().Timeout
+	if timeout <= 0 {
+		return
+	}
+	limit := s.clock().Add(-time.Duration(timeout) * time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.clients {
+		if c.flags&flagMonitor == 0 && c.lastActive.Before(limit) {
+			c.conn.Close()
+		}
+	}
+}
+
+// protectedModeDenial returns the error to send a non-loopback client when
+// protected mode is on and the default user has no password, else "".
+func protectedModeDenial(protected bool, requirePass string, conn net.Conn) string {
+	if !protected || requirePass != "" || isLoopback(conn.RemoteAddr()) {
+		return ""
+	}
+	return msgProtectedMode
+}
+
+func isLoopback(a net.Addr) bool {
+	switch v := a.(type) {
+	case *net.TCPAddr:
+		return v.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
+// msgProtectedMode is the text Redis 7.0 sends a client it refuses because
+// of protected mode.
+const msgProtectedMode = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+// watched is one key a client WATCHes, and whether it was already expired
+// when watched.
+type watched struct {
+	wk      watchKey
+	expired bool
+}

@@ -1,0 +1,486 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clientCommand is CLIENT and its subcommands.
+func clientCommand() *Command {
+	conn := FlagNoScript | FlagLoading | FlagStale
+	admin := conn | FlagAdmin
+	sub := func(name string, arity int, flags Flag, since, summary string, h Handler, tips ...string) *Command {
+		return &Command{Name: name, Arity: arity, Flags: flags, ACL: ACLConnection, Group: "connection",
+			Since: since, Summary: summary, Handler: h, Tips: tips}
+	}
+	help := helpCommand("5.0.0", "client",
+		"ID", "    The connection's id.",
+		"SETNAME <name>", "    Name the connection.",
+		"GETNAME", "    The connection's name.",
+		"LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> ...]", "    Describe connections.",
+		"INFO", "    Describe this connection.",
+		"KILL <ip:port>", "    Close the connection from <ip:port>.",
+		"KILL <option> <value> [<option> <value> ...]",
+		"    Close connections matching every option: ID, TYPE, USER, ADDR, LADDR,",
+		"    SKIPME (yes|no, default yes).",
+		"PAUSE <timeout> [WRITE|ALL]", "    Hold clients' commands, or only writes, for <timeout> ms.",
+		"UNPAUSE", "    End a pause.",
+		"REPLY (ON|OFF|SKIP)", "    Turn replies to this connection on or off.",
+		"NO-EVICT (ON|OFF)", "    Exempt this connection from client eviction.",
+		"SETINFO (LIB-NAME|LIB-VER) <value>", "    Record the client library's name or version.",
+	)
+	help.ACL = ACLConnection
+	return &Command{
+		Name: "client", Arity: -2, Group: "connection", Since: "2.4.0",
+		Summary: "Container for client connection commands",
+		Sub: []*Command{
+			// CLIENT ID
+			sub("id", 2, conn, "5.0.0", "Returns the connection's id",
+				func(c *Ctx) Reply { return Int(int64(c.cl.id)) }),
+			// CLIENT SETNAME connection-name
+			sub("setname", 3, conn, "2.6.9", "Names the connection", clientSetName),
+			// CLIENT GETNAME
+			sub("getname", 2, conn, "2.6.9", "Returns the connection's name", func(c *Ctx) Reply {
+				if c.cl.name == "" {
+					return replyNullBulk
+				}
+				return BulkString(c.cl.name)
+			}),
+			// CLIENT LIST [TYPE type] [ID client-id [client-id ...]]
+			sub("list", -2, admin, "2.4.0", "Lists the connections", clientList, "nondeterministic_output"),
+			// CLIENT INFO
+			sub("info", 2, conn, "6.2.0", "Describes this connection", func(c *Ctx) Reply {
+				return Verbatim(c.s.clientLine(c.cl, c.s.clock()) + "\n")
+			}, "nondeterministic_output"),
+			// CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER name] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no]
+			sub("kill", -3, admin, "2.4.0", "Closes connections", clientKill),
+			// CLIENT PAUSE timeout [WRITE|ALL]
+			sub("pause", -3, admin, "2.9.50", "Holds clients' commands for a while", clientPause),
+			// CLIENT UNPAUSE
+			sub("unpause", 2, admin, "6.2.0", "Ends a CLIENT PAUSE", func(c *Ctx) Reply {
+				c.s.unpause()
+				return replyOK
+			}),
+			// CLIENT REPLY ON|OFF|SKIP
+			sub("reply", 3, conn, "3.2.0", "Turns the server's replies on or off", clientReply),
+			// CLIENT NO-EVICT ON|OFF
+			sub("no-evict", 3, admin, "7.0.0", "Exempts the connection from client eviction", func(c *Ctx) Reply {
+				switch strings.ToLower(string(c.Args[2])) {
+				case "on":
+					c.cl.flags |= flagNoEvict
+				case "off":
+					c.cl.flags &^= flagNoEvict
+				default:
+					return replySyntax
+				}
+				return replyOK
+			}),
+			// CLIENT SETINFO LIB-NAME name | LIB-VER version (Redis 7.2; go-redis sends it)
+			sub("setinfo", 4, conn, "7.2.0", "Records the client library's name and version", clientSetInfo),
+			help,
+		},
+	}
+}
+
+const msgBadClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+
+// validClientName reports whether name holds only printable characters
+// other than space, as Redis requires of connection names.
+func validClientName(name []byte) bool {
+	for _, ch := range name {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// CLIENT SETNAME connection-name
+func clientSetName(c *Ctx) Reply {
+	if !validClientName(c.Args[2]) {
+		return Err(msgBadClientName)
+	}
+	c.cl.name = string(c.Args[2])
+	return replyOK
+}
+
+// CLIENT SETINFO LIB-NAME libname | LIB-VER libver
+func clientSetInfo(c *Ctx) Reply {
+	attr := strings.ToLower(string(c.Args[2]))
+	val := c.Args[3]
+	for _, ch := range val {
+		if ch < '!' || ch > '~' {
+			return Err("ERR " + attr + " cannot contain spaces, newlines or special characters.")
+		}
+	}
+	switch attr {
+	case "lib-name":
+		c.cl.libName = string(val)
+	case "lib-ver":
+		c.cl.libVer = string(val)
+	default:
+		return Err("ERR Unrecognized option '" + string(c.Args[2]) + "'")
+	}
+	return replyOK
+}
+
+// clientType is the class a connection belongs to for CLIENT LIST/KILL
+// TYPE and output-buffer limits.
+func clientType(c *client) string { return "normal" }
+
+// parseClientType validates a TYPE argument.
+func parseClientType(b []byte) (string, bool) {
+	switch t := strings.ToLower(string(b)); t {
+	case "normal", "pubsub", "master":
+		return t, true
+	case "replica", "slave":
+		return "replica", true
+	}
+	return "", false
+}
+
+// CLIENT LIST [TYPE type] [ID client-id [client-id ...]]
+func clientList(c *Ctx) Reply {
+	var typ string
+	var ids map[uint64]bool
+	args := c.Args[2:]
+	switch {
+	case len(args) == 0:
+	case len(args) == 2 && strings.EqualFold(string(args[0]), "type"):
+		t, ok := parseClientType(args[1])
+		if !ok {
+			return Err("ERR Unknown client type '" + string(args[1]) + "'")
+		}
+		typ = t
+	case len(args) >= 2 && strings.EqualFold(string(args[0]), "id"):
+		ids = make(map[uint64]bool)
+		for _, a := range args[1:] {
+			id, err := strconv.ParseUint(string(a), 10, 64)
+			if err != nil || id == 0 {
+				return Err("ERR Invalid client ID")
+			}
+			ids[id] = true
+		}
+	default:
+		return replySyntax
+	}
+	now := c.s.clock()
+	var b strings.Builder
+	for _, cl := range c.s.sortedClients() {
+		if typ != "" && clientType(cl) != typ || ids != nil && !ids[cl.id] {
+			continue
+		}
+		b.WriteString(c.s.clientLine(cl, now))
+		b.WriteByte('\n')
+	}
+	return Verbatim(b.String())
+}
+
+// sortedClients returns the connections in id order. Called with s.mu held.
+func (s *Server) sortedClients() []*client {
+	out := make([]*client, 0, len(s.clients))
+	for _, cl := range s.clients {
+		out = append(out, cl)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].id < out[j-1].id; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// clientLine renders one connection as CLIENT LIST does. Called with s.mu
+// held.
+func (s *Server) clientLine(cl *client, now time.Time) string {
+	flags := ""
+	if cl.flags&flagMulti != 0 {
+		flags += "x"
+	}
+	if cl.flags&flagDirtyCAS != 0 {
+		flags += "d"
+	}
+	if cl.flags&flagMonitor != 0 {
+		flags += "O"
+	}
+	if cl.flags&flagReadonly != 0 {
+		flags += "r"
+	}
+	if cl.flags&(flagCloseAfter|flagKilled) != 0 {
+		flags += "A"
+	}
+	if cl.flags&flagNoEvict != 0 {
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	multi := -1
+	if cl.flags&flagMulti != 0 {
+		multi = len(cl.multi)
+	}
+	qbuf, rbs := cl.qbuf.Load(), cl.rbs.Load()
+	var b strings.Builder
+	kv := func(k string, v string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v)
+	}
+	num := func(n int64) string { return strconv.FormatInt(n, 10) }
+	kv("id", num(int64(cl.id)))
+	kv("addr", cl.raddr)
+	kv("laddr", cl.laddr)
+	kv("fd", num(int64(cl.fd)))
+	kv("name", cl.name)
+	kv("age", num(int64(now.Sub(cl.created)/time.Second)))
+	kv("idle", num(int64(now.Sub(cl.lastActive)/time.Second)))
+	kv("flags", flags)
+	kv("db", num(int64(cl.db)))
+	kv("sub", "0")
+	kv("psub", "0")
+	kv("ssub", "0")
+	kv("multi", num(int64(multi)))
+	kv("qbuf", num(qbuf))
+	kv("qbuf-free", num(rbs-qbuf))
+	kv("argv-mem", "0")
+	kv("multi-mem", "0")
+	kv("rbs", num(rbs))
+	kv("rbp", num(rbs))
+	kv("obl", "0")
+	kv("oll", "0")
+	kv("omem", "0")
+	kv("tot-mem", num(rbs))
+	kv("events", "r")
+	cmd := cl.lastCmd
+	if cmd == "" {
+		cmd = "NULL"
+	}
+	kv("cmd", cmd)
+	kv("user", cl.user)
+	kv("redir", "-1")
+	kv("resp", num(int64(cl.proto)))
+	if cl.libName != "" || cl.libVer != "" {
+		kv("lib-name", cl.libName)
+		kv("lib-ver", cl.libVer)
+	}
+	return b.String()
+}
+
+// CLIENT KILL ip:port | CLIENT KILL <filter> <value> ... [SKIPME yes|no]
+func clientKill(c *Ctx) Reply {
+	args := c.Args[2:]
+	if len(args) == 1 {
+		for _, cl := range c.s.clients {
+			if cl.raddr == string(args[0]) {
+				c.s.kill(c.cl, cl)
+				return replyOK
+			}
+		}
+		return Err("ERR No such client")
+	}
+	if len(args)%2 != 0 {
+		return replySyntax
+	}
+	var (
+		id          uint64
+		typ, user   string
+		addr, laddr string
+		skipme      = true
+	)
+	for i := 0; i < len(args); i += 2 {
+		v := args[i+1]
+		switch strings.ToLower(string(args[i])) {
+		case "id":
+			n, err := strconv.ParseUint(string(v), 10, 64)
+			if err != nil || n == 0 {
+				return Err("ERR client-id should be greater than 0")
+			}
+			id = n
+		case "type":
+			t, ok := parseClientType(v)
+			if !ok {
+				return Err("ERR Unknown client type '" + string(v) + "'")
+			}
+			typ = t
+		case "user":
+			user = string(v)
+			if user != "default" {
+				return Err("ERR No such user '" + user + "'")
+			}
+		case "addr":
+			addr = string(v)
+		case "laddr":
+			laddr = string(v)
+		case "skipme":
+			switch strings.ToLower(string(v)) {
+			case "yes":
+				skipme = true
+			case "no":
+				skipme = false
+			default:
+				return replySyntax
+			}
+		default:
+			return replySyntax
+		}
+	}
+	killed := int64(0)
+	for _, cl := range c.s.sortedClients() {
+		switch {
+		case id != 0 && cl.id != id,
+			typ != "" && clientType(cl) != typ,
+			user != "" && cl.user != user,
+			addr != "" && cl.raddr != addr,
+			laddr != "" && cl.laddr != laddr,
+			skipme && cl == c.cl:
+			continue
+		}
+		c.s.kill(c.cl, cl)
+		killed++
+	}
+	return Int(killed)
+}
+
+// kill closes victim's connection; the caller's own connection is closed
+// after its reply is written. Called with s.mu held.
+func (s *Server) kill(caller, victim *client) {
+	if victim == caller {
+		victim.flags |= flagCloseAfter
+		return
+	}
+	victim.flags |= flagKilled
+	victim.conn.Close()
+}
+
+// CLIENT REPLY ON|OFF|SKIP
+func clientReply(c *Ctx) Reply {
+	switch strings.ToLower(string(c.Args[2])) {
+	case "on":
+		c.cl.flags &^= flagReplyOff | flagReplySkip | flagReplySkipNext
+		return replyOK
+	case "off":
+		c.cl.flags |= flagReplyOff
+		return replyNone
+	case "skip":
+		if c.cl.flags&flagReplyOff == 0 {
+			c.cl.flags |= flagReplySkipNext
+		}
+		return replyNone
+	}
+	return replySyntax
+}
+
+// pauseState is an active CLIENT PAUSE: until when, and whether it holds
+// every command or only writes.
+type pauseState struct {
+	until time.Time
+	all   bool
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]
+func clientPause(c *Ctx) Reply {
+	ms, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
+	if err != nil || ms < 0 {
+		return Err("ERR timeout is not an integer or out of range")
+	}
+	all := true
+	if len(c.Args) == 4 {
+		switch strings.ToLower(string(c.Args[3])) {
+		case "write":
+			all = false
+		case "all":
+		default:
+			return Err("ERR CLIENT PAUSE mode must be WRITE or ALL")
+		}
+	} else if len(c.Args) > 4 {
+		return replySyntax
+	}
+	until := c.s.clock().Add(time.Duration(ms) * time.Millisecond)
+	p := &c.s.pause
+	// A second pause extends the first and can only widen what it holds.
+	if until.After(p.until) {
+		p.until = until
+	}
+	if p.all || all {
+		p.all = true
+	}
+	if !c.s.pauseWaking {
+		c.s.pauseWaking = true
+		c.s.wg.Add(1)
+		go c.s.endPauses()
+	}
+	return replyOK
+}
+
+// unpause ends any CLIENT PAUSE. Called with s.mu held.
+func (s *Server) unpause() {
+	s.pause = pauseState{}
+	s.pauseCond.Broadcast()
+}
+
+// endPauses wakes paused clients when the pause runs out. It runs while a
+// pause may be active and exits once none is.
+func (s *Server) endPauses() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		wait := s.pause.until.Sub(s.clock())
+		if wait <= 0 {
+			s.unpause()
+			s.pauseWaking = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-s.closed:
+			t.Stop()
+			s.mu.Lock()
+			s.unpause()
+			s.pauseWaking = false
+			s.mu.Unlock()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// waitWhilePaused holds the request while a CLIENT PAUSE covers it: every
+// command under PAUSE ALL, writes (and EXEC, which may write) under PAUSE
+// WRITE. Called with s.mu held; waits on pauseCond.
+func (s *Server) waitWhilePaused(c *client, args [][]byte) {
+	for s.pause.until.After(s.clock()) {
+		select {
+		case <-s.closed:
+			return
+		default:
+		}
+		if !s.pause.all {
+			cmd := s.table.get(args[0])
+			if cmd == nil || !pausedByWrite(cmd, c) {
+				return
+			}
+		}
+		s.pauseCond.Wait()
+	}
+}
+
+// pausedByWrite reports whether a PAUSE WRITE holds cmd.
+func pausedByWrite(cmd *Command, c *client) bool {
+	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
+		return true
+	}
+	if cmd.Name == "exec" {
+		for _, q := range c.multi {
+			if q.cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,213 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// handle runs one request for c and appends the reply to out. It follows
+// the order of checks of Redis's processCommand: lookup, arity, protected
+// commands, authentication, transaction queueing, then execution. Called
+// with s.mu held.
+func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
+	now := s.clock()
+	c.lastActive = now
+	cmd, errMsg := s.lookup(args)
+	if errMsg != "" {
+		return s.reject(c, cmd, out, errMsg)
+	}
+	c.lastCmd = cmd.FullName()
+	cfg := s.config()
+	if cmd.Flags&FlagProtected != 0 {
+		if msg := protectedDenial(cmd, cfg.EnableDebugCommand, c); msg != "" {
+			return s.reject(c, cmd, out, msg)
+		}
+	}
+	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
+		return s.reject(c, cmd, out, msgNoAuth)
+	}
+	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
+		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
+	}
+	if c.flags&flagMulti != 0 && !controlsTransaction(cmd) {
+		c.multi = append(c.multi, queuedCommand{cmd: cmd, args: copyArgs(args)})
+		return s.appendClientReply(c, out, replyQueued)
+	}
+	r := s.call(c, cmd, args, now)
+	s.flushEffects(true)
+	return s.appendClientReply(c, out, r)
+}
+
+// lookup finds the command (or subcommand) args names, or returns the error
+// Redis sends for an unknown command, an unknown subcommand or a wrong
+// number of arguments.
+func (s *Server) lookup(args [][]byte) (*Command, string) {
+	cmd := s.table.get(args[0])
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if len(cmd.subs) > 0 && len(args) >= 2 {
+		sub := cmd.sub(args[1])
+		if sub == nil {
+			return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.",
+				truncate(args[1], 128), strings.ToUpper(cmd.Name))
+		}
+		cmd = sub
+	}
+	if !cmd.arityOK(len(args)) {
+		return cmd, "ERR wrong number of arguments for '" + cmd.FullName() + "' command"
+	}
+	return cmd, ""
+}
+
+// unknownCommand builds Redis's error for an unknown command: the name and
+// the first arguments, quoted, about 128 bytes in all.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.Write(truncate(args[0], 128))
+	b.WriteString("', with args beginning with: ")
+	start := b.Len()
+	for _, a := range args[1:] {
+		n := b.Len() - start
+		if n >= 128 {
+			break
+		}
+		b.WriteByte('\'')
+		b.Write(truncate(a, 128-n))
+		b.WriteString("' ")
+	}
+	return b.String()
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// protectedDenial returns the error for a protected command (DEBUG) that
+// the enable-debug-command setting does not allow for c, or "".
+func protectedDenial(cmd *Command, setting string, c *client) string {
+	switch setting {
+	case "yes":
+		return ""
+	case "local":
+		if isLoopback(c.conn.RemoteAddr()) {
+			return ""
+		}
+	}
+	name := strings.ToUpper(cmd.Name)
+	return "ERR " + name + ` command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
+}
+
+// controlsTransaction reports whether cmd runs at once inside MULTI instead
+// of being queued.
+func controlsTransaction(cmd *Command) bool {
+	switch cmd.FullName() {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// reject answers a request that was refused before running. Inside MULTI
+// the refusal also makes EXEC fail, as Redis's flagTransaction does.
+func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte {
+	if c.flags&flagMulti != 0 {
+		c.flags |= flagDirtyExec
+	}
+	if cmd != nil {
+		s.cmdStats(cmd).rejected++
+	}
+	s.countError(msg)
+	return s.appendClientReply(c, out, Err(msg))
+}
+
+// call runs a command that passed every check, with its statistics,
+// slowlog entry, MONITOR feed and effect propagation. EXEC calls it for
+// each queued command. Called with s.mu held.
+func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Reply {
+	s.feedMonitors(c, args, now)
+	ctx := Ctx{
+		s:    s,
+		cl:   c,
+		Cmd:  cmd,
+		Args: args,
+		DB:   s.store.DB(c.db),
+		Now:  now.UnixMilli(),
+		Rand: s.rng,
+	}
+	start := time.Now()
+	r := s.runHandler(&ctx)
+	elapsed := time.Since(start)
+
+	st := s.cmdStats(cmd)
+	st.calls++
+	st.usec += elapsed.Microseconds()
+	if r.kind == kindError {
+		st.failed++
+		s.countError(r.str)
+	}
+	s.stats.commandsProcessed++
+	if ctx.dirty > 0 {
+		s.dirty += int64(ctx.dirty)
+		if !ctx.noProp && s.prop != nil {
+			if ctx.effects != nil {
+				for _, e := range ctx.effects {
+					s.queueEffect(ctx.DB.ID(), e)
+				}
+			} else {
+				s.queueEffect(ctx.DB.ID(), copyArgs(args))
+			}
+		}
+	}
+	if cmd.Flags&FlagSkipSlowlog == 0 {
+		s.slowlogAdd(c, args, now, elapsed)
+	}
+	return r
+}
+
+// runHandler runs the handler, turning a panic into an error reply so one
+// faulty command cannot take the server down. It is the one place that
+// recovers a panicking command.
+func (s *Server) runHandler(ctx *Ctx) (r Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("command panicked", "command", ctx.Cmd.FullName(), "panic", fmt.Sprint(p))
+			r = Err(fmt.Sprintf("ERR internal error running '%s'", ctx.Cmd.FullName()))
+		}
+	}()
+	return ctx.Cmd.Handler(ctx)
+}
+
+// appendClientReply encodes r for c unless c asked for no replies (CLIENT
+// REPLY OFF, or SKIP for this one command), then moves a pending SKIP on to
+// the next command, as Redis does after every processed command.
+func (s *Server) appendClientReply(c *client, out []byte, r Reply) []byte {
+	if c.flags&(flagReplyOff|flagReplySkip) == 0 {
+		out = appendReply(out, &r, c.proto)
+	}
+	c.flags &^= flagReplySkip
+	if c.flags&flagReplySkipNext != 0 {
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	}
+	return out
+}
+
+// copyArgs returns a deep copy of args that does not alias the read buffer.
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
+	}
+	return out
+}

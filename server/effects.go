@@ -1,0 +1,42 @@
+package server
+
+// effect is one write as it is propagated: the database it applies to and
+// the command, with arguments owned by the effect.
+type effect struct {
+	db   int
+	argv [][]byte
+}
+
+// queueEffect records an effect of the request being processed. Effects
+// are handed to the propagator together by flushEffects, so a request that
+// had several (EXEC, a command that also expired a key) reaches the AOF and
+// replicas as one atomic unit. Called with s.mu held.
+func (s *Server) queueEffect(db int, argv [][]byte) {
+	if s.prop == nil {
+		return
+	}
+	s.pending = append(s.pending, effect{db: db, argv: argv})
+}
+
+// flushEffects hands the queued effects to the propagator. With atomic set
+// (the effects of one request) several effects are wrapped in MULTI/EXEC,
+// as Redis's propagatePendingCommands does; the deletions of an active
+// expiry cycle go out one by one. It is the one call site of the
+// propagator. Called with s.mu held.
+func (s *Server) flushEffects(atomic bool) {
+	if len(s.pending) == 0 {
+		return
+	}
+	wrap := atomic && len(s.pending) > 1
+	if wrap {
+		s.prop.Propagate(s.pending[0].db, [][]byte{[]byte("MULTI")})
+	}
+	for _, e := range s.pending {
+		s.prop.Propagate(e.db, e.argv)
+	}
+	if wrap {
+		s.prop.Propagate(s.pending[len(s.pending)-1].db, [][]byte{[]byte("EXEC")})
+	}
+	clear(s.pending)
+	s.pending = s.pending[:0]
+}

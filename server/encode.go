@@ -1,0 +1,127 @@
+package server
+
+import (
+	"strconv"
+
+	"github.com/tidwall/redcon"
+)
+
+// appendReply appends the encoding of r for protocol version proto (2 or 3)
+// to b. It is the only RESP encoder in the server.
+func appendReply(b []byte, r *Reply, proto int) []byte {
+	switch r.kind {
+	case kindNone:
+		return b
+	case kindSimple:
+		return redcon.AppendString(b, r.str)
+	case kindError:
+		return appendError(b, r.str)
+	case kindInt:
+		return redcon.AppendInt(b, r.num)
+	case kindBulk:
+		if r.bulk != nil {
+			return redcon.AppendBulk(b, r.bulk)
+		}
+		return redcon.AppendBulkString(b, r.str)
+	case kindNullBulk, kindNull:
+		if proto >= 3 {
+			return append(b, "_\r\n"...)
+		}
+		return append(b, "$-1\r\n"...)
+	case kindNullArray:
+		if proto >= 3 {
+			return append(b, "_\r\n"...)
+		}
+		return append(b, "*-1\r\n"...)
+	case kindArray:
+		b = redcon.AppendArray(b, len(r.elems))
+		for i := range r.elems {
+			b = appendReply(b, &r.elems[i], proto)
+		}
+		return b
+	case kindBulks:
+		b = redcon.AppendArray(b, len(r.bulks))
+		for _, e := range r.bulks {
+			if e == nil {
+				if proto >= 3 {
+					b = append(b, "_\r\n"...)
+				} else {
+					b = append(b, "$-1\r\n"...)
+				}
+				continue
+			}
+			b = redcon.AppendBulk(b, e)
+		}
+		return b
+	case kindMap:
+		if proto >= 3 {
+			b = appendHeader(b, '%', len(r.elems)/2)
+		} else {
+			b = redcon.AppendArray(b, len(r.elems))
+		}
+		for i := range r.elems {
+			b = appendReply(b, &r.elems[i], proto)
+		}
+		return b
+	case kindSet, kindPush:
+		switch {
+		case proto < 3:
+			b = redcon.AppendArray(b, len(r.elems))
+		case r.kind == kindSet:
+			b = appendHeader(b, '~', len(r.elems))
+		default:
+			b = appendHeader(b, '>', len(r.elems))
+		}
+		for i := range r.elems {
+			b = appendReply(b, &r.elems[i], proto)
+		}
+		return b
+	case kindDouble:
+		if proto >= 3 {
+			b = append(b, ',')
+			b = formatDouble(b, r.f)
+			return append(b, '\r', '\n')
+		}
+		var tmp [32]byte
+		return redcon.AppendBulk(b, formatDouble(tmp[:0], r.f))
+	case kindBool:
+		if proto >= 3 {
+			if r.num != 0 {
+				return append(b, "#t\r\n"...)
+			}
+			return append(b, "#f\r\n"...)
+		}
+		return redcon.AppendInt(b, r.num)
+	case kindVerbatim:
+		if proto >= 3 {
+			b = appendHeader(b, '=', len(r.str)+4)
+			b = append(b, "txt:"...)
+			b = append(b, r.str...)
+			return append(b, '\r', '\n')
+		}
+		return redcon.AppendBulkString(b, r.str)
+	case kindRaw:
+		return append(b, r.bulk...)
+	}
+	panic("server: unknown reply kind " + strconv.Itoa(int(r.kind)))
+}
+
+func appendHeader(b []byte, c byte, n int) []byte {
+	b = append(b, c)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}
+
+// appendError writes an error line; CR and LF inside the text become spaces,
+// as Redis does, so an error can never break the framing.
+func appendError(b []byte, msg string) []byte {
+	b = append(b, '-')
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return append(b, '\r', '\n')
+}

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"math"
+	"strconv"
+)
+
+// replyKind is the RESP type of a Reply.
+type replyKind uint8
+
+const (
+	kindNone      replyKind = iota // no reply at all (QUIT after close, CLIENT REPLY OFF)
+	kindSimple                     // +text
+	kindError                      // -text
+	kindInt                        // :n
+	kindBulk                       // $n bytes
+	kindNullBulk                   // $-1 (RESP3 _)
+	kindNullArray                  // *-1 (RESP3 _)
+	kindArray                      // *n of elems
+	kindBulks                      // *n of bulks (nil element = null bulk), a cheap array of strings
+	kindMap                        // %n of key/value elems (RESP2: flat array)
+	kindSet                        // ~n (RESP2: array)
+	kindPush                       // >n (RESP2: array)
+	kindDouble                     // ,d (RESP2: bulk)
+	kindBool                       // #t/#f (RESP2: :1/:0)
+	kindVerbatim                   // =n txt:... (RESP2: bulk)
+	kindNull                       // RESP3 null where Redis sends _ / RESP2 $-1
+	kindRaw                        // pre-encoded bytes, written as they are
+)
+
+// Reply is the value a command handler returns. Handlers build replies with
+// the constructors below and never encode; appendReply is the one place that
+// turns a Reply into RESP2 or RESP3 bytes.
+type Reply struct {
+	kind  replyKind
+	num   int64
+	f     float64
+	str   string
+	bulk  []byte
+	bulks [][]byte
+	elems []Reply
+}
+
+// Constructors for every reply shape.
+var (
+	replyOK        = Reply{kind: kindSimple, str: "OK"}
+	replyQueued    = Reply{kind: kindSimple, str: "QUEUED"}
+	replyNullBulk  = Reply{kind: kindNullBulk}
+	replyNullArray = Reply{kind: kindNullArray}
+	replyNone      = Reply{kind: kindNone}
+	replyZero      = Reply{kind: kindInt}
+	replyOne       = Reply{kind: kindInt, num: 1}
+)
+
+// Simple is a status reply (+text).
+func Simple(s string) Reply { return Reply{kind: kindSimple, str: s} }
+
+// Int is an integer reply.
+func Int(n int64) Reply { return Reply{kind: kindInt, num: n} }
+
+// Bool is a RESP3 boolean (an integer 1/0 in RESP2).
+func Bool(b bool) Reply {
+	r := Reply{kind: kindBool}
+	if b {
+		r.num = 1
+	}
+	return r
+}
+
+// Bulk is a bulk string reply. b is written as it is; it must stay unchanged
+// until the reply is encoded, which happens before the keyspace lock is
+// released.
+func Bulk(b []byte) Reply { return Reply{kind: kindBulk, bulk: b} }
+
+// BulkString is a bulk string reply from a Go string.
+func BulkString(s string) Reply { return Reply{kind: kindBulk, str: s} }
+
+// BulkInt is an integer rendered as a bulk string.
+func BulkInt(n int64) Reply { return Reply{kind: kindBulk, str: strconv.FormatInt(n, 10)} }
+
+// Double is a RESP3 double (a bulk string in RESP2), formatted as Redis 7.0
+// formats doubles.
+func Double(f float64) Reply { return Reply{kind: kindDouble, f: f} }
+
+// Array is an array of replies.
+func Array(elems ...Reply) Reply { return Reply{kind: kindArray, elems: elems} }
+
+// Bulks is an array of bulk strings; a nil element is a null bulk.
+func Bulks(b [][]byte) Reply { return Reply{kind: kindBulks, bulks: b} }
+
+// Map is a RESP3 map given as alternating keys and values (a flat array in
+// RESP2).
+func Map(kv ...Reply) Reply { return Reply{kind: kindMap, elems: kv} }
+
+// Set is a RESP3 set (an array in RESP2).
+func Set(elems ...Reply) Reply { return Reply{kind: kindSet, elems: elems} }
+
+// Push is a RESP3 out-of-band push (an array in RESP2).
+func Push(elems ...Reply) Reply { return Reply{kind: kindPush, elems: elems} }
+
+// Verbatim is a RESP3 verbatim string of format "txt" (a bulk in RESP2).
+func Verbatim(s string) Reply { return Reply{kind: kindVerbatim, str: s} }
+
+// Null is the RESP3 null that Redis sends where RESP2 has a null bulk.
+func Null() Reply { return Reply{kind: kindNull} }
+
+// Err is an error reply. msg is the whole text after '-', starting with the
+// error code, e.g. "ERR syntax error" or "WRONGTYPE Operation against ...".
+func Err(msg string) Reply { return Reply{kind: kindError, str: msg} }
+
+// IsError reports whether r is an error reply.
+func (r Reply) IsError() bool { return r.kind == kindError }
+
+// Error texts shared by many commands, byte for byte as Redis 7.0 sends them.
+const (
+	msgSyntax      = "ERR syntax error"
+	msgNotInt      = "ERR value is not an integer or out of range"
+	msgNotFloat    = "ERR value is not a valid float"
+	msgWrongType   = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	msgNoSuchKey   = "ERR no such key"
+	msgOutOfRange  = "ERR index out of range"
+	msgNoAuth      = "NOAUTH Authentication required."
+	msgInvalidDB   = "ERR DB index is out of range"
+	msgExecAbort   = "EXECABORT Transaction discarded because of previous errors."
+	msgOverflow    = "ERR increment or decrement would overflow"
+	msgInvalidExp  = "ERR invalid expire time in '%s' command"
+	msgStringLimit = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+)
+
+var (
+	replySyntax    = Err(msgSyntax)
+	replyNotInt    = Err(msgNotInt)
+	replyNotFloat  = Err(msgNotFloat)
+	replyWrongType = Err(msgWrongType)
+	replyNoSuchKey = Err(msgNoSuchKey)
+)
+
+// errorReply is the one place that turns a Go error into a RESP error. An
+// error whose text already starts with an upper-case code is sent as it is;
+// anything else gets the generic ERR code.
+func errorReply(err error) Reply {
+	msg := err.Error()
+	if hasErrorCode(msg) {
+		return Err(msg)
+	}
+	return Err("ERR " + msg)
+}
+
+// hasErrorCode reports whether msg starts with an upper-case word followed by
+// a space, as Redis's error codes do (ERR, WRONGTYPE, NOAUTH, ...).
+func hasErrorCode(msg string) bool {
+	i := 0
+	for i < len(msg) && msg[i] >= 'A' && msg[i] <= 'Z' {
+		i++
+	}
+	return i > 0 && i < len(msg) && msg[i] == ' '
+}
+
+// formatDouble renders f as Redis 7.0 does (%.17g, with inf/-inf/nan).
+func formatDouble(b []byte, f float64) []byte {
+	switch {
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', 17, 64)
+}

@@ -1,0 +1,354 @@
+package server
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"quordis/conf"
+	"quordis/store"
+)
+
+// Version is the Redis version Quordis reports and implements.
+const Version = "7.0.15"
+
+// Options carry what a Server needs besides its configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Clock returns the current time; nil means time.Now. Tests pass a fake.
+	Clock func() time.Time
+	// Propagator receives the effects of writes (AOF, replication); may be nil.
+	Propagator Propagator
+}
+
+// Server is a Redis-compatible server over one keyspace.
+type Server struct {
+	log   *slog.Logger
+	clock func() time.Time
+	cfg   atomic.Pointer[conf.Config]
+	table *commandTable
+	prop  Propagator
+	runID string
+	start time.Time
+
+	// mu is the keyspace lock: it guards the store and every piece of state
+	// that commands read or change (the client registry, WATCH registry,
+	// statistics, the random source). A command runs entirely under it, so
+	// commands are atomic with respect to each other as in Redis. Lock
+	// order: mu, then a client's pushMu or writeMu; never the reverse.
+	mu         sync.Mutex
+	store      *store.Store
+	rng        *rand.Rand
+	clients    map[uint64]*client
+	watchers   map[watchKey][]*client
+	monitors   map[*client]struct{}
+	stats      stats
+	cmdstats   map[*Command]*cmdStat
+	errorstats map[string]int64
+	latency    map[string]*latencyEvent
+	dirty      int64 // changes since the last save
+	lastSave   time.Time
+	pending    []effect // effects of the request being processed
+
+	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
+	access          *store.AccessPolicy // how reads update keys' access clocks
+	peakMemory      int64
+
+	slowlog       []slowEntry // newest first
+	slowlogNextID int64
+
+	// pause is the CLIENT PAUSE state; pauseCond (on mu) wakes the clients
+	// it holds when it ends.
+	pause       pauseState
+	pauseCond   *sync.Cond
+	pauseWaking bool // endPauses is running
+
+	nextID    atomic.Uint64
+	netInput  atomic.Int64
+	netOutput atomic.Int64
+	lnMu      sync.Mutex // guards listeners
+	listeners []net.Listener
+	closed    chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup // connection goroutines, pushers and the cron
+}
+
+// stats are the counters INFO reports. Guarded by Server.mu.
+type stats struct {
+	connectionsReceived int64
+	rejectedConns       int64
+	commandsProcessed   int64
+	expiredKeys         int64
+	keyspaceHits        int64
+	keyspaceMisses      int64
+	errorReplies        int64
+}
+
+// New returns a server for cfg. It does not listen until Serve or
+// ListenAndServe is called.
+func New(cfg *conf.Config, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	var seed [32]byte
+	if _, err := crand.Read(seed[:]); err != nil {
+		return nil, fmt.Errorf("server: seeding random source: %w", err)
+	}
+	s := &Server{
+		log:        opts.Logger,
+		clock:      opts.Clock,
+		prop:       opts.Propagator,
+		runID:      hex.EncodeToString(seed[:20]),
+		rng:        rand.New(rand.NewChaCha8(seed)),
+		clients:    make(map[uint64]*client),
+		watchers:   make(map[watchKey][]*client),
+		monitors:   make(map[*client]struct{}),
+		cmdstats:   make(map[*Command]*cmdStat),
+		errorstats: make(map[string]int64),
+		latency:    make(map[string]*latencyEvent),
+		closed:     make(chan struct{}),
+	}
+	s.pauseCond = sync.NewCond(&s.mu)
+	s.start = s.clock()
+	s.lastSave = s.start
+	s.cfg.Store(cfg)
+	table, err := newCommandTable(cfg.RenameCommand, families()...)
+	if err != nil {
+		return nil, err
+	}
+	s.table = table
+	s.access = &store.AccessPolicy{}
+	s.applyConfig(cfg, cfg)
+	s.store = store.New(store.Options{
+		Access:    s.access,
+		Databases: cfg.Databases,
+		Seed:      binary.LittleEndian.Uint64(seed[20:]),
+		OnExpire:  s.onExpire,
+	})
+	return s, nil
+}
+
+// families lists every command family; each lives in its own cmd_*.go file.
+func families() [][]*Command {
+	return [][]*Command{
+		connectionCommands(),
+		transactionCommands(),
+		stringCommands(),
+		keyspaceCommands(),
+		serverCommands(),
+	}
+}
+
+// config returns the configuration in force.
+func (s *Server) config() *conf.Config { return s.cfg.Load() }
+
+// ListenAndServe listens on the configured bind addresses and port and
+// serves until Close.
+func (s *Server) ListenAndServe() error {
+	cfg := s.config()
+	var lns []net.Listener
+	for _, addr := range bindAddrs(cfg.Bind) {
+		optional := strings.HasPrefix(addr, "-")
+		addr = strings.TrimPrefix(addr, "-")
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("server: could not create server TCP listening socket %s:%d: %w", addr, cfg.Port, err)
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return errors.New("server: no address to listen on")
+	}
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { errc <- s.Serve(ln) }()
+	}
+	return <-errc
+}
+
+// bindAddrs turns redis.conf bind values into listen hosts. "*" means every
+// IPv4 and IPv6 address, "::*" every IPv6 one; a leading "-" marks an
+// address that may be unavailable.
+func bindAddrs(bind []string) []string {
+	if len(bind) == 0 {
+		return []string{""}
+	}
+	var out []string
+	for _, b := range bind {
+		opt := ""
+		if strings.HasPrefix(b, "-") {
+			opt, b = "-", b[1:]
+		}
+		switch b {
+		case "*":
+			b = "0.0.0.0"
+		case "::*":
+			b = "::"
+		}
+		out = append(out, opt+b)
+	}
+	// "* -::*" (Redis's default) is one dual-stack listener in Go.
+	if len(out) == 2 && out[0] == "0.0.0.0" && out[1] == "-::" {
+		return []string{""}
+	}
+	return out
+}
+
+// Serve accepts connections on ln until Close. It starts the periodic
+// tasks on first use.
+func (s *Server) Serve(ln net.Listener) error {
+	s.lnMu.Lock()
+	select {
+	case <-s.closed:
+		s.lnMu.Unlock()
+		ln.Close()
+		return net.ErrClosed
+	default:
+	}
+	first := len(s.listeners) == 0
+	s.listeners = append(s.listeners, ln)
+	if first {
+		s.wg.Add(1)
+		go s.cron()
+	}
+	s.lnMu.Unlock()
+	s.log.Info("ready to accept connections", "addr", ln.Addr().String())
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.closed:
+				return nil
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		s.accept(conn)
+	}
+}
+
+// Addr returns the address of the first listener, or nil.
+func (s *Server) Addr() net.Addr {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+// Close stops listening, disconnects every client and waits for the
+// server's goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shutdownLocked()
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// shutdownLocked starts the shutdown once: it stops the listeners and
+// disconnects every client without waiting for their goroutines. SHUTDOWN
+// calls it from a command. Called with s.mu held.
+func (s *Server) shutdownLocked() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.lnMu.Lock()
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		s.lnMu.Unlock()
+		for _, c := range s.clients {
+			c.conn.Close()
+		}
+		s.pauseCond.Broadcast()
+	})
+}
+
+// Done is closed when the server starts shutting down (SHUTDOWN or Close).
+func (s *Server) Done() <-chan struct{} { return s.closed }
+
+// now returns the current time in Unix milliseconds.
+func (s *Server) now() int64 { return s.clock().UnixMilli() }
+
+// onExpire is the store's hook for a key it deleted because it expired: the
+// deletion is an effect (DEL) and a WATCH invalidation. Called with s.mu held.
+func (s *Server) onExpire(db int, key string) {
+	s.stats.expiredKeys++
+	s.touchWatched(db, []byte(key))
+	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})
+}
+
+// cron runs the periodic tasks (active expiry, client timeouts) hz times a
+// second until the server closes.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	for {
+		hz := s.config().Hz
+		if hz < 1 {
+			hz = 1
+		} else if hz > 500 {
+			hz = 500
+		}
+		t := time.NewTimer(time.Second / time.Duration(hz))
+		select {
+		case <-s.closed:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		if !s.activeExpireOff {
+			s.activeExpire(hz)
+		}
+		s.flushEffects(false)
+		s.mu.Unlock()
+		s.closeIdleClients()
+	}
+}
+
+// activeExpire samples keys with an expiry and deletes the expired ones,
+// within a time budget of 25% of a cron period, as Redis's slow cycle does.
+// Called with s.mu held.
+func (s *Server) activeExpire(hz int) {
+	start := time.Now()
+	budget := time.Second / time.Duration(hz) / 4
+	const perRound = 20
+	for i := 0; i < s.store.NumDB(); i++ {
+		db := s.store.DB(i)
+		for db.ExpiresLen() > 0 {
+			sampled, deleted := db.ExpireCycle(s.now(), s.rng, perRound)
+			// Keep going while more than a quarter of the sample was expired.
+			if sampled == 0 || deleted*4 <= sampled || time.Since(start) > budget {
+				break
+			}
+		}
+		if time.Since(start) > budget {
+			return
+		}
+	}
+}

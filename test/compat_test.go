@@ -1,0 +1,187 @@
+package test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// compatCase is a script of commands whose replies must be byte-identical
+// on Quordis and on real Redis 7.0.
+type compatCase struct {
+	name string
+	cmds [][]string
+}
+
+func script(lines ...string) [][]string {
+	out := make([][]string, len(lines))
+	for i, l := range lines {
+		out[i] = splitQuoted(l)
+	}
+	return out
+}
+
+// splitQuoted splits a line on spaces, keeping 'single quoted' parts
+// together (without the quotes), so scripts can hold empty arguments.
+func splitQuoted(line string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, inWord := false, false
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case ch == '\'':
+			quoted = !quoted
+			inWord = true
+		case ch == ' ' && !quoted:
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(ch)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+var compatCases = []compatCase{
+	{"unknown and arity", script(
+		"FOO", "FOO a b c", "GET", "SET a", "CONFIG", "CONFIG FOO", "CLIENT FOO x", "OBJECT FOO k",
+		"get a b", "PING a b")},
+	{"ping echo", script("PING", "PING hello", "ECHO ''", "ECHO x")},
+	{"select swapdb", script(
+		"SELECT 99", "SELECT x", "SELECT -1", "SET a 1", "SELECT 1", "GET a", "SWAPDB 0 1", "GET a",
+		"SWAPDB x 1", "SWAPDB 0 x", "SWAPDB 0 99", "SELECT 0", "GET a")},
+	{"auth without password", script("AUTH x", "AUTH default x", "AUTH nouser x", "AUTH a b c")},
+	{"hello errors", script("HELLO 4", "HELLO x", "HELLO 2 foo", "HELLO 3 setname 'a b'", "HELLO 2 AUTH default")},
+	{"set options", script(
+		"SET k v", "SET k v NX", "SET k v2 XX GET", "GET k", "SET k v NX XX", "SET k v EX 10 PX 10",
+		"SET k v EX 0", "SET k v EX x", "SET k v PX -1", "SET k v KEEPTTL EX 1", "SET k v EX", "SET k v FOO",
+		"SET k v EX 9223372036854775807", "SET k v EXAT 9223372036854775807", "SET k v PXAT 9223372036854775807",
+		"SET k v EX 100", "TTL k", "SET k v2 KEEPTTL", "TTL k", "SET k v3", "TTL k",
+		"SET n1 v NX GET", "SET n1 w NX GET", "GET n1",
+	)},
+	{"setnx setex getset getdel", script(
+		"SETNX a 1", "SETNX a 2", "GET a", "SETEX b 0 v", "SETEX b x v", "SETEX b 100 v", "TTL b",
+		"PSETEX c 0 v", "PSETEX c 100000 v", "PTTL c", "GETSET a 3", "GETSET zz 1", "GETDEL a", "GETDEL a")},
+	{"getex", script(
+		"SET k v", "GETEX k", "GETEX k EX 100", "TTL k", "GETEX k PERSIST", "TTL k", "GETEX k EX 0",
+		"GETEX k FOO", "GETEX k PERSIST EX 1", "GETEX nokey", "GETEX k PXAT 1", "EXISTS k")},
+	{"incr family", script(
+		"INCR n", "INCRBY n 10", "DECR n", "DECRBY n 5", "INCRBY n x", "SET n 9223372036854775807", "INCR n",
+		"SET n -9223372036854775808", "DECR n", "DECRBY n -9223372036854775808", "SET s abc", "INCR s",
+		"SET sp ' 1'", "INCR sp", "SET z 007", "INCR z", "SET m -0", "INCR m", "INCRBY n 1.5")},
+	{"incrbyfloat", script(
+		"SET f 10.50", "INCRBYFLOAT f 0.1", "INCRBYFLOAT f -5", "SET f 5.0e3", "INCRBYFLOAT f 2.0e2",
+		"INCRBYFLOAT g 0.1", "INCRBYFLOAT g 0.2", "INCRBYFLOAT g inf", "INCRBYFLOAT g x", "SET s abc",
+		"INCRBYFLOAT s 1", "INCRBYFLOAT h 1e300", "INCRBYFLOAT h -1e300", "INCRBYFLOAT i 3", "GET i",
+		"INCRBYFLOAT j 1e5000", "INCRBYFLOAT j ' 1'", "INCRBYFLOAT j 0x10")},
+	{"append strlen getrange setrange", script(
+		"APPEND a hello", "APPEND a ' world'", "STRLEN a", "STRLEN nokey", "GETRANGE a 0 4",
+		"GETRANGE a -5 -1", "GETRANGE a 5 1", "GETRANGE a -1 -5", "GETRANGE a 0 100", "GETRANGE a x 1",
+		"SUBSTR a 1 3", "GETRANGE nokey 0 1", "SETRANGE a 6 W", "GET a", "SETRANGE a -1 x",
+		"SETRANGE b 5 x", "GET b", "SETRANGE c 0 ''", "EXISTS c", "SETRANGE a 0 ''", "SETRANGE a 536870912 x")},
+	{"mget mset", script(
+		"MSET a 1 b 2", "MGET a b c", "MSET a", "MSET a 1 b", "MSETNX a 1 c 3", "MSETNX c 3 d 4", "MGET c d")},
+	{"del exists type", script(
+		"SET a 1", "SET b 2", "EXISTS a b c a", "DEL a c", "UNLINK b a", "TYPE a", "SET s x", "TYPE s")},
+	{"rename copy move", script(
+		"SET a 1", "RENAME a b", "GET b", "RENAME nokey x", "RENAMENX b b", "RENAME b b", "SET c 3",
+		"RENAMENX b c", "EXPIRE b 100", "RENAME b d", "TTL d", "COPY d e", "TTL e", "COPY d e", "COPY d e REPLACE",
+		"COPY d d", "COPY d x DB 1", "COPY d x DB 99", "COPY d x DB", "COPY d x FOO", "COPY nokey x",
+		"MOVE d 1", "MOVE d 1", "EXISTS d", "MOVE e 0", "MOVE e x", "MOVE e 99", "SELECT 1", "GET d", "GET x", "TTL d")},
+	{"expire family", script(
+		"SET k v", "EXPIRE k 100", "TTL k", "EXPIRE k 50 GT", "EXPIRE k 200 GT", "TTL k", "EXPIRE k 300 LT",
+		"EXPIRE k 100 LT", "TTL k", "EXPIRE k 10 NX", "EXPIRE k 10 XX", "PERSIST k", "PERSIST k", "EXPIRE k 10 XX",
+		"EXPIRE k 10 GT", "EXPIRE k 10 LT", "TTL k", "EXPIRE k x FOO", "EXPIRE k 10 FOO", "EXPIRE k 10 NX XX",
+		"EXPIRE k 10 GT LT", "EXPIRE k x", "EXPIRE k 9223372036854775807", "PEXPIRE k 9223372036854775807",
+		"EXPIREAT k 9223372036854775807", "EXPIRE nokey 10", "TTL nokey", "PTTL nokey", "EXPIRETIME nokey",
+		"SET p v", "EXPIRETIME p", "PEXPIREAT p 99999999999999", "PEXPIRETIME p", "EXPIRETIME p",
+		"EXPIRE p -1", "EXISTS p", "SET q v", "PEXPIREAT q 1", "EXISTS q")},
+	{"keys scan randomkey", script(
+		"RANDOMKEY", "MSET foo 1 fob 2 bar 3", "KEYS f*", "KEYS *", "KEYS b?r", "KEYS [fb]o[ob]",
+		"SCAN x", "SCAN 0 COUNT 0", "SCAN 0 COUNT x", "SCAN 0 MATCH", "SCAN 0 FOO bar", "SCAN 0 TYPE foo",
+		"DBSIZE")},
+	{"transactions", script(
+		"EXEC", "DISCARD", "MULTI", "MULTI", "WATCH a", "FOO", "SET a", "EXEC",
+		"MULTI", "SET a 1", "INCR a", "GET a", "EXEC",
+		"MULTI", "SET b 1", "DISCARD", "GET b")},
+	{"watch", script(
+		"WATCH a", "SET a 1", "MULTI", "GET a", "EXEC", "WATCH a", "MULTI", "GET a", "EXEC", "UNWATCH",
+		"WATCH nokey", "MULTI", "PING", "EXEC")},
+	{"object", script(
+		"SET n 100", "SET big 12345678901", "SET s hello", "SET long '0123456789012345678901234567890123456789012345'",
+		"OBJECT ENCODING n", "OBJECT ENCODING big", "OBJECT ENCODING s", "OBJECT ENCODING long",
+		"OBJECT REFCOUNT n", "OBJECT REFCOUNT s", "OBJECT ENCODING nokey", "OBJECT FREQ s", "APPEND s x",
+		"OBJECT ENCODING s", "OBJECT FOO s", "OBJECT ENCODING")},
+	{"flush", script("SET a 1", "FLUSHDB FOO", "FLUSHDB ASYNC", "DBSIZE", "FLUSHALL SYNC", "FLUSHALL a b")},
+	{"client", script(
+		"CLIENT SETNAME 'a b'", "CLIENT GETNAME", "CLIENT SETNAME test", "CLIENT GETNAME", "CLIENT KILL 1.2.3.4:5",
+		"CLIENT KILL ID 999999", "CLIENT KILL foo bar", "CLIENT PAUSE x", "CLIENT PAUSE 10 foo", "CLIENT UNPAUSE",
+		"CLIENT REPLY foo", "CLIENT NO-EVICT foo", "CLIENT NO-EVICT on", "CLIENT LIST TYPE foo",
+		"CLIENT LIST ID x", "CLIENT LIST foo", "CLIENT KILL ID 0")},
+	{"command", script(
+		"COMMAND INFO get set mget nosuch", "COMMAND GETKEYS set a b", "COMMAND GETKEYS foo a", "COMMAND GETKEYS ping x",
+		"COMMAND GETKEYS mset a", "COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYS get", "COMMAND LIST FILTERBY foo x",
+		"COMMAND INFO config|get")},
+	{"config", script(
+		"CONFIG GET maxmemory", "CONFIG SET maxmemory 10mb", "CONFIG GET maxmemory", "CONFIG SET maxmemory foo",
+		"CONFIG SET nosuch 1", "CONFIG SET maxmemory", "CONFIG SET port 0x10", "CONFIG SET databases 4",
+		"CONFIG SET hz 20 hz 30", "CONFIG GET hz", "CONFIG SET maxmemory 0", "CONFIG GET nosuch",
+		"CONFIG SET appendfsync foo", "CONFIG SET protected-mode maybe")},
+	{"slowlog latency", script(
+		"SLOWLOG GET -2", "SLOWLOG GET x", "SLOWLOG LEN x", "LATENCY HISTORY command", "LATENCY LATEST", "LATENCY FOO")},
+	{"debug", script("DEBUG FOO", "DEBUG SET-ACTIVE-EXPIRE 1", "DEBUG SLEEP 0", "DEBUG OBJECT nokey")},
+	{"memory", script("SET k v", "MEMORY USAGE k samples x", "MEMORY USAGE k foo", "MEMORY USAGE nokey")},
+	{"shutdown errors", script("SHUTDOWN ABORT", "SHUTDOWN FOO", "MULTI", "SHUTDOWN", "DISCARD")},
+}
+
+// TestRepliesMatchRedis runs each script against Quordis and against real
+// redis-server 7.0 and requires byte-identical replies, in RESP2 and RESP3.
+func TestRepliesMatchRedis(t *testing.T) {
+	real := StartRealRedis(t)
+	ours := StartServer(t, "enable-debug-command yes")
+	for _, proto := range []string{"2", "3"} {
+		for _, tc := range compatCases {
+			t.Run(tc.name+"/resp"+proto, func(t *testing.T) {
+				a, b := real.Dial(t), ours.Dial(t)
+				for _, c := range []*Conn{a, b} {
+					c.Do("HELLO", proto)
+					c.Do("FLUSHALL")
+					c.Do("CONFIG", "SET", "maxmemory", "0")
+				}
+				for _, cmd := range tc.cmds {
+					want := a.Do(cmd...)
+					got := b.Do(cmd...)
+					if strings.EqualFold(cmd[0], "keys") {
+						want, got = sortBulks(want), sortBulks(got)
+					}
+					require.Equal(t, want, got, "reply to %q", strings.Join(cmd, " "))
+				}
+			})
+		}
+	}
+}
+
+// sortBulks sorts the elements of an array of bulk strings, for replies
+// whose order is a hash table's (KEYS).
+func sortBulks(reply string) string {
+	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
+	if len(lines) < 3 || lines[0][0] != '*' {
+		return reply
+	}
+	var elems []string
+	for i := 1; i+1 < len(lines); i += 2 {
+		elems = append(elems, lines[i]+"\r\n"+lines[i+1])
+	}
+	sort.Strings(elems)
+	return lines[0] + "\r\n" + strings.Join(elems, "\r\n") + "\r\n"
+}

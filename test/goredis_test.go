@@ -1,0 +1,264 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGoRedisStringsAndKeys drives the string and key commands through
+// go-redis over RESP3 and RESP2.
+func TestGoRedisStringsAndKeys(t *testing.T) {
+	srv := StartServer(t)
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
+			ctx := context.Background()
+			rdb := srv.ClientWith(t, &redis.Options{Protocol: proto})
+			require.NoError(t, rdb.FlushAll(ctx).Err())
+
+			require.NoError(t, rdb.Set(ctx, "k", "v", 0).Err())
+			require.Equal(t, "v", rdb.Get(ctx, "k").Val())
+			require.Equal(t, redis.Nil, rdb.Get(ctx, "missing").Err())
+			ok, err := rdb.SetNX(ctx, "k", "w", 0).Result()
+			require.NoError(t, err)
+			require.False(t, ok)
+			require.NoError(t, rdb.Set(ctx, "ttl", "v", 10*time.Second).Err())
+			ttl := rdb.TTL(ctx, "ttl").Val()
+			require.True(t, ttl > 9*time.Second && ttl <= 10*time.Second, "ttl %v", ttl)
+			require.Equal(t, int64(5), rdb.IncrBy(ctx, "n", 5).Val())
+			require.Equal(t, 5.5, rdb.IncrByFloat(ctx, "n", 0.5).Val())
+			require.Equal(t, int64(6), rdb.Append(ctx, "k", "ravel").Val())
+			require.Equal(t, "vravel", rdb.Get(ctx, "k").Val())
+			require.Equal(t, []any{"vravel", nil}, rdb.MGet(ctx, "k", "missing").Val())
+			require.Equal(t, "string", rdb.Type(ctx, "k").Val())
+			require.Equal(t, int64(2), rdb.Exists(ctx, "k", "n", "missing").Val())
+			require.NoError(t, rdb.Rename(ctx, "k", "k2").Err())
+			require.Equal(t, "vravel", rdb.GetDel(ctx, "k2").Val())
+			require.Equal(t, int64(0), rdb.Exists(ctx, "k2").Val())
+			require.True(t, rdb.Expire(ctx, "n", time.Hour).Val())
+			require.True(t, rdb.Persist(ctx, "n").Val())
+			require.Equal(t, time.Duration(-1), rdb.TTL(ctx, "n").Val())
+
+			err = rdb.LPush(ctx, "n", "x").Err()
+			require.Error(t, err)
+			require.Equal(t, "ERR unknown command 'lpush', with args beginning with: 'n' 'x' ", err.Error())
+			err = rdb.Incr(ctx, "ttl").Err()
+			require.EqualError(t, err, "ERR value is not an integer or out of range")
+		})
+	}
+}
+
+// TestTransactionsThroughGoRedis checks MULTI/EXEC atomicity and WATCH
+// with a competing client.
+func TestTransactionsThroughGoRedis(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+
+	// Concurrent optimistic increments: every increment lands exactly once.
+	const workers, each = 4, 50
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				for {
+					err := rdb.Watch(ctx, func(tx *redis.Tx) error {
+						n, err := tx.Get(ctx, "counter").Int()
+						if err != nil && err != redis.Nil {
+							return err
+						}
+						_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+							p.Set(ctx, "counter", n+1, 0)
+							return nil
+						})
+						return err
+					}, "counter")
+					if err == nil {
+						break
+					}
+					if err != redis.TxFailedErr {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, fmt.Sprint(workers*each), rdb.Get(ctx, "counter").Val())
+
+	// A run-time error stays inline; the other commands run.
+	cmds, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "s", "text", 0)
+		p.Incr(ctx, "s")
+		p.Set(ctx, "t", "1", 0)
+		return nil
+	})
+	require.Error(t, err)
+	require.Len(t, cmds, 3)
+	require.NoError(t, cmds[0].Err())
+	require.EqualError(t, cmds[1].Err(), "ERR value is not an integer or out of range")
+	require.Equal(t, "1", rdb.Get(ctx, "t").Val())
+}
+
+// TestActiveExpiryRemovesKeysNobodyReads checks the expiry cycle: keys
+// with a short TTL disappear from DBSIZE without being accessed, and
+// DEBUG SET-ACTIVE-EXPIRE 0 stops it.
+func TestActiveExpiryRemovesKeysNobodyReads(t *testing.T) {
+	srv := StartServer(t, "hz 50", "enable-debug-command yes")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	for i := 0; i < 200; i++ {
+		require.NoError(t, rdb.Set(ctx, fmt.Sprint("v", i), "x", 100*time.Millisecond).Err())
+	}
+	require.NoError(t, rdb.Set(ctx, "keep", "x", 0).Err())
+	require.Eventually(t, func() bool { return rdb.DBSize(ctx).Val() == 1 }, 5*time.Second, 20*time.Millisecond)
+	require.Contains(t, rdb.Info(ctx, "stats").Val(), "expired_keys:200\r\n")
+
+	require.NoError(t, rdb.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err())
+	require.NoError(t, rdb.Set(ctx, "short", "x", 10*time.Millisecond).Err())
+	time.Sleep(300 * time.Millisecond) // several cron periods at hz 50
+	require.Equal(t, int64(2), rdb.DBSize(ctx).Val(), "the expired key is still counted until accessed")
+	require.Equal(t, redis.Nil, rdb.Get(ctx, "short").Err())
+	require.Equal(t, int64(1), rdb.DBSize(ctx).Val())
+}
+
+// TestScanReturnsEveryStableKeyWhileKeysChange checks SCAN's guarantee
+// while another client adds and removes keys and the table resizes.
+func TestScanReturnsEveryStableKeyWhileKeysChange(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	stable := map[string]bool{}
+	for i := 0; i < 2000; i++ {
+		k := fmt.Sprint("stable:", i)
+		stable[k] = true
+		require.NoError(t, rdb.Set(ctx, k, "1", 0).Err())
+	}
+	seen := map[string]bool{}
+	var cursor uint64
+	churn := 0
+	for {
+		keys, next, err := rdb.Scan(ctx, cursor, "stable:*", 50).Result()
+		require.NoError(t, err)
+		for _, k := range keys {
+			seen[k] = true
+		}
+		// Grow and shrink the table between steps.
+		p := rdb.Pipeline()
+		for j := 0; j < 300; j++ {
+			if churn%2 == 0 {
+				p.Set(ctx, fmt.Sprint("churn:", j), "1", 0)
+			} else {
+				p.Del(ctx, fmt.Sprint("churn:", j))
+			}
+		}
+		_, err = p.Exec(ctx)
+		require.NoError(t, err)
+		churn++
+		cursor = next
+		if cursor == 0 {
+			break
+		}
+	}
+	for k := range stable {
+		require.True(t, seen[k], "SCAN missed %s", k)
+	}
+}
+
+// TestMonitorStreamsCommands checks MONITOR's format through a raw
+// connection.
+func TestMonitorStreamsCommands(t *testing.T) {
+	srv := StartServer(t)
+	mon := srv.Dial(t)
+	require.Equal(t, "+OK\r\n", mon.Do("MONITOR"))
+	c := srv.Dial(t)
+	require.Equal(t, "+OK\r\n", c.Do("SET", "k", "a \"b\"\n"))
+	line := mon.ReadReply()
+	require.Regexp(t, `^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "k" "a \\"b\\"\\n"\r\n$`, line)
+}
+
+// TestClientCommands checks CLIENT LIST, SETNAME, KILL and REPLY.
+func TestClientCommands(t *testing.T) {
+	srv := StartServer(t)
+	a, b := srv.Dial(t), srv.Dial(t)
+	require.Equal(t, "+OK\r\n", b.Do("CLIENT", "SETNAME", "victim"))
+	list := a.Do("CLIENT", "LIST")
+	require.Contains(t, list, " name=victim ")
+	require.Contains(t, list, " cmd=client|list ")
+	require.Equal(t, ":1\r\n", a.Do("CLIENT", "KILL", "SKIPME", "yes"))
+	require.Equal(t, "", b.ReadClosed())
+
+	c := srv.Dial(t)
+	c.Send("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n")
+	require.Equal(t, "$2\r\nhi\r\n", c.ReadReply())
+	c.Send("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n*1\r\n$4\r\nPING\r\n*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n")
+	require.Equal(t, "+OK\r\n", c.ReadReply())
+}
+
+// TestClientPauseHoldsWrites checks CLIENT PAUSE WRITE: reads go on, a
+// write waits for the pause to end.
+func TestClientPauseHoldsWrites(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "300", "WRITE").Err())
+	start := time.Now()
+	require.Equal(t, redis.Nil, rdb.Get(ctx, "k").Err())
+	require.Less(t, time.Since(start), 200*time.Millisecond)
+	require.NoError(t, rdb.Set(ctx, "k", "v", 0).Err())
+	require.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond)
+
+	// PAUSE ALL holds every command, CLIENT UNPAUSE included (as in Redis),
+	// until it runs out.
+	require.NoError(t, rdb.Do(ctx, "CLIENT", "PAUSE", "400", "ALL").Err())
+	start = time.Now()
+	other := srv.Client(t)
+	require.NoError(t, other.Ping(ctx).Err())
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+}
+
+// TestSlowlogRecordsSlowCommands checks SLOWLOG with a threshold of 0.
+func TestSlowlogRecordsSlowCommands(t *testing.T) {
+	srv := StartServer(t, "slowlog-log-slower-than 0", "slowlog-max-len 3")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	require.NoError(t, rdb.Do(ctx, "SLOWLOG", "RESET").Err())
+	require.NoError(t, rdb.Set(ctx, "k", strings.Repeat("x", 200), 0).Err())
+	logs, err := rdb.SlowLogGet(ctx, 10).Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, logs)
+	var found bool
+	for _, l := range logs {
+		if strings.EqualFold(l.Args[0], "set") {
+			found = true
+			require.Equal(t, strings.Repeat("x", 128)+"... (72 more bytes)", l.Args[2])
+		}
+	}
+	require.True(t, found)
+	for i := 0; i < 5; i++ {
+		rdb.Ping(ctx)
+	}
+	require.Equal(t, int64(3), rdb.Do(ctx, "SLOWLOG", "LEN").Val())
+}
+
+// TestRedisCLIWorks drives the server with redis-cli, as users do.
+func TestRedisCLIWorks(t *testing.T) {
+	srv := StartServer(t)
+	require.Equal(t, "OK\n", srv.RedisCLI(t, "SET", "greeting", "hello world"))
+	require.Equal(t, "hello world\n", srv.RedisCLI(t, "GET", "greeting"))
+	require.Equal(t, "\"hello world\"\n", srv.RedisCLI(t, "--no-raw", "GET", "greeting"))
+	require.Equal(t, "1\n", srv.RedisCLI(t, "DBSIZE"))
+	require.Equal(t, "hello world\n", srv.RedisCLI(t, "-3", "GET", "greeting"))
+	info := srv.RedisCLI(t, "INFO", "keyspace")
+	require.Contains(t, info, "db0:keys=1,expires=0,avg_ttl=0")
+	require.Contains(t, srv.RedisCLI(t, "INFO"), "redis_version:7.0.15")
+}
