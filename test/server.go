@@ -32,13 +32,20 @@ type Server struct {
 // ends.
 func StartServer(t testing.TB, lines ...string) *Server {
 	t.Helper()
+	return StartServerWith(t, server.Options{}, lines...)
+}
+
+// StartServerWith is StartServer with server options (a propagator, a
+// clock).
+func StartServerWith(t testing.TB, opts server.Options, lines ...string) *Server {
+	t.Helper()
 	cfg, err := conf.Parse(strings.Join(lines, "\n"), "")
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := ln.Addr().(*net.TCPAddr).Port
 	cfg.Port = port
-	srv, err := server.New(cfg, server.Options{})
+	srv, err := server.New(cfg, opts)
 	require.NoError(t, err)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
