@@ -105,7 +105,9 @@ func configRewrite(c *Ctx) Reply {
 // Called with s.mu held.
 func (s *Server) resetStats() {
 	s.stats = stats{}
-	clear(s.cmdstats)
+	for _, cmd := range s.table.all() {
+		cmd.stats = cmdStat{}
+	}
 	clear(s.errorstats)
 	s.netInput.Store(0)
 	s.netOutput.Store(0)

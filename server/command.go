@@ -115,6 +115,7 @@ type Command struct {
 
 	parent *Command
 	subs   map[string]*Command
+	stats  cmdStat // INFO commandstats; guarded by Server.mu
 }
 
 // KeySpec is one Redis 7 key specification: where the search for keys

@@ -21,7 +21,7 @@ type Ctx struct {
 	Rand *rand.Rand
 
 	dirty   int        // changes made by this command
-	effects [][][]byte // explicit effects; nil means "the request itself"
+	effects [][][]byte // explicit effects; none means "the request itself"
 	noProp  bool       // the command changed data but must not be propagated
 }
 

@@ -120,7 +120,7 @@ func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte 
 		c.flags |= flagDirtyExec
 	}
 	if cmd != nil {
-		s.cmdStats(cmd).rejected++
+		cmd.stats.rejected++
 	}
 	s.countError(msg)
 	return s.appendClientReply(c, out, Err(msg))
@@ -131,20 +131,25 @@ func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte 
 // each queued command. Called with s.mu held.
 func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Reply {
 	s.feedMonitors(c, args, now)
-	ctx := Ctx{
-		s:    s,
-		cl:   c,
-		Cmd:  cmd,
-		Args: args,
-		DB:   s.store.DB(c.db),
-		Now:  now.UnixMilli(),
-		Rand: s.rng,
+	ctx := s.acquireCtx()
+	defer s.releaseCtx()
+	*ctx = Ctx{
+		s:       s,
+		cl:      c,
+		Cmd:     cmd,
+		Args:    args,
+		DB:      s.store.DB(c.db),
+		Now:     now.UnixMilli(),
+		Rand:    s.rng,
+		effects: ctx.effects[:0],
 	}
-	start := time.Now()
-	r := s.runHandler(&ctx)
-	elapsed := time.Since(start)
+	// Durations come from the monotonic clock alone, which is much cheaper
+	// to read than the wall clock.
+	start := time.Since(s.monoBase)
+	r := s.runHandler(ctx)
+	elapsed := time.Since(s.monoBase) - start
 
-	st := s.cmdStats(cmd)
+	st := &cmd.stats
 	st.calls++
 	st.usec += elapsed.Microseconds()
 	if r.kind == kindError {
@@ -155,7 +160,7 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	if ctx.dirty > 0 {
 		s.dirty += int64(ctx.dirty)
 		if !ctx.noProp && s.prop != nil {
-			if ctx.effects != nil {
+			if len(ctx.effects) > 0 {
 				for _, e := range ctx.effects {
 					s.queueEffect(ctx.DB.ID(), e)
 				}
@@ -168,6 +173,27 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 		s.slowlogAdd(c, args, now, elapsed)
 	}
 	return r
+}
+
+// acquireCtx returns a Ctx for the next (possibly nested, under EXEC) call,
+// reused from earlier calls so that a command does not allocate one.
+// Called with s.mu held.
+func (s *Server) acquireCtx() *Ctx {
+	if s.ctxDepth == len(s.ctxs) {
+		s.ctxs = append(s.ctxs, &Ctx{})
+	}
+	ctx := s.ctxs[s.ctxDepth]
+	s.ctxDepth++
+	return ctx
+}
+
+// releaseCtx ends the innermost call's use of its Ctx, dropping what it
+// references. Called with s.mu held.
+func (s *Server) releaseCtx() {
+	s.ctxDepth--
+	ctx := s.ctxs[s.ctxDepth]
+	clear(ctx.effects)
+	*ctx = Ctx{effects: ctx.effects[:0]}
 }
 
 // runHandler runs the handler, turning a panic into an error reply so one

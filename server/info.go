@@ -307,9 +307,11 @@ func (s *Server) infoCommandStats(w *infoWriter, now int64) {
 		name string
 		st   *cmdStat
 	}
-	rows := make([]row, 0, len(s.cmdstats))
-	for cmd, st := range s.cmdstats {
-		rows = append(rows, row{cmd.FullName(), st})
+	var rows []row
+	for _, cmd := range s.table.all() {
+		if st := &cmd.stats; st.calls+st.rejected > 0 {
+			rows = append(rows, row{cmd.FullName(), st})
+		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
 	for _, r := range rows {

@@ -40,6 +40,9 @@ type Server struct {
 	prop  Propagator
 	runID string
 	start time.Time
+	// monoBase is a fixed instant; time.Since(monoBase) reads only the
+	// monotonic clock, for measuring command durations.
+	monoBase time.Time
 
 	// mu is the keyspace lock: it guards the store and every piece of state
 	// that commands read or change (the client registry, WATCH registry,
@@ -53,12 +56,13 @@ type Server struct {
 	watchers   map[watchKey][]*client
 	monitors   map[*client]struct{}
 	stats      stats
-	cmdstats   map[*Command]*cmdStat
 	errorstats map[string]int64
 	latency    map[string]*latencyEvent
 	dirty      int64 // changes since the last save
 	lastSave   time.Time
 	pending    []effect // effects of the request being processed
+	ctxs       []*Ctx   // reusable handler contexts, one per call depth
+	ctxDepth   int
 
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
@@ -116,13 +120,13 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		clients:    make(map[uint64]*client),
 		watchers:   make(map[watchKey][]*client),
 		monitors:   make(map[*client]struct{}),
-		cmdstats:   make(map[*Command]*cmdStat),
 		errorstats: make(map[string]int64),
 		latency:    make(map[string]*latencyEvent),
 		closed:     make(chan struct{}),
 	}
 	s.pauseCond = sync.NewCond(&s.mu)
 	s.start = s.clock()
+	s.monoBase = time.Now()
 	s.lastSave = s.start
 	s.cfg.Store(cfg)
 	table, err := newCommandTable(cfg.RenameCommand, families()...)

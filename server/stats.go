@@ -10,17 +10,6 @@ type cmdStat struct {
 	calls, usec, rejected, failed int64
 }
 
-// cmdStats returns the statistics of cmd, creating them on first use.
-// Called with s.mu held.
-func (s *Server) cmdStats(cmd *Command) *cmdStat {
-	st := s.cmdstats[cmd]
-	if st == nil {
-		st = &cmdStat{}
-		s.cmdstats[cmd] = st
-	}
-	return st
-}
-
 // maxErrorCodes caps the distinct error codes INFO errorstats tracks, as
 // Redis does (ERRORSTATS_LIMIT), so clients cannot grow the table forever.
 const maxErrorCodes = 128

@@ -1,0 +1,39 @@
+package server
+
+import (
+	"testing"
+
+	"quordis/conf"
+)
+
+// benchClient returns a server and a client for driving handle directly.
+func benchClient(b *testing.B) (*Server, *client) {
+	s, err := New(conf.Default(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	return s, c
+}
+
+func benchHandle(b *testing.B, args ...string) {
+	s, c := benchClient(b)
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handle(c, argv, nil)
+	out := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out = s.handle(c, argv, out[:0])
+	}
+}
+
+func BenchmarkHandleGet(b *testing.B)  { benchHandle(b, "GET", "key") }
+func BenchmarkHandleSet(b *testing.B)  { benchHandle(b, "SET", "key", "value") }
+func BenchmarkHandleIncr(b *testing.B) { benchHandle(b, "INCR", "counter") }
+func BenchmarkHandlePing(b *testing.B) { benchHandle(b, "PING") }
