@@ -153,6 +153,11 @@ func families() [][]*Command {
 		stringCommands(),
 		keyspaceCommands(),
 		serverCommands(),
+		listCommands(),
+		hashCommands(),
+		setCommands(),
+		zsetCommands(),
+		hllCommands(),
 	}
 }
 
