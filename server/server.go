@@ -151,6 +151,8 @@ func families() [][]*Command {
 		connectionCommands(),
 		transactionCommands(),
 		stringCommands(),
+		bitmapCommands(),
+		lcsCommands(),
 		keyspaceCommands(),
 		serverCommands(),
 		listCommands(),
