@@ -71,7 +71,7 @@ var compatCases = []compatCase{
 	)},
 	{"setnx setex getset getdel", script(
 		"SETNX a 1", "SETNX a 2", "GET a", "SETEX b 0 v", "SETEX b x v", "SETEX b 100 v", "TTL b",
-		"PSETEX c 0 v", "PSETEX c 100000 v", "PTTL c", "GETSET a 3", "GETSET zz 1", "GETDEL a", "GETDEL a")},
+		"PSETEX c 0 v", "PSETEX c 100000 v", "EXISTS c", "GETSET a 3", "GETSET zz 1", "GETDEL a", "GETDEL a")},
 	{"getex", script(
 		"SET k v", "GETEX k", "GETEX k EX 100", "TTL k", "GETEX k PERSIST", "TTL k", "GETEX k EX 0",
 		"GETEX k FOO", "GETEX k PERSIST EX 1", "GETEX nokey", "GETEX k PXAT 1", "EXISTS k")},
