@@ -1,6 +1,6 @@
 GOBIN := $(shell go env GOPATH)/bin
 
-.PHONY: run build test lint fuzz bench
+.PHONY: run build test lint fuzz bench microbench
 
 # Run the server: standalone, port 6379, no configuration needed.
 run:
@@ -27,6 +27,17 @@ fuzz:
 	go test ./server -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 	go test ./conf -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	go test ./conf -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
+	go test ./store -run '^$$' -fuzz '^FuzzHLL$$' -fuzztime $(FUZZTIME)
 
+# Quordis against redis-server 7.0 on this machine, side by side: prints
+# Markdown tables (about 10 minutes on 2 cores; BENCHFLAGS=-quick for a
+# smoke run in seconds, BENCHFLAGS='-scenarios SET,GET' for a subset).
+# Installs redis-server and redis-tools when missing.
+BENCHFLAGS ?=
 bench:
+	sh test/deps.sh
+	go run ./bench/cmd/compare $(BENCHFLAGS)
+
+# The micro-benchmarks beside the code.
+microbench:
 	go test ./server ./store -run '^$$' -bench . -benchmem

@@ -1,0 +1,248 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The two sides of every comparison, indexes of Outcome.Sides.
+const (
+	QuordisSide = 0
+	RedisSide   = 1
+)
+
+// SideResult is one server's part of an Outcome. At most one of
+// Unsupported and Err is set; Samples holds the rounds that ran.
+type SideResult struct {
+	Unsupported string   // the probe's "ERR unknown command ..." answer
+	Err         string   // why the side stopped early, other than unsupported
+	Samples     []Sample // one per completed round
+	Command     string   // the load's command line
+	Server      string   // the server's command line
+}
+
+// Outcome is what the Runner measured for one scenario.
+type Outcome struct {
+	Scenario      Scenario
+	Sides         [2]SideResult
+	NotComparable bool     // the numbers exist but do not measure the same work
+	Notes         []string // facts the reader needs, printed under the table
+}
+
+// Runner runs scenarios against a Quordis and a Redis server, one pair per
+// server mode, interleaving the two in every round.
+type Runner struct {
+	QuordisBin string    // quordis-server to run
+	RedisBin   string    // redis-server to run
+	Dir        string    // scratch directory for data and logs
+	Rounds     int       // rounds per scenario, each running Quordis then Redis
+	Ticks      int       // clock ticks per second of /proc CPU times
+	Progress   io.Writer // receives one line per run
+}
+
+// Run runs scenarios and returns their outcomes in the same order. Pending
+// scenarios are not run. Scenarios of one mode share one server pair,
+// started before the first and stopped after the last. When ctx ends,
+// the remaining runs are skipped and marked so.
+func (r *Runner) Run(ctx context.Context, scenarios []Scenario) []Outcome {
+	out := make([]Outcome, len(scenarios))
+	for i, s := range scenarios {
+		out[i].Scenario = s
+		if s.Pending != "" {
+			out[i].Notes = append(out[i].Notes, s.Pending)
+		}
+	}
+	var modes []Mode
+	for _, s := range scenarios {
+		if s.Pending == "" && !containsMode(modes, s.Mode.Name) {
+			modes = append(modes, s.Mode)
+		}
+	}
+	for _, m := range modes {
+		var idx []int
+		for i, s := range scenarios {
+			if s.Pending == "" && s.Mode.Name == m.Name {
+				idx = append(idx, i)
+			}
+		}
+		r.runMode(ctx, m, idx, out)
+	}
+	return out
+}
+
+func containsMode(ms []Mode, name string) bool {
+	for _, m := range ms {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// runMode starts a server pair for m and runs the scenarios out[idx].
+func (r *Runner) runMode(ctx context.Context, m Mode, idx []int, out []Outcome) {
+	var servers [2]*Server
+	for side, spec := range [2][2]string{{"Quordis", r.QuordisBin}, {"Redis", r.RedisBin}} {
+		s, err := Start(ctx, spec[0], spec[1], filepath.Join(r.Dir, m.Name, strings.ToLower(spec[0])), m.Args)
+		if err != nil {
+			for _, i := range idx {
+				out[i].Sides[side].Err = err.Error()
+			}
+			continue
+		}
+		defer s.Stop()
+		servers[side] = s
+	}
+	var modeNotes []string
+	if m.AOF {
+		modeNotes = append(modeNotes, configNote(ctx, servers, "appendonly", "appendfsync"))
+	}
+	for _, i := range idx {
+		o := &out[i]
+		o.Notes = append(o.Notes, modeNotes...)
+		r.runScenario(ctx, o, servers)
+	}
+}
+
+// configNote reports what each server answers to CONFIG GET of params.
+func configNote(ctx context.Context, servers [2]*Server, params ...string) string {
+	var parts []string
+	for _, s := range servers {
+		if s == nil {
+			continue
+		}
+		for _, p := range params {
+			v, err := s.Client.ConfigGet(ctx, p).Result()
+			if err != nil {
+				parts = append(parts, fmt.Sprintf("%s: CONFIG GET %s fails: %v", s.Name, p, err))
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s: CONFIG GET %s answers %q", s.Name, p, v[p]))
+		}
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+// runScenario probes both sides, then runs the rounds interleaved.
+func (r *Runner) runScenario(ctx context.Context, o *Outcome, servers [2]*Server) {
+	sc := o.Scenario
+	var aofBefore [2]int64
+	for side, s := range servers {
+		if s == nil {
+			continue
+		}
+		res := &o.Sides[side]
+		res.Command = sc.Load.CommandLine(s.Port)
+		res.Server = shellJoin(s.Args)
+		res.Unsupported, res.Err = probe(ctx, s.Client, sc.Probe)
+		aofBefore[side] = aofBytes(s.Dir)
+	}
+	for round := 1; round <= r.Rounds; round++ {
+		for side, s := range servers {
+			res := &o.Sides[side]
+			if s == nil || res.Unsupported != "" || res.Err != "" {
+				continue
+			}
+			sample, err := r.runOnce(ctx, s, sc)
+			if err != nil {
+				res.Err = fmt.Sprintf("round %d: %v", round, err)
+				continue
+			}
+			res.Samples = append(res.Samples, sample)
+			fmt.Fprintf(r.Progress, "%-32s round %d/%d %-7s %10s req/s  p99 %7.3f ms  CPU %6.2f s/M req\n",
+				sc.Name, round, r.Rounds, s.Name, thousands(sample.RPS), sample.P99Ms, sample.CPUPerMillion())
+		}
+	}
+	if sc.Mode.AOF && servers[QuordisSide] != nil && servers[RedisSide] != nil {
+		r.noteAOF(o, servers, aofBefore)
+	}
+}
+
+// noteAOF tells whether each side wrote to its append-only file during the
+// scenario; a Quordis that wrote nothing makes the numbers not comparable.
+func (r *Runner) noteAOF(o *Outcome, servers [2]*Server, before [2]int64) {
+	if len(o.Sides[QuordisSide].Samples) == 0 {
+		return
+	}
+	grew := [2]int64{aofBytes(servers[0].Dir) - before[0], aofBytes(servers[1].Dir) - before[1]}
+	if grew[QuordisSide] <= 0 {
+		o.NotComparable = true
+		o.Notes = append(o.Notes, "Quordis: AOF not implemented, numbers not comparable: it accepts "+
+			"--appendonly yes but wrote no append-only file during the runs, so it did no fsync work.")
+	}
+	o.Notes = append(o.Notes, fmt.Sprintf("AOF bytes written during the runs: Quordis %d, Redis %d.",
+		max(grew[QuordisSide], 0), max(grew[RedisSide], 0)))
+}
+
+// runOnce measures one run: FLUSHALL and prefill first, unmeasured.
+func (r *Runner) runOnce(ctx context.Context, s *Server, sc Scenario) (Sample, error) {
+	if err := s.Client.FlushAll(ctx).Err(); err != nil {
+		return Sample{}, fmt.Errorf("FLUSHALL: %w", err)
+	}
+	if sc.Prefill != nil {
+		if err := sc.Prefill.Run(ctx, s.Client); err != nil {
+			return Sample{}, fmt.Errorf("prefill: %w", err)
+		}
+	}
+	before, err := ReadCPU(s.PID)
+	if err != nil {
+		return Sample{}, err
+	}
+	sample, err := sc.Load.Run(ctx, s.Port)
+	if err != nil {
+		return Sample{}, err
+	}
+	after, err := ReadCPU(s.PID)
+	if err != nil {
+		return Sample{}, err
+	}
+	if err := s.Alive(); err != nil {
+		return Sample{}, err
+	}
+	sample.CPU = float64(after-before) / float64(r.Ticks)
+	return sample, nil
+}
+
+// probe sends each command once. It returns the answer to the first
+// command the server does not know, or an error text for any other
+// failure. A nil reply (GET of a missing key) is a success.
+func probe(ctx context.Context, c *redis.Client, cmds [][]string) (unsupported, failure string) {
+	for _, cmd := range cmds {
+		args := make([]any, len(cmd))
+		for i, a := range cmd {
+			args[i] = a
+		}
+		err := c.Do(ctx, args...).Err()
+		switch {
+		case err == nil || errors.Is(err, redis.Nil):
+		case strings.HasPrefix(err.Error(), "ERR unknown command"):
+			return strings.TrimSpace(err.Error()), ""
+		default:
+			return "", fmt.Sprintf("probe %s: %v", strings.Join(cmd, " "), err)
+		}
+	}
+	return "", ""
+}
+
+// aofBytes returns the total size of the append-only files under dir
+// (Redis 7 keeps them in appendonlydir/ with ".aof" in their names).
+func aofBytes(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".aof") {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}

@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{[]float64{3}, 3},
+		{[]float64{5, 1, 3}, 3},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{10, 10, 1}, 10},
+	} {
+		require.Equal(t, tc.want, Median(tc.xs), "%v", tc.xs)
+	}
+	require.True(t, math.IsNaN(Median(nil)))
+}
+
+func TestMedianLeavesItsInputAlone(t *testing.T) {
+	xs := []float64{3, 1, 2}
+	Median(xs)
+	require.Equal(t, []float64{3, 1, 2}, xs)
+}
+
+func TestRatioIsNaNWithoutAMeaningfulDenominator(t *testing.T) {
+	require.Equal(t, 1.5, Ratio(3, 2))
+	require.Equal(t, 0.0, Ratio(0, 2))
+	for _, tc := range [][2]float64{{1, 0}, {1, -1}, {math.NaN(), 1}, {1, math.NaN()}} {
+		require.True(t, math.IsNaN(Ratio(tc[0], tc[1])), "%v", tc)
+	}
+}
+
+func TestCPUPerMillion(t *testing.T) {
+	require.InDelta(t, 5.0, Sample{CPU: 0.5, Requests: 100_000}.CPUPerMillion(), 1e-9)
+	require.True(t, math.IsNaN(Sample{CPU: 1}.CPUPerMillion()))
+}
+
+func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
+	nan := math.NaN()
+	s := Summarize([]Sample{
+		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01},
+		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03},
+		{RPS: 200, P50Ms: 0.2, P99Ms: 5, P999Ms: nan, Requests: 1000, CPU: 0.02},
+	})
+	require.Equal(t, 200.0, s.RPS)
+	require.Equal(t, 0.2, s.P50Ms)
+	require.Equal(t, 5.0, s.P99Ms)
+	require.True(t, math.IsNaN(s.P999Ms))
+	require.InDelta(t, 20.0, s.CPUPerM, 1e-9)
+	require.True(t, math.IsNaN(Summarize(nil).RPS))
+}
+
+func TestRatiosAreQuordisOverRedis(t *testing.T) {
+	r := Ratios(Summary{RPS: 150, P50Ms: 1, P99Ms: 3, P999Ms: math.NaN(), CPUPerM: 4},
+		Summary{RPS: 100, P50Ms: 2, P99Ms: 2, P999Ms: 1, CPUPerM: 5})
+	require.Equal(t, 1.5, r.RPS)
+	require.Equal(t, 0.5, r.P50Ms)
+	require.Equal(t, 1.5, r.P99Ms)
+	require.True(t, math.IsNaN(r.P999Ms))
+	require.Equal(t, 0.8, r.CPUPerM)
+}
