@@ -58,6 +58,7 @@ type client struct {
 	flags         clientFlags
 	multi         []queuedCommand
 	watched       []watched
+	blocked       *blockState // set while a blocking command waits
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
@@ -179,7 +180,8 @@ func (c *client) serve() {
 		c.rbs.Store(int64(c.rd.BufferCap()))
 		s.mu.Lock()
 		s.waitWhilePaused(c, args)
-		if c.flags&flagKilled != 0 {
+		s.waitWhileBlocked(c)
+		if c.flags&flagKilled != 0 || s.isClosed() {
 			s.mu.Unlock()
 			return
 		}
@@ -233,6 +235,17 @@ func (c *client) flush() bool {
 	lim := c.srv.config().ClientOutputBufferLimit["normal"]
 	soft := lim.Soft > 0 && int64(len(c.out)) > lim.Soft
 	c.writeMu.Lock()
+	// Output pushed by other goroutines (a blocked command's reply) was
+	// produced first: it goes out first.
+	if c.pushWake != nil {
+		c.pushMu.Lock()
+		pending := c.pushBuf
+		c.pushBuf = nil
+		c.pushMu.Unlock()
+		if len(pending) > 0 {
+			c.out = append(pending, c.out...)
+		}
+	}
 	if soft {
 		c.conn.SetWriteDeadline(time.Now().Add(time.Duration(lim.SoftSeconds) * time.Second))
 	}
@@ -285,10 +298,12 @@ func (c *client) startPusher() {
 				return
 			case <-c.pushWake:
 			}
+			// writeMu is taken before the buffer so that the connection's own
+			// flush cannot overtake output pushed before it.
+			c.writeMu.Lock()
 			c.pushMu.Lock()
 			buf, c.pushBuf = c.pushBuf, buf[:0]
 			c.pushMu.Unlock()
-			c.writeMu.Lock()
 			n, err := c.conn.Write(buf)
 			c.writeMu.Unlock()
 			c.srv.netOutput.Add(int64(n))
@@ -307,6 +322,7 @@ func (c *client) close() {
 	s := c.srv
 	s.mu.Lock()
 	s.unwatchAll(c)
+	s.forgetBlocked(c)
 	delete(s.monitors, c)
 	delete(s.clients, c.id)
 	s.mu.Unlock()

@@ -29,6 +29,7 @@ func clientCommand() *Command {
 		"REPLY (ON|OFF|SKIP)", "    Turn replies to this connection on or off.",
 		"NO-EVICT (ON|OFF)", "    Exempt this connection from client eviction.",
 		"SETINFO (LIB-NAME|LIB-VER) <value>", "    Record the client library's name or version.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Release a client blocked by a blocking command.",
 	)
 	help.ACL = ACLConnection
 	return &Command{
@@ -76,6 +77,8 @@ func clientCommand() *Command {
 				}
 				return replyOK
 			}),
+			// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+			sub("unblock", -3, admin, "5.0.0", "Unblocks a client blocked by a blocking command", clientUnblock),
 			// CLIENT SETINFO LIB-NAME name | LIB-VER version (Redis 7.2; go-redis sends it)
 			sub("setinfo", 4, conn, "7.2.0", "Records the client library's name and version", clientSetInfo),
 			help,
@@ -197,6 +200,9 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	flags := ""
 	if cl.flags&flagMulti != 0 {
 		flags += "x"
+	}
+	if cl.blocked != nil {
+		flags += "b"
 	}
 	if cl.flags&flagDirtyCAS != 0 {
 		flags += "d"
@@ -356,6 +362,36 @@ func (s *Server) kill(caller, victim *client) {
 	victim.conn.Close()
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+func clientUnblock(c *Ctx) Reply {
+	id, ok := parseInt(c.Args[2])
+	if !ok {
+		return replyNotInt
+	}
+	timeout := true
+	if len(c.Args) == 4 {
+		switch strings.ToLower(string(c.Args[3])) {
+		case "timeout":
+		case "error":
+			timeout = false
+		default:
+			return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		}
+	} else if len(c.Args) > 4 {
+		return replySyntax
+	}
+	target := c.s.clients[uint64(id)]
+	if id <= 0 || target == nil || target.blocked == nil {
+		return replyZero
+	}
+	r := target.blocked.onTime
+	if !timeout {
+		r = Err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+	}
+	c.s.unblock(target, r)
+	return replyOne
+}
+
 // CLIENT REPLY ON|OFF|SKIP
 func clientReply(c *Ctx) Reply {
 	switch strings.ToLower(string(c.Args[2])) {
@@ -419,7 +455,7 @@ func clientPause(c *Ctx) Reply {
 // unpause ends any CLIENT PAUSE. Called with s.mu held.
 func (s *Server) unpause() {
 	s.pause = pauseState{}
-	s.pauseCond.Broadcast()
+	s.wake.Broadcast()
 }
 
 // endPauses wakes paused clients when the pause runs out. It runs while a
@@ -452,7 +488,7 @@ func (s *Server) endPauses() {
 
 // waitWhilePaused holds the request while a CLIENT PAUSE covers it: every
 // command under PAUSE ALL, writes (and EXEC, which may write) under PAUSE
-// WRITE. Called with s.mu held; waits on pauseCond.
+// WRITE. Called with s.mu held; waits on wake.
 func (s *Server) waitWhilePaused(c *client, args [][]byte) {
 	for s.pause.until.After(s.clock()) {
 		select {
@@ -466,7 +502,7 @@ func (s *Server) waitWhilePaused(c *client, args [][]byte) {
 				return
 			}
 		}
-		s.pauseCond.Wait()
+		s.wake.Wait()
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"strings"
 
 	"quordis/conf"
@@ -245,12 +246,18 @@ func commandGetKeys(c *Ctx) Reply {
 	if cmd == nil {
 		return Err("ERR Invalid command specified")
 	}
+	if len(cmd.KeySpecs) == 0 && cmd.Keys == nil {
+		return Err("ERR The command has no key arguments")
+	}
 	if !cmd.arityOK(len(args)) {
 		return Err("ERR Invalid number of arguments specified for command")
 	}
 	pos := cmd.KeyPositions(args)
 	if len(pos) == 0 {
-		return Err("ERR The command has no key arguments")
+		if cmd.Flags&FlagNoMandatoryKeys != 0 {
+			return Array()
+		}
+		return Err("ERR Invalid arguments specified for command")
 	}
 	withFlags := c.Cmd.Name == "getkeysandflags"
 	out := make([]Reply, len(pos))
@@ -275,7 +282,17 @@ func commandGetKeys(c *Ctx) Reply {
 // keySpecFor returns the key spec that covers the key at position p.
 func (c *Command) keySpecFor(args [][]byte, p int) KeySpec {
 	for _, ks := range c.KeySpecs {
-		if ks.Keyword != "" || ks.KeyNum {
+		if ks.Keyword != "" {
+			continue
+		}
+		if ks.KeyNum {
+			if n := ks.Index + ks.KeyNumIdx; n < len(args) {
+				first, step := ks.Index+ks.FirstKey, max(ks.KeyStep, 1)
+				count, _ := strconv.Atoi(string(args[n]))
+				if p >= first && p < first+count*step && (p-first)%step == 0 {
+					return ks
+				}
+			}
 			continue
 		}
 		last := ks.LastKey

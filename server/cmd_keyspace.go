@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -128,13 +129,15 @@ func renameCommand(c *Ctx) Reply {
 		}
 		return replyOK
 	}
+	// o points into the table: take the value before any deletion moves
+	// entries around.
+	val := *o
 	if c.DB.Exists(dst, c.Now) {
 		if nx {
 			return replyZero
 		}
 		c.DB.Delete(dst)
 	}
-	val := *o
 	at, hasTTL := c.DB.Expiry(src)
 	c.DB.Delete(src)
 	c.DB.SetKeepTTL(c.ownedKey(2), val, c.Now)
@@ -177,7 +180,7 @@ func moveCommand(c *Ctx) Reply {
 		dst.SetExpiry(c.key(1), at)
 	}
 	c.Modified(c.Args[1])
-	c.s.touchWatched(int(id), c.Args[1])
+	c.s.signalModified(int(id), c.Args[1])
 	return replyOne
 }
 
@@ -217,20 +220,21 @@ func copyCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyZero
 	}
+	// o points into the table: copy it before a deletion moves entries.
+	val := o.Clone()
 	if dst.Exists(to, c.Now) {
 		if !replace {
 			return replyZero
 		}
 		dst.Delete(to)
 	}
-	val := o.Clone()
 	at, hasTTL := c.DB.Expiry(src)
 	dst.Set(c.ownedKey(2), val, c.Now)
 	if hasTTL {
 		dst.SetExpiry(to, at)
 	}
 	c.Changed(1)
-	c.s.touchWatched(dst.ID(), c.Args[2])
+	c.s.signalModified(dst.ID(), c.Args[2])
 	return replyOne
 }
 
@@ -250,8 +254,8 @@ func keysCommand(c *Ctx) Reply {
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 func scanCommand(c *Ctx) Reply {
-	cursor, err := strconv.ParseUint(string(c.Args[1]), 10, 64)
-	if err != nil {
+	cursor, ok := parseCursor(c.Args[1])
+	if !ok {
 		return Err("ERR invalid cursor")
 	}
 	opts, msg := parseScanOptions(c.Args[2:], true)
@@ -284,6 +288,32 @@ func scanCommand(c *Ctx) Reply {
 		out = append(out, []byte(key))
 	}
 	return Array(BulkString(strconv.FormatUint(cursor, 10)), Bulks(out))
+}
+
+// parseCursor reads a SCAN-family cursor as Redis does with strtoul: an
+// optional sign (a negative value wraps around), digits; "" is 0; spaces,
+// other characters and values past 2^64-1 are invalid.
+func parseCursor(b []byte) (uint64, bool) {
+	d := b
+	neg := false
+	if len(d) > 0 && (d[0] == '+' || d[0] == '-') {
+		neg = d[0] == '-'
+		d = d[1:]
+		if len(d) == 0 {
+			return 0, false
+		}
+	}
+	var v uint64
+	for _, ch := range d {
+		if ch < '0' || ch > '9' || v > (math.MaxUint64-uint64(ch-'0'))/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // scanOptions are the MATCH, COUNT and (for SCAN) TYPE options.

@@ -73,12 +73,18 @@ func execCommand(c *Ctx) Reply {
 	if casFailed {
 		return replyNullArray
 	}
-	replies := make([]Reply, len(queued))
+	// Each reply is encoded as soon as its command has run: a reply may
+	// point into stored data that a later command of the transaction
+	// changes in place.
+	out := appendHeader(nil, '*', len(queued))
 	now := c.s.clock()
-	for i, q := range queued {
-		replies[i] = c.s.call(cl, q.cmd, q.args, now)
+	c.s.inExec = true
+	for _, q := range queued {
+		r := c.s.call(cl, q.cmd, q.args, now)
+		out = appendReply(out, &r, cl.proto)
 	}
-	return Array(replies...)
+	c.s.inExec = false
+	return Reply{kind: kindRaw, bulk: out}
 }
 
 // DISCARD

@@ -30,7 +30,7 @@ type Ctx struct {
 // the key, as Redis's signalModifiedKey does.
 func (c *Ctx) Modified(key []byte) {
 	c.dirty++
-	c.s.touchWatched(c.DB.ID(), key)
+	c.s.signalModified(c.DB.ID(), key)
 }
 
 // Changed counts n changes that are not tied to one key's WATCH (FLUSHDB

@@ -36,6 +36,9 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	}
 	r := s.call(c, cmd, args, now)
 	s.flushEffects(true)
+	if len(s.readyKeys) > 0 {
+		s.serveReadyKeys(now)
+	}
 	return s.appendClientReply(c, out, r)
 }
 

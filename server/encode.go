@@ -10,7 +10,7 @@ import (
 // to b. It is the only RESP encoder in the server.
 func appendReply(b []byte, r *Reply, proto int) []byte {
 	switch r.kind {
-	case kindNone:
+	case kindNone, kindBlocked:
 		return b
 	case kindSimple:
 		return redcon.AppendString(b, r.str)

@@ -148,9 +148,10 @@ func (s *Server) infoClients(w *infoWriter, now int64) {
 	w.kv("maxclients", s.config().MaxClients)
 	w.kv("client_recent_max_input_buffer", 0)
 	w.kv("client_recent_max_output_buffer", 0)
-	w.kv("blocked_clients", 0)
+	blocked, timed := s.blockedCount()
+	w.kv("blocked_clients", blocked)
 	w.kv("tracking_clients", 0)
-	w.kv("clients_in_timeout_table", 0)
+	w.kv("clients_in_timeout_table", timed)
 }
 
 // humanBytes formats n as Redis's bytesToHuman does.

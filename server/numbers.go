@@ -79,7 +79,7 @@ const longDoublePrec = 64
 // long double's precision. It reports false for anything strtold would not
 // take whole, and for NaN.
 func parseLongDouble(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || len(b) > 5*1024 || b[0] == ' ' || b[len(b)-1] == ' ' || strings.ContainsRune(string(b), '_') {
+	if len(b) == 0 || len(b) >= 5*1024 || b[0] == ' ' || b[len(b)-1] == ' ' || strings.ContainsRune(string(b), '_') {
 		return nil, false
 	}
 	s := string(b)

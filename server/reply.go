@@ -26,6 +26,7 @@ const (
 	kindVerbatim                   // =n txt:... (RESP2: bulk)
 	kindNull                       // RESP3 null where Redis sends _ / RESP2 $-1
 	kindRaw                        // pre-encoded bytes, written as they are
+	kindBlocked                    // the client blocked; its reply comes later
 )
 
 // Reply is the value a command handler returns. Handlers build replies with

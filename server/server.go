@@ -63,6 +63,13 @@ type Server struct {
 	pending    []effect // effects of the request being processed
 	ctxs       []*Ctx   // reusable handler contexts, one per call depth
 	ctxDepth   int
+	inExec     bool // EXEC is running queued commands: blocking commands do not block
+
+	// blockers lists, per key, the clients blocked on it in the order they
+	// blocked; readyKeys are keys written since they were last served.
+	blockers  map[watchKey][]*client
+	readyKeys []watchKey
+	readySet  map[watchKey]bool
 
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
@@ -71,10 +78,11 @@ type Server struct {
 	slowlog       []slowEntry // newest first
 	slowlogNextID int64
 
-	// pause is the CLIENT PAUSE state; pauseCond (on mu) wakes the clients
-	// it holds when it ends.
+	// pause is the CLIENT PAUSE state. wake (on mu) is broadcast when a
+	// pause ends, a blocked client is served, or the server closes: the
+	// goroutines waiting for any of these recheck their condition.
 	pause       pauseState
-	pauseCond   *sync.Cond
+	wake        *sync.Cond
 	pauseWaking bool // endPauses is running
 
 	nextID    atomic.Uint64
@@ -122,9 +130,11 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		monitors:   make(map[*client]struct{}),
 		errorstats: make(map[string]int64),
 		latency:    make(map[string]*latencyEvent),
+		blockers:   make(map[watchKey][]*client),
+		readySet:   make(map[watchKey]bool),
 		closed:     make(chan struct{}),
 	}
-	s.pauseCond = sync.NewCond(&s.mu)
+	s.wake = sync.NewCond(&s.mu)
 	s.start = s.clock()
 	s.monoBase = time.Now()
 	s.lastSave = s.start
@@ -156,9 +166,11 @@ func families() [][]*Command {
 		keyspaceCommands(),
 		serverCommands(),
 		listCommands(),
+		listBlockingCommands(),
 		hashCommands(),
 		setCommands(),
 		zsetCommands(),
+		zsetBlockingCommands(),
 		hllCommands(),
 	}
 }
@@ -296,8 +308,18 @@ func (s *Server) shutdownLocked() {
 		for _, c := range s.clients {
 			c.conn.Close()
 		}
-		s.pauseCond.Broadcast()
+		s.wake.Broadcast()
 	})
+}
+
+// isClosed reports whether the server is shutting down.
+func (s *Server) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // Done is closed when the server starts shutting down (SHUTDOWN or Close).

@@ -65,13 +65,15 @@ type Dict[V any] struct {
 }
 
 type entry[V any] struct {
+	// val comes first: Go pads a zero-size last field, so a set's
+	// entry[struct{}] would cost 8 more bytes with val at the end.
+	val V
 	key string
 	// hash is the low 32 bits of the key's hash: enough to pick a bucket in
 	// any table a 32-bit reference can fill, and a cheap filter before the
 	// string comparison.
 	hash uint32
 	next uint32 // reference of the next entry in the chain, 0 at the end
-	val  V
 }
 
 const (

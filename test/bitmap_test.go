@@ -2,7 +2,6 @@ package test
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -255,79 +254,74 @@ func TestBitmapWrongTypeRepliesMatchRedis(t *testing.T) {
 // go-redis's typed API, over RESP2 and RESP3.
 func TestGoRedisBitmapCommands(t *testing.T) {
 	srv := StartServer(t)
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			ctx := context.Background()
-			rdb := srv.ClientWith(t, &redis.Options{Protocol: proto})
-			require.NoError(t, rdb.FlushAll(ctx).Err())
+	srv.EachProtocol(t, func(t *testing.T, ctx context.Context, rdb *redis.Client) {
 
-			require.Equal(t, int64(0), rdb.SetBit(ctx, "b", 7, 1).Val())
-			require.Equal(t, int64(1), rdb.SetBit(ctx, "b", 7, 0).Val())
-			require.Equal(t, int64(0), rdb.SetBit(ctx, "b", 17, 1).Val())
-			require.Equal(t, int64(1), rdb.GetBit(ctx, "b", 17).Val())
-			require.Equal(t, int64(0), rdb.GetBit(ctx, "b", 1000).Val())
-			require.Equal(t, "\x00\x00\x40", rdb.Get(ctx, "b").Val())
-			err := rdb.SetBit(ctx, "b", -1, 1).Err()
-			require.EqualError(t, err, "ERR bit offset is not an integer or out of range")
-			err = rdb.SetBit(ctx, "b", 0, 2).Err()
-			require.EqualError(t, err, "ERR bit is not an integer or out of range")
+		require.Equal(t, int64(0), rdb.SetBit(ctx, "b", 7, 1).Val())
+		require.Equal(t, int64(1), rdb.SetBit(ctx, "b", 7, 0).Val())
+		require.Equal(t, int64(0), rdb.SetBit(ctx, "b", 17, 1).Val())
+		require.Equal(t, int64(1), rdb.GetBit(ctx, "b", 17).Val())
+		require.Equal(t, int64(0), rdb.GetBit(ctx, "b", 1000).Val())
+		require.Equal(t, "\x00\x00\x40", rdb.Get(ctx, "b").Val())
+		err := rdb.SetBit(ctx, "b", -1, 1).Err()
+		require.EqualError(t, err, "ERR bit offset is not an integer or out of range")
+		err = rdb.SetBit(ctx, "b", 0, 2).Err()
+		require.EqualError(t, err, "ERR bit is not an integer or out of range")
 
-			require.NoError(t, rdb.Set(ctx, "s", "foobar", 0).Err())
-			require.Equal(t, int64(26), rdb.BitCount(ctx, "s", nil).Val())
-			require.Equal(t, int64(4), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 0, End: 0}).Val())
-			require.Equal(t, int64(6), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 1, End: 1, Unit: redis.BitCountIndexByte}).Val())
-			require.Equal(t, int64(17), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 5, End: 30, Unit: redis.BitCountIndexBit}).Val())
-			require.Equal(t, int64(0), rdb.BitCount(ctx, "missing", nil).Val())
+		require.NoError(t, rdb.Set(ctx, "s", "foobar", 0).Err())
+		require.Equal(t, int64(26), rdb.BitCount(ctx, "s", nil).Val())
+		require.Equal(t, int64(4), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 0, End: 0}).Val())
+		require.Equal(t, int64(6), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 1, End: 1, Unit: redis.BitCountIndexByte}).Val())
+		require.Equal(t, int64(17), rdb.BitCount(ctx, "s", &redis.BitCount{Start: 5, End: 30, Unit: redis.BitCountIndexBit}).Val())
+		require.Equal(t, int64(0), rdb.BitCount(ctx, "missing", nil).Val())
 
-			require.NoError(t, rdb.Set(ctx, "p", "\xff\xf0\x00", 0).Err())
-			require.Equal(t, int64(12), rdb.BitPos(ctx, "p", 0).Val())
-			require.Equal(t, int64(-1), rdb.BitPos(ctx, "p", 0, 0, 0).Val())
-			require.Equal(t, int64(16), rdb.BitPos(ctx, "p", 0, 2).Val())
-			require.Equal(t, int64(-1), rdb.BitPos(ctx, "p", 1, 2, -1).Val())
-			require.Equal(t, int64(12), rdb.BitPosSpan(ctx, "p", 0, 9, 15, "bit").Val())
-			require.Equal(t, int64(-1), rdb.BitPos(ctx, "missing", 1).Val())
+		require.NoError(t, rdb.Set(ctx, "p", "\xff\xf0\x00", 0).Err())
+		require.Equal(t, int64(12), rdb.BitPos(ctx, "p", 0).Val())
+		require.Equal(t, int64(-1), rdb.BitPos(ctx, "p", 0, 0, 0).Val())
+		require.Equal(t, int64(16), rdb.BitPos(ctx, "p", 0, 2).Val())
+		require.Equal(t, int64(-1), rdb.BitPos(ctx, "p", 1, 2, -1).Val())
+		require.Equal(t, int64(12), rdb.BitPosSpan(ctx, "p", 0, 9, 15, "bit").Val())
+		require.Equal(t, int64(-1), rdb.BitPos(ctx, "missing", 1).Val())
 
-			require.NoError(t, rdb.MSet(ctx, "a", "foobar", "c", "abcdef").Err())
-			require.Equal(t, int64(6), rdb.BitOpAnd(ctx, "d", "a", "c").Val())
-			require.Equal(t, "`bc`ab", rdb.Get(ctx, "d").Val())
-			require.Equal(t, int64(6), rdb.BitOpOr(ctx, "d", "a", "c").Val())
-			require.Equal(t, "goofev", rdb.Get(ctx, "d").Val())
-			require.Equal(t, int64(6), rdb.BitOpXor(ctx, "d", "a", "a").Val())
-			require.Equal(t, "\x00\x00\x00\x00\x00\x00", rdb.Get(ctx, "d").Val())
-			require.Equal(t, int64(6), rdb.BitOpNot(ctx, "d", "a").Val())
-			require.Equal(t, "\x99\x90\x90\x9d\x9e\x8d", rdb.Get(ctx, "d").Val())
-			require.Equal(t, int64(0), rdb.BitOpAnd(ctx, "d", "missing").Val())
-			require.Equal(t, int64(0), rdb.Exists(ctx, "d").Val())
+		require.NoError(t, rdb.MSet(ctx, "a", "foobar", "c", "abcdef").Err())
+		require.Equal(t, int64(6), rdb.BitOpAnd(ctx, "d", "a", "c").Val())
+		require.Equal(t, "`bc`ab", rdb.Get(ctx, "d").Val())
+		require.Equal(t, int64(6), rdb.BitOpOr(ctx, "d", "a", "c").Val())
+		require.Equal(t, "goofev", rdb.Get(ctx, "d").Val())
+		require.Equal(t, int64(6), rdb.BitOpXor(ctx, "d", "a", "a").Val())
+		require.Equal(t, "\x00\x00\x00\x00\x00\x00", rdb.Get(ctx, "d").Val())
+		require.Equal(t, int64(6), rdb.BitOpNot(ctx, "d", "a").Val())
+		require.Equal(t, "\x99\x90\x90\x9d\x9e\x8d", rdb.Get(ctx, "d").Val())
+		require.Equal(t, int64(0), rdb.BitOpAnd(ctx, "d", "missing").Val())
+		require.Equal(t, int64(0), rdb.Exists(ctx, "d").Val())
 
-			vals, err := rdb.BitField(ctx, "f", "SET", "i8", 0, 100, "INCRBY", "i8", 0, 100, "OVERFLOW", "SAT",
-				"INCRBY", "i8", 0, 100, "GET", "u4", "#1").Result()
-			require.NoError(t, err)
-			require.Equal(t, []int64{0, -56, 44, 12}, vals)
-			vals, err = rdb.BitFieldRO(ctx, "f", "i8", 0, "u63", 1).Result()
-			require.NoError(t, err)
-			require.Equal(t, []int64{44, 3170534137668829184}, vals)
-			err = rdb.Do(ctx, "BITFIELD_RO", "f", "SET", "i8", 0, 1).Err()
-			require.EqualError(t, err, "ERR BITFIELD_RO only supports the GET subcommand")
-			err = rdb.BitField(ctx, "f", "GET", "u64", 0).Err()
-			require.EqualError(t, err, "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
+		vals, err := rdb.BitField(ctx, "f", "SET", "i8", 0, 100, "INCRBY", "i8", 0, 100, "OVERFLOW", "SAT",
+			"INCRBY", "i8", 0, 100, "GET", "u4", "#1").Result()
+		require.NoError(t, err)
+		require.Equal(t, []int64{0, -56, 44, 12}, vals)
+		vals, err = rdb.BitFieldRO(ctx, "f", "i8", 0, "u63", 1).Result()
+		require.NoError(t, err)
+		require.Equal(t, []int64{44, 3170534137668829184}, vals)
+		err = rdb.Do(ctx, "BITFIELD_RO", "f", "SET", "i8", 0, 1).Err()
+		require.EqualError(t, err, "ERR BITFIELD_RO only supports the GET subcommand")
+		err = rdb.BitField(ctx, "f", "GET", "u64", 0).Err()
+		require.EqualError(t, err, "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
 
-			require.NoError(t, rdb.MSet(ctx, "key1", "ohmytext", "key2", "mynewtext").Err())
-			m, err := rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2"}).Result()
-			require.NoError(t, err)
-			require.Equal(t, "mytext", m.MatchString)
-			m, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2", Len: true}).Result()
-			require.NoError(t, err)
-			require.Equal(t, int64(6), m.Len)
-			m, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2", Idx: true, MinMatchLen: 4, WithMatchLen: true}).Result()
-			require.NoError(t, err)
-			require.Equal(t, int64(6), m.Len)
-			require.Equal(t, []redis.LCSMatchedPosition{{
-				Key1: redis.LCSPosition{Start: 4, End: 7}, Key2: redis.LCSPosition{Start: 5, End: 8}, MatchLen: 4,
-			}}, m.Matches)
-			err = rdb.Do(ctx, "LCS", "key1", "key2", "LEN", "IDX").Err()
-			require.EqualError(t, err, "ERR If you want both the length and indexes, please just use IDX.")
-		})
-	}
+		require.NoError(t, rdb.MSet(ctx, "key1", "ohmytext", "key2", "mynewtext").Err())
+		m, err := rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2"}).Result()
+		require.NoError(t, err)
+		require.Equal(t, "mytext", m.MatchString)
+		m, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2", Len: true}).Result()
+		require.NoError(t, err)
+		require.Equal(t, int64(6), m.Len)
+		m, err = rdb.LCS(ctx, &redis.LCSQuery{Key1: "key1", Key2: "key2", Idx: true, MinMatchLen: 4, WithMatchLen: true}).Result()
+		require.NoError(t, err)
+		require.Equal(t, int64(6), m.Len)
+		require.Equal(t, []redis.LCSMatchedPosition{{
+			Key1: redis.LCSPosition{Start: 4, End: 7}, Key2: redis.LCSPosition{Start: 5, End: 8}, MatchLen: 4,
+		}}, m.Matches)
+		err = rdb.Do(ctx, "LCS", "key1", "key2", "LEN", "IDX").Err()
+		require.EqualError(t, err, "ERR If you want both the length and indexes, please just use IDX.")
+	})
 }
 
 // TestBitCountAndBitPosMatchRedisOnRandomStrings compares BITCOUNT and

@@ -98,6 +98,9 @@ var compatCases = []compatCase{
 		"RENAMENX b c", "EXPIRE b 100", "RENAME b d", "TTL d", "COPY d e", "TTL e", "COPY d e", "COPY d e REPLACE",
 		"COPY d d", "COPY d x DB 1", "COPY d x DB 99", "COPY d x DB", "COPY d x FOO", "COPY nokey x",
 		"MOVE d 1", "MOVE d 1", "EXISTS d", "MOVE e 0", "MOVE e x", "MOVE e 99", "SELECT 1", "GET d", "GET x", "TTL d")},
+	{"copy and rename over a key stored before the source", script(
+		"SET c x", "SET s v", "COPY s c REPLACE", "GET c", "TYPE c", "SET d1 x", "SET d2 y", "RENAME d2 d1",
+		"GET d1", "TYPE d2")},
 	{"expire family", script(
 		"SET k v", "EXPIRE k 100", "TTL k", "EXPIRE k 50 GT", "EXPIRE k 200 GT", "TTL k", "EXPIRE k 300 LT",
 		"EXPIRE k 100 LT", "TTL k", "EXPIRE k 10 NX", "EXPIRE k 10 XX", "PERSIST k", "PERSIST k", "EXPIRE k 10 XX",
@@ -107,13 +110,16 @@ var compatCases = []compatCase{
 		"SET p v", "EXPIRETIME p", "PEXPIREAT p 99999999999999", "PEXPIRETIME p", "EXPIRETIME p",
 		"EXPIRE p -1", "EXISTS p", "SET q v", "PEXPIREAT q 1", "EXISTS q")},
 	{"keys scan randomkey", script(
-		"RANDOMKEY", "MSET foo 1 fob 2 bar 3", "KEYS f*", "KEYS *", "KEYS b?r", "KEYS [fb]o[ob]",
+		"RANDOMKEY", "SCAN ''", "SCAN +0", "SCAN ' 1'", "SCAN -", "SCAN 18446744073709551616",
+		"MSET foo 1 fob 2 bar 3", "KEYS f*", "KEYS *", "KEYS b?r", "KEYS [fb]o[ob]",
 		"SCAN x", "SCAN 0 COUNT 0", "SCAN 0 COUNT x", "SCAN 0 MATCH", "SCAN 0 FOO bar", "SCAN 0 TYPE foo",
 		"DBSIZE")},
 	{"transactions", script(
 		"EXEC", "DISCARD", "MULTI", "MULTI", "WATCH a", "FOO", "SET a", "EXEC",
 		"MULTI", "SET a 1", "INCR a", "GET a", "EXEC",
 		"MULTI", "SET b 1", "DISCARD", "GET b")},
+	{"replies inside EXEC are those of their moment", script(
+		"SET k hello", "MULTI", "GET k", "SETRANGE k 0 J", "APPEND k !", "GET k", "EXEC")},
 	{"watch", script(
 		"WATCH a", "SET a 1", "MULTI", "GET a", "EXEC", "WATCH a", "MULTI", "GET a", "EXEC", "UNWATCH",
 		"WATCH nokey", "MULTI", "PING", "EXEC")},

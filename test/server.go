@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os/exec"
@@ -69,6 +70,19 @@ func (s *Server) ClientWith(t testing.TB, opts *redis.Options) *redis.Client {
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// EachProtocol runs fn as a subtest for RESP2 and for RESP3, each with a
+// go-redis client speaking that version to the emptied server.
+func (s *Server) EachProtocol(t *testing.T, fn func(t *testing.T, ctx context.Context, rdb *redis.Client)) {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
+			ctx := context.Background()
+			rdb := s.ClientWith(t, &redis.Options{Protocol: proto})
+			require.NoError(t, rdb.FlushAll(ctx).Err())
+			fn(t, ctx, rdb)
+		})
+	}
 }
 
 // Conn is a raw connection for tests of the wire format.

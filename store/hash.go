@@ -1,0 +1,343 @@
+package store
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+// Redis's defaults for the compact encoding of hashes: a hash stays a
+// "listpack" while it has at most HashMaxListpackEntries fields and no
+// field or value is longer than HashMaxListpackValue bytes
+// (hash-max-listpack-entries and hash-max-listpack-value).
+const (
+	HashMaxListpackEntries = 512
+	HashMaxListpackValue   = 64
+)
+
+// Hash is the payload of a KindHash value: a map from fields to values.
+//
+// It starts in the compact encoding Redis calls "listpack": one byte slice
+// holding the entries in insertion order, each field and value preceded by
+// its length as a uvarint. Lookups walk it, which is as fast as a hash table
+// at the sizes it is used for and costs two bytes of overhead per entry.
+// When the hash outgrows the listpack thresholds it moves for good to a
+// Dict ("hashtable"), whose Scan keeps HSCAN's guarantee. In the Dict each
+// field and its value share one allocation: the key is the field prefix of
+// the string and the value the rest, so an entry costs the Dict's slot and
+// one small string.
+//
+// Fields and values passed in are copied; lookups accept temporary views.
+// Strings handed out are immutable and may be kept.
+type Hash struct {
+	// lp is the listpack encoding; unused once dict is set.
+	lp []byte
+	n  int // entries in lp
+
+	// dict holds the entries once the hash is a hash table; nil before.
+	dict *Dict[string]
+	// strBytes is the allocated size of the strings dict holds, for Size.
+	strBytes int64
+}
+
+// NewHash returns an empty hash in the listpack encoding.
+func NewHash() *Hash { return &Hash{} }
+
+// Len returns the number of fields.
+func (h *Hash) Len() int {
+	if h.dict != nil {
+		return h.dict.Len()
+	}
+	return h.n
+}
+
+// Encoding returns what Redis's OBJECT ENCODING reports for the hash.
+func (h *Hash) Encoding() string {
+	if h.dict != nil {
+		return "hashtable"
+	}
+	return "listpack"
+}
+
+// Get returns the value of field and whether the field exists.
+func (h *Hash) Get(field string) (string, bool) {
+	if h.dict != nil {
+		return h.dict.Get(field)
+	}
+	if _, voff, vend, ok := h.lpFind(field); ok {
+		return string(h.lp[voff:vend]), true
+	}
+	return "", false
+}
+
+// Exists reports whether field exists.
+func (h *Hash) Exists(field string) bool {
+	if h.dict != nil {
+		return h.dict.GetPtr(field) != nil
+	}
+	_, _, _, ok := h.lpFind(field)
+	return ok
+}
+
+// ValueLen returns the length of field's value, 0 when it does not exist.
+func (h *Hash) ValueLen(field string) int {
+	if h.dict != nil {
+		v, _ := h.dict.Get(field)
+		return len(v)
+	}
+	_, voff, vend, _ := h.lpFind(field)
+	return vend - voff
+}
+
+// Set stores value under field, copying both, and reports whether the field
+// is new. A field or value too long for the listpack, or one field too
+// many, converts the hash to a hash table first or after, as Redis does.
+func (h *Hash) Set(field, value []byte) bool {
+	if h.dict == nil && (len(field) > HashMaxListpackValue || len(value) > HashMaxListpackValue) {
+		h.convert()
+	}
+	if h.dict != nil {
+		return h.dictSet(field, value)
+	}
+	if _, voff, vend, ok := h.lpFind(hashView(field)); ok {
+		if len(value) == vend-voff {
+			copy(h.lp[voff:vend], value)
+			return false
+		}
+		// Replace the value with its length prefix, which starts
+		// before voff.
+		start := voff - hashUvarintLen(vend-voff)
+		h.lp = slices.Replace(h.lp, start, vend, hashLPAppend(nil, value)...)
+		return false
+	}
+	h.lp = hashLPAppend(hashLPAppend(h.lp, field), value)
+	h.n++
+	if h.n > HashMaxListpackEntries {
+		h.convert()
+	}
+	return true
+}
+
+// dictSet is Set on the hash table encoding. An existing entry is removed
+// and inserted again, so that the new value shares an allocation with the
+// field and the old one is freed with it.
+func (h *Hash) dictSet(field, value []byte) bool {
+	old, existed := h.dict.Delete(hashView(field))
+	if existed {
+		h.strBytes -= roundAlloc(len(field) + len(old))
+	}
+	k, v := hashJoin(field, value)
+	h.dict.Set(k, v)
+	h.strBytes += roundAlloc(len(field) + len(value))
+	return !existed
+}
+
+// hashJoin copies field and value into one allocation and returns them as
+// two strings sharing it.
+func hashJoin(field, value []byte) (string, string) {
+	var b strings.Builder
+	b.Grow(len(field) + len(value))
+	b.Write(field)
+	b.Write(value)
+	s := b.String()
+	return s[:len(field)], s[len(field):]
+}
+
+// Delete removes field and reports whether it existed.
+func (h *Hash) Delete(field string) bool {
+	if h.dict != nil {
+		old, ok := h.dict.Delete(field)
+		if ok {
+			h.strBytes -= roundAlloc(len(field) + len(old))
+		}
+		return ok
+	}
+	start, _, vend, ok := h.lpFind(field)
+	if !ok {
+		return false
+	}
+	h.lp = slices.Delete(h.lp, start, vend)
+	h.n--
+	return true
+}
+
+// Range calls fn for every entry until fn returns false: in insertion order
+// for a listpack, in the table's slab order for a hash table. The hash must
+// not change during the walk.
+func (h *Hash) Range(fn func(field, value string) bool) {
+	if h.dict != nil {
+		h.dict.Range(func(k string, v *string) bool { return fn(k, *v) })
+		return
+	}
+	for off := 0; off < len(h.lp); {
+		f, v, next := hashLPEntry(h.lp, off)
+		if !fn(string(f), string(v)) {
+			return
+		}
+		off = next
+	}
+}
+
+// Scan calls fn for the entries of one step of a full scan from cursor and
+// returns the next cursor, 0 when the scan is complete. A hash table keeps
+// Dict.Scan's guarantee; a listpack is returned whole in one step, as Redis
+// does.
+func (h *Hash) Scan(cursor uint64, fn func(field, value string)) uint64 {
+	if h.dict != nil {
+		return h.dict.Scan(cursor, func(k string, v *string) { fn(k, *v) })
+	}
+	h.Range(func(f, v string) bool {
+		fn(f, v)
+		return true
+	})
+	return 0
+}
+
+// Random calls fn count times with an entry drawn uniformly at random each
+// time, so entries may repeat (HRANDFIELD with a negative count). The hash
+// must not be empty.
+func (h *Hash) Random(rng *rand.Rand, count int, fn func(field, value string)) {
+	if h.dict != nil {
+		for range count {
+			k, _ := h.dict.RandomKey(rng)
+			v, _ := h.dict.Get(k)
+			fn(k, v)
+		}
+		return
+	}
+	entries := h.lpEntries()
+	for range count {
+		e := entries[rng.IntN(len(entries))]
+		fn(e[0], e[1])
+	}
+}
+
+// Sample calls fn for count distinct entries chosen at random; count must be
+// less than Len (HRANDFIELD with a positive count).
+func (h *Hash) Sample(rng *rand.Rand, count int, fn func(field, value string)) {
+	if h.dict != nil {
+		h.dict.Sample(rng, count, func(k string, v *string) bool {
+			fn(k, *v)
+			return true
+		})
+		return
+	}
+	// A partial Fisher-Yates shuffle of the entries' positions.
+	entries := h.lpEntries()
+	for i := range count {
+		j := i + rng.IntN(len(entries)-i)
+		entries[i], entries[j] = entries[j], entries[i]
+		fn(entries[i][0], entries[i][1])
+	}
+}
+
+// lpEntries returns the listpack's entries as field/value pairs.
+func (h *Hash) lpEntries() [][2]string {
+	out := make([][2]string, 0, h.n)
+	h.Range(func(f, v string) bool {
+		out = append(out, [2]string{f, v})
+		return true
+	})
+	return out
+}
+
+// Clone returns a deep copy, for COPY. Strings are immutable, so a hash
+// table's copy shares them with the original.
+func (h *Hash) Clone() any {
+	c := &Hash{n: h.n, strBytes: h.strBytes}
+	if h.dict == nil {
+		c.lp = slices.Clone(h.lp)
+		return c
+	}
+	c.dict = NewDict[string](0)
+	h.dict.Range(func(k string, v *string) bool {
+		c.dict.Set(k, *v)
+		return true
+	})
+	return c
+}
+
+// Size estimates the bytes the hash takes, for MEMORY USAGE: the
+// listpack, or the Dict's slab and buckets and the entries' strings.
+func (h *Hash) Size() int64 {
+	n := int64(unsafe.Sizeof(Hash{}))
+	d := h.dict
+	if d == nil {
+		return n + roundAlloc(cap(h.lp))
+	}
+	n += int64(unsafe.Sizeof(*d)) + h.strBytes
+	n += int64(cap(d.chunks)) * int64(unsafe.Sizeof([]entry[string]{}))
+	for _, c := range d.chunks {
+		n += int64(cap(c)) * int64(unsafe.Sizeof(entry[string]{}))
+	}
+	return n + 4*int64(len(d.tables[0])+len(d.tables[1]))
+}
+
+// convert moves the listpack's entries to a hash table.
+func (h *Hash) convert() {
+	h.dict = NewDict[string](0)
+	for off := 0; off < len(h.lp); {
+		f, v, next := hashLPEntry(h.lp, off)
+		k, s := hashJoin(f, v)
+		h.dict.Set(k, s)
+		h.strBytes += roundAlloc(len(f) + len(v))
+		off = next
+	}
+	h.lp, h.n = nil, 0
+}
+
+// lpFind looks field up in the listpack and returns the offsets of its
+// entry (start), of the value's bytes (voff) and of the end of the value
+// (vend).
+func (h *Hash) lpFind(field string) (start, voff, vend int, ok bool) {
+	lp := h.lp
+	for off := 0; off < len(lp); {
+		flen, n := binary.Uvarint(lp[off:])
+		fs := off + n
+		fe := fs + int(flen)
+		vlen, m := binary.Uvarint(lp[fe:])
+		vs := fe + m
+		ve := vs + int(vlen)
+		if int(flen) == len(field) && string(lp[fs:fe]) == field {
+			return off, vs, ve, true
+		}
+		off = ve
+	}
+	return 0, 0, 0, false
+}
+
+// hashLPEntry decodes the entry at off and returns its field, its value and the
+// offset of the next entry.
+func hashLPEntry(lp []byte, off int) (field, value []byte, next int) {
+	flen, n := binary.Uvarint(lp[off:])
+	off += n
+	field = lp[off : off+int(flen)]
+	off += int(flen)
+	vlen, m := binary.Uvarint(lp[off:])
+	off += m
+	value = lp[off : off+int(vlen)]
+	return field, value, off + int(vlen)
+}
+
+// hashLPAppend appends s with its length prefix.
+func hashLPAppend(lp, s []byte) []byte {
+	lp = binary.AppendUvarint(lp, uint64(len(s)))
+	return append(lp, s...)
+}
+
+// hashUvarintLen returns the encoded length of n as a uvarint.
+func hashUvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
+}
+
+// hashView returns a string sharing b's memory, for lookups that do not
+// retain their key.
+func hashView(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

@@ -1,0 +1,414 @@
+package store
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"unsafe"
+)
+
+// SetMaxIntsetEntries is Redis's set-max-intset-entries default: a set of
+// integers keeps the compact "intset" encoding up to this many members.
+const SetMaxIntsetEntries = 512
+
+// Set is the payload of a KindSet value. It starts as an intset, a sorted
+// array of integers packed at the narrowest width that holds them all, and
+// moves for good to a hash table (Redis's "hashtable" encoding) when a
+// member is not the canonical form of a 64-bit integer or the set grows
+// past SetMaxIntsetEntries members. As in Redis, it never converts back.
+//
+// Lookups (Has, Remove) accept temporary views of reusable buffers. Members
+// handed out (Range, Random, Pop, Scan, Sample) are immutable strings the
+// caller may keep and may store in another Set with Add.
+//
+// The zero Set is an empty intset, ready to use.
+type Set struct {
+	ints intset
+	// dict holds the members once the set is a hash table; nil before.
+	dict *Dict[struct{}]
+	// strBytes is the allocated size of the member strings dict holds, for
+	// Size.
+	strBytes int64
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set { return &Set{} }
+
+// Len returns the number of members.
+func (s *Set) Len() int {
+	if s.dict != nil {
+		return s.dict.Len()
+	}
+	return s.ints.len()
+}
+
+// Encoding returns what Redis's OBJECT ENCODING reports for the set.
+func (s *Set) Encoding() string {
+	if s.dict != nil {
+		return "hashtable"
+	}
+	return "intset"
+}
+
+// Has reports whether m is a member.
+func (s *Set) Has(m string) bool {
+	if s.dict != nil {
+		_, ok := s.dict.Get(m)
+		return ok
+	}
+	v, ok := setMemberInt(m)
+	if !ok {
+		return false
+	}
+	_, found := s.ints.find(v)
+	return found
+}
+
+// Add inserts m and reports whether it was new. The set retains m when it
+// stores it as a string, so m must not be a view of a reusable buffer; use
+// AddBytes for request arguments.
+func (s *Set) Add(m string) bool { return s.add(m, false) }
+
+// AddBytes is Add for a member that the set copies if it stores it.
+func (s *Set) AddBytes(m []byte) bool { return s.add(setView(m), true) }
+
+func (s *Set) add(m string, copyOnInsert bool) bool {
+	if s.dict == nil {
+		v, ok := setMemberInt(m)
+		if ok {
+			if _, found := s.ints.find(v); found {
+				return false
+			}
+			if s.ints.len() < SetMaxIntsetEntries {
+				s.ints.insert(v)
+				return true
+			}
+		}
+		s.convert()
+	}
+	if _, found := s.dict.Get(m); found {
+		return false
+	}
+	if copyOnInsert {
+		m = string([]byte(m))
+	}
+	s.dict.Set(m, struct{}{})
+	s.strBytes += roundAlloc(len(m))
+	return true
+}
+
+// convert moves the members of the intset to a hash table.
+func (s *Set) convert() {
+	d := NewDict[struct{}](0)
+	for i, n := 0, s.ints.len(); i < n; i++ {
+		m := strconv.FormatInt(s.ints.at(i), 10)
+		d.Set(m, struct{}{})
+		s.strBytes += roundAlloc(len(m))
+	}
+	s.dict = d
+	s.ints = intset{}
+}
+
+// Remove deletes m and reports whether it was a member.
+func (s *Set) Remove(m string) bool {
+	if s.dict != nil {
+		if _, ok := s.dict.Delete(m); !ok {
+			return false
+		}
+		s.strBytes -= roundAlloc(len(m))
+		return true
+	}
+	v, ok := setMemberInt(m)
+	if !ok {
+		return false
+	}
+	i, found := s.ints.find(v)
+	if found {
+		s.ints.removeAt(i)
+	}
+	return found
+}
+
+// Range calls fn for every member until fn returns false: in ascending
+// order for an intset, in the hash table's insertion-derived order
+// otherwise. The set must not change during the walk.
+func (s *Set) Range(fn func(m string) bool) {
+	if s.dict != nil {
+		s.dict.Range(func(k string, _ *struct{}) bool { return fn(k) })
+		return
+	}
+	for i, n := 0, s.ints.len(); i < n; i++ {
+		if !fn(strconv.FormatInt(s.ints.at(i), 10)) {
+			return
+		}
+	}
+}
+
+// Random returns a member chosen uniformly at random; the set must not be
+// empty.
+func (s *Set) Random(rng *rand.Rand) string {
+	if s.dict != nil {
+		k, _ := s.dict.RandomKey(rng)
+		return k
+	}
+	return strconv.FormatInt(s.ints.at(rng.IntN(s.ints.len())), 10)
+}
+
+// Pop removes a member chosen uniformly at random and returns it; the set
+// must not be empty.
+func (s *Set) Pop(rng *rand.Rand) string {
+	if s.dict != nil {
+		k, _ := s.dict.RandomKey(rng)
+		s.dict.Delete(k)
+		s.strBytes -= roundAlloc(len(k))
+		return k
+	}
+	i := rng.IntN(s.ints.len())
+	m := strconv.FormatInt(s.ints.at(i), 10)
+	s.ints.removeAt(i)
+	return m
+}
+
+// Sample returns n distinct members chosen uniformly at random (every
+// subset of size n is equally likely), in random order; n must be less
+// than Len. Like Redis's SRANDMEMBER, it copies the set and discards from
+// the copy when n is a large part of it, and otherwise draws members until
+// it has n distinct ones, so the cost is O(n) either way.
+func (s *Set) Sample(rng *rand.Rand, n int) []string {
+	size := s.Len()
+	if n*3 > size {
+		all := make([]string, 0, size)
+		s.Range(func(m string) bool {
+			all = append(all, m)
+			return true
+		})
+		// A partial Fisher-Yates shuffle: the first n slots end up holding
+		// a uniform random n-subset in random order.
+		for i := 0; i < n; i++ {
+			j := i + rng.IntN(size-i)
+			all[i], all[j] = all[j], all[i]
+		}
+		return all[:n:n]
+	}
+	out := make([]string, 0, n)
+	seen := make(map[string]struct{}, n)
+	for len(out) < n {
+		m := s.Random(rng)
+		if _, dup := seen[m]; dup {
+			continue
+		}
+		seen[m] = struct{}{}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Scan calls fn for the members of one step of an SSCAN and returns the
+// next cursor, 0 when the scan is complete. A hash table is walked with
+// Dict.Scan's guarantee (every member present for the whole scan is
+// returned at least once); an intset returns every member at once with
+// cursor 0, whatever the cursor, as Redis does. fn must not change s.
+func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
+	if s.dict != nil {
+		return s.dict.Scan(cursor, func(k string, _ *struct{}) { fn(k) })
+	}
+	s.Range(func(m string) bool {
+		fn(m)
+		return true
+	})
+	return 0
+}
+
+// Clone returns a deep copy with the same encoding, for COPY. Member
+// strings are immutable and shared.
+func (s *Set) Clone() any {
+	c := &Set{strBytes: s.strBytes}
+	if s.dict == nil {
+		c.ints = intset{width: s.ints.width, data: append([]byte(nil), s.ints.data...)}
+		return c
+	}
+	c.dict = NewDict[struct{}](0)
+	s.dict.Range(func(k string, _ *struct{}) bool {
+		c.dict.Set(k, struct{}{})
+		return true
+	})
+	return c
+}
+
+// setHeaderSize is the size of a Set value.
+const setHeaderSize = int64(unsafe.Sizeof(Set{}))
+
+// Size estimates the bytes the set takes, for MEMORY USAGE: the header,
+// the intset's array or the hash table's slab and buckets, and the member
+// strings.
+func (s *Set) Size() int64 {
+	if s.dict == nil {
+		return setHeaderSize + int64(cap(s.ints.data))
+	}
+	d := s.dict
+	n := setHeaderSize + int64(unsafe.Sizeof(*d)) + s.strBytes
+	n += int64(cap(d.chunks)) * int64(unsafe.Sizeof([]entry[struct{}]{}))
+	for _, c := range d.chunks {
+		n += int64(cap(c)) * int64(unsafe.Sizeof(entry[struct{}]{}))
+	}
+	n += int64(len(d.tables[0])+len(d.tables[1])) * 4
+	return n
+}
+
+// setMemberInt parses m as Redis's string2ll does, the test for a member
+// that an intset can hold: an optional '-', then digits without leading
+// zeros ("0" itself excepted, "-0" refused), within int64, nothing else.
+func setMemberInt(m string) (int64, bool) {
+	if len(m) == 0 || len(m) > 20 {
+		return 0, false
+	}
+	if m == "0" {
+		return 0, true
+	}
+	neg := m[0] == '-'
+	d := m
+	if neg {
+		d = m[1:]
+	}
+	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(d); i++ {
+		ch := d[i]
+		if ch < '0' || ch > '9' || v > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+	}
+	switch {
+	case neg && v <= 1<<63:
+		return int64(-v), true
+	case !neg && v <= math.MaxInt64:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+// setView returns a string sharing b's memory, for lookups that must
+// not allocate; it is valid only while b is unchanged.
+func setView(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// intset is Redis's intset: distinct integers in ascending order, packed
+// little-endian at 2, 4 or 8 bytes each, the narrowest width that holds
+// every member (widened on demand, never narrowed), searched by bisection.
+type intset struct {
+	width uint8 // bytes per member; 0 while nothing was ever stored
+	data  []byte
+}
+
+func (is *intset) len() int {
+	if is.width == 0 {
+		return 0
+	}
+	return len(is.data) / int(is.width)
+}
+
+func (is *intset) at(i int) int64 {
+	switch is.width {
+	case 2:
+		return int64(int16(binary.LittleEndian.Uint16(is.data[2*i:])))
+	case 4:
+		return int64(int32(binary.LittleEndian.Uint32(is.data[4*i:])))
+	}
+	return int64(binary.LittleEndian.Uint64(is.data[8*i:]))
+}
+
+func (is *intset) put(i int, v int64) {
+	switch is.width {
+	case 2:
+		binary.LittleEndian.PutUint16(is.data[2*i:], uint16(v))
+	case 4:
+		binary.LittleEndian.PutUint32(is.data[4*i:], uint32(v))
+	default:
+		binary.LittleEndian.PutUint64(is.data[8*i:], uint64(v))
+	}
+}
+
+// intsetWidth returns the narrowest intset width that holds v.
+func intsetWidth(v int64) uint8 {
+	switch {
+	case v >= math.MinInt16 && v <= math.MaxInt16:
+		return 2
+	case v >= math.MinInt32 && v <= math.MaxInt32:
+		return 4
+	}
+	return 8
+}
+
+// find returns the position of v, or where it would be inserted, and
+// whether it is present.
+func (is *intset) find(v int64) (int, bool) {
+	n := is.len()
+	if n == 0 || intsetWidth(v) > is.width {
+		// A value wider than the array cannot be in it; it goes at an end.
+		if n > 0 && v > 0 {
+			return n, false
+		}
+		return 0, false
+	}
+	lo, hi := 0, n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if is.at(mid) < v {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < n && is.at(lo) == v
+}
+
+// insert adds v, which must not be present.
+func (is *intset) insert(v int64) {
+	if w := intsetWidth(v); w > is.width {
+		is.widen(w)
+	}
+	i, _ := is.find(v)
+	n, w := is.len(), int(is.width)
+	need := (n + 1) * w
+	if need > cap(is.data) {
+		// Grow by an eighth rather than double: a set that stops growing
+		// keeps little slack, and the copies stay amortized O(1) per insert.
+		grown := make([]byte, need, need+max(n/8, 4)*w)
+		copy(grown, is.data)
+		is.data = grown
+	} else {
+		is.data = is.data[:need]
+	}
+	copy(is.data[(i+1)*w:], is.data[i*w:n*w])
+	is.put(i, v)
+}
+
+// removeAt deletes the member at position i, returning memory when the
+// array is mostly empty.
+func (is *intset) removeAt(i int) {
+	n, w := is.len(), int(is.width)
+	copy(is.data[i*w:], is.data[(i+1)*w:])
+	is.data = is.data[:(n-1)*w]
+	if c := cap(is.data); c > 64 && len(is.data) < c/2 {
+		is.data = append(make([]byte, 0, len(is.data)+len(is.data)/8), is.data...)
+	}
+}
+
+// widen re-encodes the members at width w.
+func (is *intset) widen(w uint8) {
+	n := is.len()
+	old := *is
+	is.width = w
+	is.data = make([]byte, n*int(w), (n+1)*int(w))
+	for i := 0; i < n; i++ {
+		is.put(i, old.at(i))
+	}
+}
