@@ -172,6 +172,9 @@ func families() [][]*Command {
 		zsetCommands(),
 		zsetBlockingCommands(),
 		hllCommands(),
+		geoCommands(),
+		sortCommands(),
+		dumpCommands(),
 	}
 }
 
