@@ -134,3 +134,12 @@ func TestOutputBufferLimitClosesClient(t *testing.T) {
 	require.Equal(t, "", c.ReadClosed())
 	require.Equal(t, "+PONG\r\n", srv.Dial(t).Do("PING"))
 }
+
+// TestDebugNeedsEnableDebugCommand checks that DEBUG is refused unless
+// enable-debug-command allows it, with Redis's text.
+func TestDebugNeedsEnableDebugCommand(t *testing.T) {
+	c := StartServer(t).Dial(t)
+	require.Equal(t, "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n",
+		c.Do("DEBUG", "SLEEP", "0"))
+	require.Equal(t, "+OK\r\n", StartServer(t, "enable-debug-command local").Dial(t).Do("DEBUG", "SLEEP", "0"))
+}
