@@ -205,6 +205,12 @@ func (s *Server) serveReadyKeys(now time.Time) {
 // serveBlocked tries to serve cl from key; it reports whether it did.
 func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 	bs := cl.blocked
+	if s.snap != nil {
+		s.snap.touch(wk.db, []byte(wk.key))
+		for _, p := range bs.cmd.KeyPositions(bs.args) {
+			s.snap.touch(wk.db, bs.args[p])
+		}
+	}
 	ctx := s.acquireCtx()
 	*ctx = Ctx{
 		s: s, cl: cl, Cmd: bs.cmd, Args: bs.args, DB: s.store.DB(wk.db),

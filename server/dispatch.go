@@ -134,6 +134,9 @@ func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte 
 // each queued command. Called with s.mu held.
 func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Reply {
 	s.feedMonitors(c, args, now)
+	if s.snap != nil && cmd.Flags&FlagWrite != 0 {
+		s.snapshotHook(c, cmd, args)
+	}
 	ctx := s.acquireCtx()
 	defer s.releaseCtx()
 	*ctx = Ctx{

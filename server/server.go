@@ -71,6 +71,7 @@ type Server struct {
 	readyKeys []watchKey
 	readySet  map[watchKey]bool
 
+	snap            *snapshot           // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
 	peakMemory      int64
