@@ -125,6 +125,11 @@ func describeKeySpec(ks KeySpec) Reply {
 		flags[i] = Simple(f)
 	}
 	out = append(out, BulkString("flags"), Set(flags...))
+	if ks.unknown() {
+		unknown := Map(BulkString("type"), BulkString("unknown"), BulkString("spec"), Map())
+		out = append(out, BulkString("begin_search"), unknown, BulkString("find_keys"), unknown)
+		return Map(out...)
+	}
 	var begin Reply
 	if ks.Keyword != "" {
 		begin = Map(BulkString("type"), BulkString("keyword"), BulkString("spec"),
@@ -282,7 +287,7 @@ func commandGetKeys(c *Ctx) Reply {
 // keySpecFor returns the key spec that covers the key at position p.
 func (c *Command) keySpecFor(args [][]byte, p int) KeySpec {
 	for _, ks := range c.KeySpecs {
-		if ks.Keyword != "" {
+		if ks.Keyword != "" || ks.unknown() {
 			continue
 		}
 		if ks.KeyNum {

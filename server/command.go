@@ -126,7 +126,7 @@ type KeySpec struct {
 	Notes string
 
 	// begin_search: Index > 0, or Keyword searched from KeywordFrom (negative
-	// counts from the end).
+	// counts from the end); with neither, the spec is of unknown kind.
 	Index       int
 	Keyword     string
 	KeywordFrom int
@@ -140,6 +140,11 @@ type KeySpec struct {
 	KeyNumIdx int
 	FirstKey  int
 }
+
+// unknown reports whether the spec is of unknown kind (neither an index
+// nor a keyword to begin from), as Redis marks the keys of SORT's BY, GET
+// and STORE: only Command.Keys finds them.
+func (ks KeySpec) unknown() bool { return ks.Index == 0 && ks.Keyword == "" }
 
 // flagList splits a space-separated list of key-spec flags.
 func flagList(s string) []string { return strings.Fields(s) }
