@@ -21,13 +21,16 @@ lint:
 	go vet ./...
 	$(GOBIN)/staticcheck ./...
 
-# Fuzz each parser for FUZZTIME (default 30s each).
+# Fuzz each parser and loader for FUZZTIME (default 30s each).
 FUZZTIME ?= 30s
 fuzz:
 	go test ./server -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 	go test ./conf -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	go test ./conf -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
 	go test ./store -run '^$$' -fuzz '^FuzzHLL$$' -fuzztime $(FUZZTIME)
+	go test ./aof -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	go test ./aof -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME)
+	go test ./aof -run '^$$' -fuzz '^FuzzReadRDB$$' -fuzztime $(FUZZTIME)
 
 # Quordis against redis-server 7.0 on this machine, side by side: prints
 # Markdown tables (about 10 minutes on 2 cores; BENCHFLAGS=-quick for a

@@ -1,0 +1,619 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Policy is appendfsync: when written records are fsynced.
+type Policy int
+
+const (
+	// EverySec fsyncs in the background at most once a second (Redis's
+	// default): a power loss may lose about the last second.
+	EverySec Policy = iota
+	// Always fsyncs before a write is acknowledged, sharing one fsync
+	// among all writers waiting at the same time (group commit).
+	Always
+	// No leaves flushing to the operating system.
+	No
+)
+
+// String returns the appendfsync value: "everysec", "always" or "no".
+func (p Policy) String() string {
+	switch p {
+	case Always:
+		return "always"
+	case No:
+		return "no"
+	default:
+		return "everysec"
+	}
+}
+
+// Options configures an AOF. The zero value of each field is Redis's
+// default.
+type Options struct {
+	Dir      string // dir; "." when empty
+	DirName  string // appenddirname; "appendonlydir" when empty
+	FileName string // appendfilename; "appendonly.aof" when empty
+	Fsync    Policy // appendfsync
+	// LoadTruncated is aof-load-truncated: Load cuts an incomplete last
+	// record of the last file instead of failing.
+	LoadTruncated bool
+	FS            FS           // nil means the operating system's
+	Logger        *slog.Logger // nil discards
+}
+
+// Errors returned by the AOF.
+var (
+	ErrClosed            = errors.New("aof: closed")
+	ErrRewriteInProgress = errors.New("aof: Background append only file rewriting already in progress")
+)
+
+// AOF is an open append-only file in Redis 7.0's multi-part layout: a
+// directory (appenddirname) holding a manifest, at most one base file and
+// the incremental files. Commands are appended to the last incremental file.
+//
+// Typical use: Open, Load (replays what is on disk), then Append under the
+// keyspace lock for every write, Flush before replying (Redis's beforeSleep)
+// or WaitDurable(seq) for a single write, Close at shutdown.
+//
+// Append, Flush, WaitDurable, Size and Err may be called from any goroutine.
+// Lock order: mmu, wmu, mu; wmu before smu; mu and smu are never held together.
+type AOF struct {
+	opts   Options
+	fs     FS
+	log    *slog.Logger
+	aofDir string
+
+	// mmu serializes manifest changes: StartRewrite, Commit, Abort, Close.
+	mmu sync.Mutex
+	// man is the manifest as on disk; guarded by mmu.
+	man *manifest
+	// openedIncr is the incremental file Open created, absent from the
+	// manifest Redis would have loaded; guarded by mmu.
+	openedIncr string
+	// rw is the rewrite in progress, if any; guarded by mmu.
+	rw *Rewrite
+	// waiting is set from Enable until a rewrite commits: appends go to a
+	// temporary file outside the manifest (Redis's AOF_WAIT_REWRITE);
+	// guarded by mmu.
+	waiting bool
+
+	// wmu serializes writes to the file and the switch to a new file; it is
+	// held during write I/O.
+	wmu sync.Mutex
+	// loaded is set once Load ran or a write happened; guarded by wmu.
+	loaded bool
+
+	// mu guards the write buffer.
+	mu       sync.Mutex
+	buf      []byte
+	spare    []byte // a drained buffer kept for reuse
+	selected int    // database of the last SELECT in the stream; -1 forces one
+	end      uint64 // logical offset of the end of buf: the last sequence number
+
+	// smu guards the durability state below; cond signals its changes.
+	smu  sync.Mutex
+	cond *sync.Cond
+	// file is the current incremental file. It is replaced only with wmu
+	// held and the sync claimed, so a writer (holding wmu) or the claimer
+	// may use it without smu.
+	file File
+	// curName is its name, changed with wmu and smu held.
+	curName string
+	written uint64 // logical offset handed to the OS
+	synced  uint64 // logical offset known durable
+	syncing bool   // the sync claim: one goroutine is fsyncing file
+	// writeErr is the last write error; a later successful write clears it,
+	// as Redis's aof_last_write_status, except under Always where it stays.
+	writeErr error
+	// syncErr is an fsync error; it stays (after a failed fsync the kernel
+	// may have dropped the dirty pages, so a later success proves nothing).
+	syncErr  error
+	closed   bool
+	fsyncs   int64
+	baseSize int64 // size of the base file
+	incrSize int64 // size of the incremental files before the current one
+	curSize  int64 // size of the current incremental file
+
+	stop chan struct{}
+	done sync.WaitGroup // the everysec goroutine
+}
+
+// Open opens the AOF in opts.Dir as Redis 7.0 does at start-up: it reads the
+// manifest; upgrades a legacy appendonly.aof in dir into the directory when
+// there is no manifest yet; creates the directory, an empty base and the
+// first incremental file when there is no AOF at all; opens the last
+// incremental file for appending (creating a new one when the manifest lists
+// none), persists the manifest and deletes history files. Call Load next.
+func Open(opts Options) (*AOF, error) {
+	a, err := newAOF(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.open(); err != nil {
+		return nil, err
+	}
+	a.startEverySec()
+	return a, nil
+}
+
+// newAOF validates opts, fills in defaults and builds an AOF with no file.
+func newAOF(opts Options) (*AOF, error) {
+	if opts.Dir == "" {
+		opts.Dir = "."
+	}
+	if opts.DirName == "" {
+		opts.DirName = "appendonlydir"
+	}
+	if opts.FileName == "" {
+		opts.FileName = "appendonly.aof"
+	}
+	if strings.ContainsAny(opts.FileName, "/\\") {
+		return nil, errors.New("aof: appendfilename can't be a path, just a filename")
+	}
+	if strings.ContainsAny(opts.DirName, "/\\") {
+		return nil, errors.New("aof: appenddirname can't be a path, just a dirname")
+	}
+	if opts.FS == nil {
+		opts.FS = OSFS()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &AOF{
+		opts:     opts,
+		fs:       opts.FS,
+		log:      opts.Logger,
+		aofDir:   filepath.Join(opts.Dir, opts.DirName),
+		selected: -1,
+		stop:     make(chan struct{}),
+	}
+	a.cond = sync.NewCond(&a.smu)
+	return a, nil
+}
+
+// startEverySec starts the everysec background fsync, if that is the policy.
+func (a *AOF) startEverySec() {
+	if a.opts.Fsync == EverySec {
+		a.done.Add(1)
+		go a.everySec()
+	}
+}
+
+// mkdir creates the AOF directory durably if it is missing.
+func (a *AOF) mkdir() error {
+	if _, ok := exists(a.fs, a.aofDir); ok {
+		return nil
+	}
+	if err := a.fs.MkdirAll(a.aofDir, 0o755); err != nil {
+		return fmt.Errorf("aof: can't open or create append-only dir %s: %w", a.aofDir, err)
+	}
+	if err := a.fs.SyncDir(a.opts.Dir); err != nil {
+		return fmt.Errorf("aof: fail to fsync %s: %w", a.opts.Dir, err)
+	}
+	return nil
+}
+
+func (a *AOF) open() error {
+	m, err := a.readManifest()
+	if err != nil {
+		return err
+	}
+	if m, err = a.upgradeLegacy(m); err != nil {
+		return err
+	}
+	dirty := false
+	if err := a.mkdir(); err != nil {
+		return err
+	}
+	if m.base == nil && len(m.incr) == 0 {
+		// Redis rewrites the (empty) dataset into a first base file; with
+		// nothing loaded that is an empty file, as Redis writes it with
+		// aof-use-rdb-preamble no.
+		name := m.newBase(a.opts.FileName, false)
+		if err := a.createEmpty(name); err != nil {
+			return err
+		}
+		dirty = true
+		a.log.Info("Creating AOF base file on server start", "file", name)
+	}
+	if m.base != nil {
+		st, err := a.fs.Stat(filepath.Join(a.aofDir, m.base.name))
+		if err != nil {
+			return fmt.Errorf("aof: unable to obtain the AOF file %s length: %w", m.base.name, err)
+		}
+		a.baseSize = st.Size()
+	}
+	for _, ai := range m.incr {
+		st, err := a.fs.Stat(filepath.Join(a.aofDir, ai.name))
+		if err != nil {
+			return fmt.Errorf("aof: unable to obtain the AOF file %s length: %w", ai.name, err)
+		}
+		a.incrSize += st.Size()
+	}
+	if len(m.incr) == 0 {
+		a.openedIncr = m.newIncr(a.opts.FileName)
+		dirty = true
+		a.log.Info("Creating AOF incr file on server start", "file", a.openedIncr)
+	} else {
+		a.log.Info("Opening AOF incr file on server start", "file", m.incr[len(m.incr)-1].name)
+	}
+	cur := m.incr[len(m.incr)-1].name
+	f, err := a.fs.OpenFile(filepath.Join(a.aofDir, cur), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("aof: can't open the append-only file %s: %w", cur, err)
+	}
+	if dirty {
+		if _, err := a.writeManifest(m); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	a.deleteHistory(m)
+	a.man = m
+	a.file, a.curName = f, cur
+	if a.openedIncr == "" {
+		st, err := a.fs.Stat(filepath.Join(a.aofDir, cur))
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("aof: unable to obtain the AOF file %s length: %w", cur, err)
+		}
+		a.curSize = st.Size()
+		a.incrSize -= a.curSize
+	}
+	return nil
+}
+
+// readManifest returns the manifest on disk, or an empty one when the
+// directory or the manifest does not exist.
+func (a *AOF) readManifest() (*manifest, error) {
+	path := filepath.Join(a.aofDir, a.opts.FileName+manifestSuffix)
+	if st, ok := exists(a.fs, a.aofDir); !ok || !st.IsDir() {
+		return &manifest{}, nil
+	}
+	if _, ok := exists(a.fs, path); !ok {
+		return &manifest{}, nil
+	}
+	data, err := readFile(a.fs, path)
+	if err != nil {
+		return nil, fmt.Errorf("aof: can't open the AOF manifest file %s for reading: %w", path, err)
+	}
+	return parseManifest(path, data)
+}
+
+// upgradeLegacy moves a Redis 6 appendonly.aof from dir into the AOF
+// directory as the base, in Redis's conditions and order (aofUpgradePrepare):
+// the manifest first, then the rename, so a crash in between is retried.
+func (a *AOF) upgradeLegacy(m *manifest) (*manifest, error) {
+	legacy := filepath.Join(a.opts.Dir, a.opts.FileName)
+	if st, ok := exists(a.fs, legacy); !ok || st.IsDir() {
+		return m, nil
+	}
+	_, dirOK := exists(a.fs, a.aofDir)
+	_, inDir := exists(a.fs, filepath.Join(a.aofDir, a.opts.FileName))
+	if dirOK && (m.base != nil || len(m.incr) != 0) &&
+		(m.base == nil || len(m.incr) != 0 || m.base.name != a.opts.FileName || inDir) {
+		return m, nil
+	}
+	if err := a.mkdir(); err != nil {
+		return nil, err
+	}
+	m.base = &aofInfo{name: a.opts.FileName, seq: 1, typ: typeBase}
+	m.baseSeq = 1
+	if _, err := a.writeManifest(m); err != nil {
+		return nil, err
+	}
+	if err := a.fs.Rename(legacy, filepath.Join(a.aofDir, a.opts.FileName)); err != nil {
+		return nil, fmt.Errorf("aof: error trying to move the old AOF file %s into dir %s: %w", a.opts.FileName, a.opts.DirName, err)
+	}
+	if err := a.fs.SyncDir(a.aofDir); err != nil {
+		return nil, fmt.Errorf("aof: fail to fsync AOF directory %s: %w", a.aofDir, err)
+	}
+	if err := a.fs.SyncDir(a.opts.Dir); err != nil {
+		return nil, fmt.Errorf("aof: fail to fsync %s: %w", a.opts.Dir, err)
+	}
+	a.log.Info("Successfully migrated an old-style AOF file into the AOF directory", "file", a.opts.FileName, "dir", a.opts.DirName)
+	return m, nil
+}
+
+// createEmpty creates an empty, durable file in the AOF directory.
+func (a *AOF) createEmpty(name string) error {
+	f, err := a.fs.OpenFile(filepath.Join(a.aofDir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("aof: can't create %s: %w", name, err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("aof: can't create %s: %w", name, err)
+	}
+	return nil
+}
+
+// Append adds a command to the write buffer, preceded by SELECT when db is
+// not the database of the previous command (db -1: no SELECT, as Redis's
+// dictid -1). It never does I/O. The returned sequence number identifies
+// the command for WaitDurable; it grows with every Append.
+//
+// The caller appends in the order the commands took effect, which usually
+// means under its keyspace lock.
+func (a *AOF) Append(db int, argv [][]byte) uint64 {
+	a.mu.Lock()
+	n := len(a.buf)
+	if db >= 0 && db != a.selected {
+		a.buf = appendSelect(a.buf, db)
+		a.selected = db
+	}
+	a.buf = AppendCommand(a.buf, argv)
+	a.end += uint64(len(a.buf) - n)
+	seq := a.end
+	a.mu.Unlock()
+	return seq
+}
+
+// Flush writes the buffer to the current file, as Redis does before
+// replying to clients; with Always it also waits for an fsync covering what
+// it wrote. It returns the error state (see Err).
+func (a *AOF) Flush() error {
+	a.wmu.Lock()
+	err := a.flushLocked(false)
+	a.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	if a.opts.Fsync == Always {
+		a.smu.Lock()
+		w := a.written
+		a.smu.Unlock()
+		return a.syncTo(w)
+	}
+	return a.Err()
+}
+
+// flushLocked writes the buffer; wmu must be held. A failed or short write
+// is undone by truncating the file, the bytes stay buffered for the next
+// attempt, and the error is recorded (Redis's flushAppendOnlyFile). With
+// switching, the next Append writes a SELECT (decided atomically with taking
+// the buffer): the caller moves to a new file.
+func (a *AOF) flushLocked(switching bool) error {
+	a.loaded = true
+	a.smu.Lock()
+	closed, syncErr := a.closed, a.syncErr
+	alwaysErr := a.opts.Fsync == Always && a.writeErr != nil
+	werr := a.writeErr
+	a.smu.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case syncErr != nil:
+		return syncErr
+	case alwaysErr:
+		return werr
+	}
+	a.mu.Lock()
+	if switching {
+		a.selected = -1
+	}
+	buf, end := a.buf, a.end
+	a.buf, a.spare = a.spare[:0], nil
+	a.mu.Unlock()
+	if len(buf) == 0 {
+		return werr
+	}
+	n, err := a.file.Write(buf)
+	if err == nil && n < len(buf) {
+		err = fmt.Errorf("short write (%d of %d bytes)", n, len(buf))
+	}
+	if err != nil {
+		if n > 0 {
+			a.smu.Lock()
+			size := a.curSize
+			a.smu.Unlock()
+			if terr := a.file.Truncate(size); terr == nil {
+				n = 0
+			} else {
+				a.log.Warn("Could not remove short write from the append-only file", "err", terr)
+			}
+		}
+		err = fmt.Errorf("aof: error writing to the AOF file %s: %w", a.curName, err)
+		a.log.Warn("Error writing to the AOF file", "file", a.curName, "err", err)
+		a.mu.Lock()
+		a.buf = slices.Concat(buf[n:], a.buf)
+		a.mu.Unlock()
+		a.smu.Lock()
+		a.written = end - uint64(len(buf)-n)
+		a.curSize += int64(n)
+		a.writeErr = err
+		a.cond.Broadcast()
+		a.smu.Unlock()
+		return err
+	}
+	a.smu.Lock()
+	if a.writeErr != nil {
+		a.log.Warn("AOF write error looks solved, Redis can write again.")
+		a.writeErr = nil
+	}
+	a.written = end
+	a.curSize += int64(n)
+	a.cond.Broadcast()
+	a.smu.Unlock()
+	if cap(buf) <= 1<<20 {
+		a.mu.Lock()
+		a.spare = buf[:0]
+		a.mu.Unlock()
+	}
+	return nil
+}
+
+// syncTo returns once an fsync covering the logical offset target (already
+// written) completed. Concurrent callers share fsyncs: one claims the sync
+// and covers everything written when it starts; the others wait for it and
+// return if it covered them, or one of them claims the next.
+func (a *AOF) syncTo(target uint64) error {
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	for {
+		switch {
+		case a.synced >= target:
+			return nil
+		case a.syncErr != nil:
+			return a.syncErr
+		case a.opts.Fsync == Always && a.writeErr != nil:
+			return a.writeErr
+		case a.closed:
+			return ErrClosed
+		case a.syncing || a.written < target:
+			// An fsync is running, or the bytes are not written yet
+			// (a failed write that will be retried).
+			if !a.syncing && a.writeErr != nil {
+				return a.writeErr
+			}
+			a.cond.Wait()
+			continue
+		}
+		a.syncing = true
+		f, w := a.file, a.written
+		a.smu.Unlock()
+		err := f.Sync()
+		a.smu.Lock()
+		a.syncing = false
+		a.fsyncs++
+		if err != nil {
+			a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", err)
+			a.log.Error("Can't persist AOF for fsync error", "file", a.curName, "err", err)
+		} else if w > a.synced {
+			a.synced = w
+		}
+		a.cond.Broadcast()
+	}
+}
+
+// WaitDurable returns once the command with sequence number seq is as
+// durable as the policy promises: fsynced with Always (one fsync shared by
+// all concurrent waiters), written to the OS with EverySec and No. It
+// flushes the buffer if needed. It returns the error state (see Err).
+func (a *AOF) WaitDurable(seq uint64) error {
+	a.smu.Lock()
+	w := a.written
+	a.smu.Unlock()
+	if w < seq {
+		a.wmu.Lock()
+		err := a.flushLocked(false)
+		a.wmu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	if a.opts.Fsync == Always {
+		return a.syncTo(seq)
+	}
+	return a.Err()
+}
+
+// Err returns the error that makes the AOF refuse writes, as Redis's
+// aof_last_write_status: a failed fsync (for good), a failed write (for good
+// with Always; until a later Flush succeeds otherwise), or ErrClosed. A
+// server must stop acknowledging writes while it is not nil.
+func (a *AOF) Err() error {
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	switch {
+	case a.syncErr != nil:
+		return a.syncErr
+	case a.writeErr != nil:
+		return a.writeErr
+	case a.closed:
+		return ErrClosed
+	}
+	return nil
+}
+
+// Size returns the size of the base file and the total size of the
+// incremental files as written (INFO's aof_base_size; their sum is
+// aof_current_size).
+func (a *AOF) Size() (base, incr int64) {
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	return a.baseSize, a.incrSize + a.curSize
+}
+
+// everySec is the everysec background fsync: once a second it writes what
+// Flush has not and fsyncs if anything is not yet durable.
+func (a *AOF) everySec() {
+	defer a.done.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+		}
+		a.wmu.Lock()
+		a.flushLocked(false)
+		a.wmu.Unlock()
+		a.smu.Lock()
+		w, s := a.written, a.synced
+		a.smu.Unlock()
+		if w > s {
+			a.syncTo(w)
+		}
+	}
+}
+
+// claimSync waits for a running fsync to end and takes the sync claim, so
+// the file can be fsynced and replaced; wmu must be held.
+func (a *AOF) claimSync() {
+	a.smu.Lock()
+	for a.syncing {
+		a.cond.Wait()
+	}
+	a.syncing = true
+	a.smu.Unlock()
+}
+
+// Close writes and fsyncs what is buffered, stops the background fsync,
+// abandons a rewrite in progress and closes the file.
+func (a *AOF) Close() error {
+	a.mmu.Lock()
+	defer a.mmu.Unlock()
+	a.smu.Lock()
+	closed := a.closed
+	a.smu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	close(a.stop)
+	a.done.Wait()
+	if a.rw != nil {
+		a.rw.abortLocked()
+	}
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	err := a.flushLocked(false)
+	a.claimSync()
+	serr := a.file.Sync()
+	a.smu.Lock()
+	a.syncing = false
+	a.fsyncs++
+	if serr == nil && err == nil {
+		a.synced = a.written
+	}
+	a.closed = true
+	a.cond.Broadcast()
+	a.smu.Unlock()
+	cerr := a.file.Close()
+	return errors.Join(err, serr, cerr)
+}
