@@ -57,6 +57,12 @@ type Config struct {
 	AppendDirname  string
 	AppendFsync    string
 
+	AOFLoadTruncated         bool  // aof-load-truncated
+	AOFUseRDBPreamble        bool  // aof-use-rdb-preamble
+	AutoAOFRewritePercentage int64 // auto-aof-rewrite-percentage
+	AutoAOFRewriteMinSize    int64 // auto-aof-rewrite-min-size
+	KeyLoadDelay             int64 // key-load-delay: microseconds to wait per key loaded (tests)
+
 	ClusterEnabled         bool
 	ClusterConfigFile      string
 	ClusterNodeTimeout     int64
@@ -130,6 +136,11 @@ func Default() *Config {
 		AppendFilename: "appendonly.aof",
 		AppendDirname:  "appendonlydir",
 		AppendFsync:    "everysec",
+
+		AOFLoadTruncated:         true,
+		AOFUseRDBPreamble:        true,
+		AutoAOFRewritePercentage: 100,
+		AutoAOFRewriteMinSize:    64 << 20,
 
 		ClusterConfigFile:  "nodes.conf",
 		ClusterNodeTimeout: 15000,

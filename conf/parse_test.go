@@ -248,10 +248,9 @@ rename-command config cfg
 	require.Equal(t, map[string]string{"flushall": "", "config": "cfg"}, c.RenameCommand)
 	// Persistence, cluster mode, replication and eviction are not built
 	// yet: their directives are parsed but reported.
-	require.ElementsMatch(t, []string{"cluster-enabled", "appendonly", "masteruser", "cluster-announce-ip",
-		"cluster-config-file", "dbfilename", "appendfilename", "appenddirname", "masterauth", "maxmemory-policy",
-		"appendfsync", "maxmemory-samples", "cluster-port", "cluster-announce-bus-port", "cluster-announce-port",
-		"cluster-node-timeout", "maxmemory", "save"}, c.Unsupported())
+	require.ElementsMatch(t, []string{"cluster-enabled", "masteruser", "cluster-announce-ip",
+		"cluster-config-file", "masterauth", "maxmemory-policy", "maxmemory-samples", "cluster-port",
+		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout", "maxmemory"}, c.Unsupported())
 
 	r := mustParse(t, "replicaof 10.1.2.3 6380\n")
 	require.Equal(t, "10.1.2.3 6380", r.ReplicaOf)
@@ -609,7 +608,9 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit", "hz",
 		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len",
 		"latency-monitor-threshold", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
-		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time"}, supported)
+		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
+		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble",
+		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay"}, supported)
 }
 
 func TestCloneIsDeep(t *testing.T) {

@@ -79,7 +79,7 @@ func strerror(err error) string {
 }
 
 func saveDirective() directive {
-	d := base("save", "", fMultiArg)
+	d := base("save", "", fMultiArg|fSupported)
 	d.get = func(c *Config) string {
 		parts := make([]string, 0, 2*len(c.Save))
 		for _, p := range c.Save {

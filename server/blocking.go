@@ -1,10 +1,12 @@
 package server
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"time"
 
+	"quordis/aof"
 	"quordis/store"
 )
 
@@ -219,18 +221,27 @@ func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 	r, ok := bs.serve(ctx, wk.key)
 	if ok {
 		s.dirty += int64(ctx.dirty)
-		if s.prop != nil {
-			for _, e := range ctx.effects {
-				s.queueEffect(wk.db, e)
-			}
+		for _, e := range ctx.effects {
+			s.queueEffect(wk.db, e)
 		}
 	}
 	s.releaseCtx()
 	if !ok {
 		return false
 	}
-	s.unblock(cl, r)
 	s.flushEffects(true)
+	// The reply goes out only once the pop is as durable as appendfsync
+	// promises; with always this fsyncs under the keyspace lock, as Redis
+	// does before replying.
+	if a := s.persist.aof; a != nil {
+		if err := a.WaitDurable(s.persist.aofSeq); err != nil && !errors.Is(err, aof.ErrClosed) {
+			s.log.Error("a served blocking pop could not be made durable", "err", err)
+			cl.conn.Close()
+			s.forgetBlocked(cl)
+			return true
+		}
+	}
+	s.unblock(cl, r)
 	return true
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"quordis/aof"
 )
 
 // clientFlags are the per-connection states that change how commands run.
@@ -59,6 +61,8 @@ type client struct {
 	multi         []queuedCommand
 	watched       []watched
 	blocked       *blockState // set while a blocking command waits
+	aofWait       uint64      // AOF position the pending replies must wait for
+	aofRef        *aof.AOF    // the AOF aofWait refers to, nil when nothing to wait for
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
@@ -195,7 +199,7 @@ func (c *client) serve() {
 			return
 		}
 		if closeNow || !c.rd.Buffered() || len(c.out) > 64<<10 {
-			if !c.flush() || closeNow {
+			if !c.waitDurable() || !c.flush() || closeNow {
 				return
 			}
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 
 	"quordis/conf"
@@ -76,6 +77,11 @@ func configSet(c *Ctx) Reply {
 	cfg, err := old.SetFrom(pairs, isLoopback(c.cl.conn.RemoteAddr()))
 	if err != nil {
 		return errorReply(err)
+	}
+	if cfg.AppendOnly != old.AppendOnly {
+		if err := c.s.setAppendOnly(cfg); err != nil {
+			return errorReply(fmt.Errorf("CONFIG SET failed (possibly related to argument 'appendonly') - %w", err))
+		}
 	}
 	c.s.applyConfig(old, cfg)
 	return replyOK

@@ -109,9 +109,14 @@ func flushCommand(c *Ctx) Reply {
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 func shutdownCommand(c *Ctx) Reply {
+	mode := 0
 	for _, a := range c.Args[1:] {
 		switch strings.ToLower(string(a)) {
-		case "nosave", "save", "now", "force":
+		case "nosave":
+			mode = 1
+		case "save":
+			mode = 2
+		case "now", "force":
 		case "abort":
 			if len(c.Args) != 2 {
 				return replySyntax
@@ -122,6 +127,7 @@ func shutdownCommand(c *Ctx) Reply {
 		}
 	}
 	c.s.log.Warn("user requested shutdown")
+	c.s.shutdownSave = mode
 	c.s.shutdownLocked()
 	return replyNone
 }

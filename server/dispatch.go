@@ -27,6 +27,14 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
 		return s.reject(c, cmd, out, msgNoAuth)
 	}
+	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
+		if msg := s.aofWriteError(); msg != "" {
+			return s.reject(c, cmd, out, msg)
+		}
+	}
+	if s.persist.loading && cmd.Flags&FlagLoading == 0 {
+		return s.reject(c, cmd, out, "LOADING Redis is loading the dataset in memory")
+	}
 	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
 		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
 	}
@@ -36,6 +44,7 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	}
 	r := s.call(c, cmd, args, now)
 	s.flushEffects(true)
+	s.noteDurability(c)
 	if len(s.readyKeys) > 0 {
 		s.serveReadyKeys(now)
 	}
@@ -165,7 +174,7 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	s.stats.commandsProcessed++
 	if ctx.dirty > 0 {
 		s.dirty += int64(ctx.dirty)
-		if !ctx.noProp && s.prop != nil {
+		if !ctx.noProp && s.propagating() {
 			if len(ctx.effects) > 0 {
 				for _, e := range ctx.effects {
 					s.queueEffect(ctx.DB.ID(), e)

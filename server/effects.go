@@ -12,7 +12,7 @@ type effect struct {
 // had several (EXEC, a command that also expired a key) reaches the AOF and
 // replicas as one atomic unit. Called with s.mu held.
 func (s *Server) queueEffect(db int, argv [][]byte) {
-	if s.prop == nil {
+	if !s.propagating() {
 		return
 	}
 	s.pending = append(s.pending, effect{db: db, argv: argv})
@@ -29,14 +29,29 @@ func (s *Server) flushEffects(atomic bool) {
 	}
 	wrap := atomic && len(s.pending) > 1
 	if wrap {
-		s.prop.Propagate(s.pending[0].db, [][]byte{[]byte("MULTI")})
+		s.propagate(s.pending[0].db, [][]byte{[]byte("MULTI")})
 	}
 	for _, e := range s.pending {
-		s.prop.Propagate(e.db, e.argv)
+		s.propagate(e.db, e.argv)
 	}
 	if wrap {
-		s.prop.Propagate(s.pending[len(s.pending)-1].db, [][]byte{[]byte("EXEC")})
+		s.propagate(s.pending[len(s.pending)-1].db, [][]byte{[]byte("EXEC")})
 	}
 	clear(s.pending)
 	s.pending = s.pending[:0]
+}
+
+// propagating reports whether effects have somewhere to go: the AOF or a
+// propagator, and not while replaying a file. Called with s.mu held.
+func (s *Server) propagating() bool {
+	return (s.prop != nil || s.persist.aof != nil) && !s.persist.replaying
+}
+
+// propagate hands one effect to the AOF and the propagator. Called with
+// s.mu held.
+func (s *Server) propagate(db int, argv [][]byte) {
+	s.appendEffect(db, argv)
+	if s.prop != nil {
+		s.prop.Propagate(db, argv)
+	}
 }

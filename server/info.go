@@ -237,23 +237,59 @@ func totalSystemMemory() int64 {
 }
 
 func (s *Server) infoPersistence(w *infoWriter, now int64) {
-	w.kv("loading", 0)
+	p := &s.persist
+	flag := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	status := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "err"
+	}
+	running := func(j *bgJob) int64 {
+		if j == nil {
+			return -1
+		}
+		return int64(s.clock().Sub(j.start).Seconds())
+	}
+	last := func(secs int64, done bool) int64 {
+		if !done {
+			return -1
+		}
+		return secs
+	}
+	w.kv("loading", flag(p.loading))
 	w.kv("async_loading", 0)
 	w.kv("rdb_changes_since_last_save", s.dirty)
-	w.kv("rdb_bgsave_in_progress", 0)
+	w.kv("rdb_bgsave_in_progress", flag(p.bgsave != nil))
 	w.kv("rdb_last_save_time", s.lastSave.Unix())
-	w.kv("rdb_last_bgsave_status", "ok")
-	w.kv("rdb_last_bgsave_time_sec", -1)
-	w.kv("rdb_current_bgsave_time_sec", -1)
-	w.kv("rdb_saves", 0)
-	w.kv("aof_enabled", 0)
-	w.kv("aof_rewrite_in_progress", 0)
-	w.kv("aof_rewrite_scheduled", 0)
-	w.kv("aof_last_rewrite_time_sec", -1)
-	w.kv("aof_current_rewrite_time_sec", -1)
-	w.kv("aof_last_bgrewrite_status", "ok")
-	w.kv("aof_rewrites", 0)
-	w.kv("aof_last_write_status", "ok")
+	w.kv("rdb_last_bgsave_status", status(p.lastBgsaveOK || p.lastSaveTry.IsZero()))
+	w.kv("rdb_last_bgsave_time_sec", last(p.lastBgsaveS, !p.lastSaveTry.IsZero()))
+	w.kv("rdb_current_bgsave_time_sec", running(p.bgsave))
+	w.kv("rdb_saves", p.rdbSaves)
+	w.kv("aof_enabled", flag(p.aof != nil))
+	w.kv("aof_rewrite_in_progress", flag(p.rewrite != nil))
+	w.kv("aof_rewrite_scheduled", flag(p.rewriteScheduled))
+	w.kv("aof_last_rewrite_time_sec", last(p.lastRewriteSecs, p.rewrites > 0 || !p.lastRewriteOK))
+	w.kv("aof_current_rewrite_time_sec", running(p.rewrite))
+	w.kv("aof_last_bgrewrite_status", status(p.lastRewriteOK))
+	w.kv("aof_rewrites", p.rewrites)
+	writeOK := true
+	if p.aof != nil {
+		writeOK = p.aof.Err() == nil
+	}
+	w.kv("aof_last_write_status", status(writeOK))
+	if p.aof != nil {
+		base, incr := p.aof.Size()
+		w.kv("aof_current_size", base+incr)
+		w.kv("aof_base_size", p.aofBase)
+		w.kv("aof_pending_rewrite", flag(p.rewriteScheduled))
+		w.kv("aof_delayed_fsync", 0)
+	}
 }
 
 func (s *Server) infoStats(w *infoWriter, now int64) {

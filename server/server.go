@@ -71,7 +71,9 @@ type Server struct {
 	readyKeys []watchKey
 	readySet  map[watchKey]bool
 
-	snap            *snapshot           // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
+	snap            *snapshot // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
+	persist         persistState
+	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
 	peakMemory      int64
@@ -136,6 +138,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		closed:     make(chan struct{}),
 	}
 	s.wake = sync.NewCond(&s.mu)
+	s.persist.lastRewriteOK, s.persist.lastBgsaveOK = true, true
 	s.start = s.clock()
 	s.monoBase = time.Now()
 	s.lastSave = s.start
@@ -153,6 +156,13 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		Seed:      binary.LittleEndian.Uint64(seed[20:]),
 		OnExpire:  s.onExpire,
 	})
+	// The dataset loads in the background while clients are answered
+	// LOADING, as Redis does.
+	if needsLoad(cfg) {
+		s.persist.loading = true
+		s.wg.Add(1)
+		go s.load()
+	}
 	return s, nil
 }
 
@@ -176,6 +186,7 @@ func families() [][]*Command {
 		geoCommands(),
 		sortCommands(),
 		dumpCommands(),
+		persistCommands(),
 	}
 }
 
@@ -313,6 +324,14 @@ func (s *Server) shutdownLocked() {
 			c.conn.Close()
 		}
 		s.wake.Broadcast()
+		save := len(s.config().Save) > 0
+		switch s.shutdownSave {
+		case 1:
+			save = false
+		case 2:
+			save = true
+		}
+		s.closePersistence(save)
 	})
 }
 
@@ -359,9 +378,10 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		if !s.activeExpireOff {
+		if !s.activeExpireOff && !s.persist.loading {
 			s.activeExpire(hz)
 		}
+		s.persistCron()
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()

@@ -40,7 +40,12 @@ func StartServer(t testing.TB, lines ...string) *Server {
 // clock).
 func StartServerWith(t testing.TB, opts server.Options, lines ...string) *Server {
 	t.Helper()
-	cfg, err := conf.Parse(strings.Join(lines, "\n"), "")
+	// Each server works in its own directory, so that dump.rdb and the AOF
+	// of one test never meet another's (lines may still set dir).
+	dir := t.TempDir()
+	// No save points unless a test sets them: a server saving dump.rdb
+	// at every close would slow the suite down for nothing.
+	cfg, err := conf.Parse("dir "+dir+"\nsave \"\"\n"+strings.Join(lines, "\n"), "")
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

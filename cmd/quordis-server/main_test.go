@@ -40,7 +40,7 @@ func TestConfigFileAndOverridesStartTheServer(t *testing.T) {
 	bin := buildServer(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "redis.conf")
-	require.NoError(t, os.WriteFile(cfgPath, []byte("# a comment\nport 1\nrequirepass \"s3cret\"\nmaxmemory 1gb\nbind 127.0.0.1\n"), 0o644))
+	require.NoError(t, os.WriteFile(cfgPath, []byte("# a comment\nport 1\nrequirepass \"s3cret\"\nmaxmemory 1gb\nbind 127.0.0.1\ndir "+dir+"\n"), 0o644))
 	port := freePort(t)
 	cmd := exec.Command(bin, cfgPath, "--port", strconv.Itoa(port))
 	var stderr bytes.Buffer
@@ -109,6 +109,7 @@ func TestNoArgumentsServesPort6379(t *testing.T) {
 	ln.Close()
 	bin := buildServer(t)
 	cmd := exec.Command(bin)
+	cmd.Dir = t.TempDir() // where a dump.rdb would go
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		cmd.Process.Kill()
