@@ -128,15 +128,19 @@ func Catalogue(o Options) []Scenario {
 	for _, p := range []int{1, 16} {
 		out = append(out, zipfScenario(o, p))
 	}
+	// The persistence rows: the writes the issue names (SET, INCR, LPUSH).
 	for _, mode := range []Mode{aofAlways, aofEverysec} {
-		for _, m := range []clientMode{{50, 1, 20_000}, {50, 16, 300_000}} {
-			b := Benchmark{Bin: o.BenchBin, Test: "set", Clients: m.clients, Requests: scaled(o, float64(m.requests)),
-				Pipeline: m.pipeline, Size: 3, Keyspace: o.Keyspace}
-			out = append(out, Scenario{
-				Name:  fmt.Sprintf("%s/SET/c%d/P%d/3B", mode.Name, m.clients, m.pipeline),
-				Title: fmt.Sprintf("SET with appendfsync %s, %s, 3-byte values", mode.Args[len(mode.Args)-1], clientsText(m)),
-				Mode:  mode, Probe: commands[0].probe, Load: b,
-			})
+		for _, c := range []command{commands[0], commands[2], commands[3]} {
+			for _, m := range []clientMode{{50, 1, 20_000}, {50, 16, 300_000}} {
+				b := Benchmark{Bin: o.BenchBin, Test: c.test, Clients: m.clients, Requests: scaled(o, float64(m.requests)),
+					Pipeline: m.pipeline, Size: 3, Keyspace: o.Keyspace}
+				name := strings.ToUpper(c.test)
+				out = append(out, Scenario{
+					Name:  fmt.Sprintf("%s/%s/c%d/P%d/3B", mode.Name, name, m.clients, m.pipeline),
+					Title: fmt.Sprintf("%s with appendfsync %s, %s, 3-byte values", name, mode.Args[len(mode.Args)-1], clientsText(m)),
+					Mode:  mode, Probe: c.probe, Load: b,
+				})
+			}
 		}
 	}
 	return append(out, ThreeMasterCluster(), MemoryPerKey())
