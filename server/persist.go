@@ -562,8 +562,9 @@ func (s *Server) persistCron() {
 	if p.aof != nil && cfg.AutoAOFRewritePercentage > 0 {
 		base, incr := p.aof.Size()
 		size := base + incr
-		if size >= cfg.AutoAOFRewriteMinSize && p.aofBase > 0 &&
-			(size-p.aofBase)*100/p.aofBase >= cfg.AutoAOFRewritePercentage {
+		// The growth over the size after the last rewrite (or at start-up,
+		// 1 byte at least), as Redis computes it.
+		if size > cfg.AutoAOFRewriteMinSize && size*100/max(p.aofBase, 1)-100 >= cfg.AutoAOFRewritePercentage {
 			s.log.Info("starting an automatic AOF rewrite", "size", size, "base", p.aofBase)
 			if err := s.startRewrite(nil); err != nil {
 				s.log.Warn("could not start the automatic AOF rewrite", "err", err)

@@ -331,3 +331,31 @@ func TestTruncatedAOFTail(t *testing.T) {
 	require.Equal(t, "2", rdb2.Get(ctx, "b").Val())
 	require.Equal(t, int64(2), rdb2.DBSize(ctx).Val())
 }
+
+// TestSaveScheduleAndAutoRewrite checks the save points (a BGSAVE after
+// enough changes and seconds), auto-aof-rewrite-* (a rewrite once the AOF
+// has grown enough), and CONFIG SET appendonly no closing the AOF.
+func TestSaveScheduleAndAutoRewrite(t *testing.T) {
+	dir := t.TempDir()
+	srv := StartServer(t, "dir "+dir, "save 1 5", "hz 50", "appendonly yes",
+		"auto-aof-rewrite-min-size 1kb", "auto-aof-rewrite-percentage 50")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	waitLoaded(t, rdb)
+	p := rdb.Pipeline()
+	for i := 0; i < 200; i++ {
+		p.Set(ctx, fmt.Sprint("key:", i), strings.Repeat("v", 20), 0)
+	}
+	_, err := p.Exec(ctx)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		info := rdb.Info(ctx, "persistence").Val()
+		return strings.Contains(info, "\r\nrdb_saves:1\r\n") && strings.Contains(info, "\r\naof_rewrites:1\r\n")
+	}, 20*time.Second, 20*time.Millisecond)
+	_, err = os.Stat(filepath.Join(dir, "dump.rdb"))
+	require.NoError(t, err)
+
+	require.NoError(t, rdb.ConfigSet(ctx, "appendonly", "no").Err())
+	require.Contains(t, rdb.Info(ctx, "persistence").Val(), "\r\naof_enabled:0\r\n")
+	require.NoError(t, rdb.Set(ctx, "after-aof-off", "1", 0).Err())
+}
