@@ -98,6 +98,7 @@ type Config struct {
 	LazyfreeLazyUserDel   bool
 	LazyfreeLazyUserFlush bool
 	LazyfreeLazyExpire    bool
+	LazyfreeLazyEviction  bool
 
 	ReplicaOf string // "host port", or "" when this is a master
 

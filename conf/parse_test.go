@@ -249,8 +249,8 @@ rename-command config cfg
 	// Persistence, cluster mode, replication and eviction are not built
 	// yet: their directives are parsed but reported.
 	require.ElementsMatch(t, []string{"cluster-enabled", "masteruser", "cluster-announce-ip",
-		"cluster-config-file", "masterauth", "maxmemory-policy", "maxmemory-samples", "cluster-port",
-		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout", "maxmemory"}, c.Unsupported())
+		"cluster-config-file", "masterauth", "cluster-port",
+		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout"}, c.Unsupported())
 
 	r := mustParse(t, "replicaof 10.1.2.3 6380\n")
 	require.Equal(t, "10.1.2.3 6380", r.ReplicaOf)
@@ -578,7 +578,7 @@ func TestLoadMakesConfigFileAbsolute(t *testing.T) {
 func TestUnsupportedListsNonDefaultUnsupportedDirectives(t *testing.T) {
 	c := mustParse(t, "port 7000\nactive-expire-effort 3\nhash-max-ziplist-entries 10\nmaxmemory 1mb\n"+
 		"user alice on\nloadmodule /x.so\nfoo.bar 1\nnotify-keyspace-events KEA\n")
-	require.Equal(t, []string{"active-expire-effort", "maxmemory", "hash-max-listpack-entries", "notify-keyspace-events",
+	require.Equal(t, []string{"active-expire-effort", "hash-max-listpack-entries", "notify-keyspace-events",
 		"user", "loadmodule", "foo.bar"}, c.Unsupported())
 	require.Empty(t, mustParse(t, "active-expire-effort 1\n").Unsupported(), "default values are not reported")
 }
@@ -610,7 +610,8 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"latency-monitor-threshold", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble",
-		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay"}, supported)
+		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay", "maxmemory",
+		"maxmemory-policy", "maxmemory-samples", "lazyfree-lazy-eviction"}, supported)
 }
 
 func TestCloneIsDeep(t *testing.T) {

@@ -218,7 +218,10 @@ func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 		s: s, cl: cl, Cmd: bs.cmd, Args: bs.args, DB: s.store.DB(wk.db),
 		Now: now.UnixMilli(), Rand: s.rng, effects: ctx.effects[:0],
 	}
-	r, ok := bs.serve(ctx, wk.key)
+	var r Reply
+	var ok bool
+	written := append(s.writtenKeys(wk.db, bs.cmd, bs.args), dbKey{wk.db, []byte(wk.key)})
+	s.trackWrite(written, ctx.Now, func() { r, ok = bs.serve(ctx, wk.key) })
 	if ok {
 		s.dirty += int64(ctx.dirty)
 		for _, e := range ctx.effects {

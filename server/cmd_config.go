@@ -91,6 +91,9 @@ func configSet(c *Ctx) Reply {
 // on it. Called with s.mu held.
 func (s *Server) applyConfig(old, cfg *conf.Config) {
 	s.cfg.Store(cfg)
+	if old.MaxMemory != cfg.MaxMemory || old == cfg {
+		s.tuneGC(cfg.MaxMemory)
+	}
 	s.access.LFU = strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu")
 	s.access.LogFactor = cfg.LFULogFactor
 	s.access.DecayTime = cfg.LFUDecayTime
@@ -111,6 +114,8 @@ func configRewrite(c *Ctx) Reply {
 // Called with s.mu held.
 func (s *Server) resetStats() {
 	s.stats = stats{}
+	s.mem.evicted = 0
+	s.mem.peak = 0
 	for _, cmd := range s.table.all() {
 		cmd.stats = cmdStat{}
 	}

@@ -114,6 +114,7 @@ func swapdbCommand(c *Ctx) Reply {
 		c.s.touchAllWatched(a, c.Now)
 		c.s.touchAllWatched(b, c.Now)
 		c.s.store.SwapDB(a, b)
+		c.s.swapUsage(a, b)
 	}
 	c.Changed(1)
 	return replyOK

@@ -100,6 +100,7 @@ func flushCommand(c *Ctx) Reply {
 	for _, db := range dbs {
 		c.s.touchAllWatched(db.ID(), c.Now)
 		n += db.Len()
+		c.s.flushUsage(db.ID())
 		db.Flush()
 	}
 	// A flush is always propagated, even of an empty keyspace.
@@ -287,6 +288,20 @@ func memoryCommand() *Command {
 				Handler: memoryUsage,
 			},
 			{
+				// MEMORY STATS
+				Name: "stats", Arity: 2, Group: "server", Since: "4.0.0",
+				Tips:    []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+				Summary: "Reports the server's memory use",
+				Handler: func(c *Ctx) Reply { return c.s.memoryStats() },
+			},
+			{
+				// MEMORY DOCTOR
+				Name: "doctor", Arity: 2, Group: "server", Since: "4.0.0",
+				Tips:    []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+				Summary: "Describes memory problems",
+				Handler: func(c *Ctx) Reply { return Verbatim(c.s.memoryDoctor()) },
+			},
+			{
 				// MEMORY PURGE
 				Name: "purge", Arity: 2, Group: "server", Since: "4.0.0",
 				Tips:    []string{"request_policy:all_shards", "response_policy:all_succeeded"},
@@ -295,7 +310,9 @@ func memoryCommand() *Command {
 			},
 			helpCommand("4.0.0", "memory",
 				"USAGE <key> [SAMPLES <count>]", "    Estimated bytes taken by <key> and its value.",
-				"PURGE", "    Return freed memory to the operating system."),
+				"PURGE", "    Return freed memory to the operating system.",
+				"STATS", "    Details of the server's memory use.",
+				"DOCTOR", "    A report on memory problems."),
 		},
 	}
 }
@@ -316,5 +333,6 @@ func memoryUsage(c *Ctx) Reply {
 	if o == nil {
 		return replyNullBulk
 	}
-	return Int(store.Usage(key, o))
+	_, ttl := c.DB.Expiry(key)
+	return Int(store.Usage(key, o, ttl))
 }

@@ -35,6 +35,10 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	if s.persist.loading && cmd.Flags&FlagLoading == 0 {
 		return s.reject(c, cmd, out, "LOADING Redis is loading the dataset in memory")
 	}
+	if cfg.MaxMemory > 0 && !s.performEvictions(now) && denyOOM(c, cmd) {
+		s.flushEffects(false)
+		return s.reject(c, cmd, out, msgOOM)
+	}
 	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
 		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
 	}
@@ -143,8 +147,12 @@ func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte 
 // each queued command. Called with s.mu held.
 func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Reply {
 	s.feedMonitors(c, args, now)
-	if s.snap != nil && cmd.Flags&FlagWrite != 0 {
-		s.snapshotHook(c, cmd, args)
+	var written []dbKey
+	if cmd.Flags&FlagWrite != 0 {
+		written = s.writtenKeys(c.db, cmd, args)
+		if s.snap != nil {
+			s.snapshotHook(cmd, written)
+		}
 	}
 	ctx := s.acquireCtx()
 	defer s.releaseCtx()
@@ -161,7 +169,8 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	// Durations come from the monotonic clock alone, which is much cheaper
 	// to read than the wall clock.
 	start := time.Since(s.monoBase)
-	r := s.runHandler(ctx)
+	var r Reply
+	s.trackWrite(written, ctx.Now, func() { r = s.runHandler(ctx) })
 	elapsed := time.Since(s.monoBase) - start
 
 	st := &cmd.stats

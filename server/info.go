@@ -189,19 +189,21 @@ func rssBytes() int64 {
 func (s *Server) infoMemory(w *infoWriter, now int64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := int64(ms.HeapAlloc)
-	if used > s.peakMemory {
-		s.peakMemory = used
-	}
+	used := s.usedMemory()
+	dataset := s.datasetBytes()
 	rss := rssBytes()
 	cfg := s.config()
 	w.kv("used_memory", used)
 	w.kv("used_memory_human", humanBytes(used))
 	w.kv("used_memory_rss", rss)
 	w.kv("used_memory_rss_human", humanBytes(rss))
-	w.kv("used_memory_peak", s.peakMemory)
-	w.kv("used_memory_peak_human", humanBytes(s.peakMemory))
-	w.kv("used_memory_peak_perc", fmt.Sprintf("%.2f%%", float64(used)*100/float64(max(s.peakMemory, 1))))
+	w.kv("used_memory_peak", s.mem.peak)
+	w.kv("used_memory_peak_human", humanBytes(s.mem.peak))
+	w.kv("used_memory_peak_perc", fmt.Sprintf("%.2f%%", float64(used)*100/float64(max(s.mem.peak, 1))))
+	w.kv("used_memory_overhead", used-dataset)
+	w.kv("used_memory_startup", s.mem.startup)
+	w.kv("used_memory_dataset", dataset)
+	w.kv("used_memory_dataset_perc", fmt.Sprintf("%.2f%%", float64(dataset)*100/float64(max(used-s.mem.startup, 1))))
 	w.kv("allocator_allocated", int64(ms.HeapAlloc))
 	w.kv("allocator_active", int64(ms.HeapInuse))
 	w.kv("allocator_resident", int64(ms.HeapSys-ms.HeapReleased))
@@ -301,7 +303,7 @@ func (s *Server) infoStats(w *infoWriter, now int64) {
 	w.kv("total_net_output_bytes", s.netOutput.Load())
 	w.kv("rejected_connections", st.rejectedConns)
 	w.kv("expired_keys", st.expiredKeys)
-	w.kv("evicted_keys", 0)
+	w.kv("evicted_keys", s.mem.evicted)
 	w.kv("evicted_clients", 0)
 	w.kv("keyspace_hits", st.keyspaceHits)
 	w.kv("keyspace_misses", st.keyspaceMisses)

@@ -194,6 +194,7 @@ func (s *Server) loadKey(db int, key string, o store.Object, expireAt int64) err
 	if expireAt > 0 {
 		d.SetExpiry(key, expireAt)
 	}
+	s.mem.dbUsage[db] += store.Usage(key, &o, expireAt > 0)
 	return nil
 }
 
@@ -231,7 +232,7 @@ func (s *Server) replay(c *client, db int, argv [][]byte) error {
 	s.persist.replaying = true
 	ctx := s.acquireCtx()
 	*ctx = Ctx{s: s, cl: c, Cmd: cmd, Args: argv, DB: s.store.DB(db), Now: s.now(), Rand: s.rng, effects: ctx.effects[:0]}
-	s.runHandler(ctx)
+	s.trackWrite(s.writtenKeys(db, cmd, argv), ctx.Now, func() { s.runHandler(ctx) })
 	s.releaseCtx()
 	s.persist.replaying = false
 	s.pending = s.pending[:0]

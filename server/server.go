@@ -29,6 +29,10 @@ type Options struct {
 	Clock func() time.Time
 	// Propagator receives the effects of writes (AOF, replication); may be nil.
 	Propagator Propagator
+	// TuneGC lets the server set the Go runtime's memory limit from
+	// maxmemory. The binary sets it; tests running several servers in one
+	// process leave it off.
+	TuneGC bool
 }
 
 // Server is a Redis-compatible server over one keyspace.
@@ -73,10 +77,10 @@ type Server struct {
 
 	snap            *snapshot // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
 	persist         persistState
+	mem             memState
 	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
-	peakMemory      int64
 
 	slowlog       []slowEntry // newest first
 	slowlogNextID int64
@@ -149,6 +153,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	}
 	s.table = table
 	s.access = &store.AccessPolicy{}
+	s.initMemory(cfg.Databases, opts.TuneGC)
 	s.applyConfig(cfg, cfg)
 	s.store = store.New(store.Options{
 		Access:    s.access,
@@ -306,6 +311,7 @@ func (s *Server) Close() error {
 	s.shutdownLocked()
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.restoreGC()
 	return nil
 }
 
@@ -351,9 +357,11 @@ func (s *Server) Done() <-chan struct{} { return s.closed }
 // now returns the current time in Unix milliseconds.
 func (s *Server) now() int64 { return s.clock().UnixMilli() }
 
-// onExpire is the store's hook for a key it deleted because it expired: the
-// deletion is an effect (DEL) and a WATCH invalidation. Called with s.mu held.
-func (s *Server) onExpire(db int, key string) {
+// onExpire is the store's hook for a key it is deleting because it
+// expired: the deletion is an effect (DEL), a WATCH invalidation and memory
+// freed. Called with s.mu held.
+func (s *Server) onExpire(db int, key string, o *store.Object) {
+	s.onExpireUsage(db, key, o)
 	s.stats.expiredKeys++
 	s.touchWatched(db, []byte(key))
 	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})

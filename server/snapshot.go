@@ -1,8 +1,6 @@
 package server
 
 import (
-	"strings"
-
 	"quordis/store"
 )
 
@@ -131,30 +129,17 @@ func (sn *snapshot) touchAll() {
 	}
 }
 
-// snapshotHook runs the pre-dump hook for a write command about to run.
-// Called with s.mu held.
-func (s *Server) snapshotHook(c *client, cmd *Command, args [][]byte) {
+// snapshotHook runs the pre-dump hook for a write command about to run
+// on keys (see writtenKeys). Called with s.mu held.
+func (s *Server) snapshotHook(cmd *Command, keys []dbKey) {
 	sn := s.snap
 	switch cmd.Name {
 	case "swapdb", "flushall", "flushdb":
 		sn.touchAll()
 		return
-	case "move":
-		// The key also lands in another database.
-		if id, ok := s.dbIndex(args[2]); ok {
-			sn.touch(id, args[1])
-		}
-	case "copy":
-		for i := 3; i+1 < len(args); i++ {
-			if strings.EqualFold(string(args[i]), "db") {
-				if id, ok := s.dbIndex(args[i+1]); ok {
-					sn.touch(id, args[2])
-				}
-			}
-		}
 	}
-	for _, p := range cmd.KeyPositions(args) {
-		sn.touch(c.db, args[p])
+	for _, k := range keys {
+		sn.touch(k.db, k.key)
 	}
 }
 

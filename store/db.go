@@ -67,11 +67,11 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 		return false
 	}
 	if db.DeleteExpired {
+		if db.opts.OnExpire != nil {
+			db.opts.OnExpire(db.id, key, db.keys.GetPtr(key))
+		}
 		db.keys.Delete(key)
 		db.expires.Delete(key)
-		if db.opts.OnExpire != nil {
-			db.opts.OnExpire(db.id, key)
-		}
 	}
 	return true
 }

@@ -1,6 +1,9 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // Kind is the type of a value, as TYPE reports it.
 type Kind uint8
@@ -98,10 +101,11 @@ type Sizer interface {
 }
 
 // Usage estimates the bytes key and o take in the keyspace, as MEMORY
-// USAGE reports: the table entry, the key, the object header and payload.
-func Usage(key string, o *Object) int64 {
-	const entryOverhead = 48 // table slot, string and object headers
-	n := int64(entryOverhead) + roundAlloc(len(key))
+// USAGE reports and maxmemory counts: the table entry (its slot in the
+// slab and its share of the buckets), the key, the payload, and the
+// expiry's own entry when the key has a TTL.
+func Usage(key string, o *Object, hasTTL bool) int64 {
+	n := int64(unsafe.Sizeof(entry[Object]{})) + bucketShare + roundAlloc(len(key))
 	switch {
 	case o.Kind == KindString:
 		n += roundAlloc(cap(o.Str))
@@ -110,13 +114,23 @@ func Usage(key string, o *Object) int64 {
 			n += s.Size()
 		}
 	}
+	if hasTTL {
+		n += int64(unsafe.Sizeof(entry[int64]{})) + bucketShare
+	}
 	return n
 }
 
+// bucketShare is a table entry's share of the bucket array: 4-byte heads,
+// one to two per entry between resizes.
+const bucketShare = 6
+
 // roundAlloc rounds n up to the allocator's size class granularity.
 func roundAlloc(n int) int64 {
-	if n == 0 {
+	switch {
+	case n == 0:
 		return 0
+	case n <= 8:
+		return 8
 	}
-	return int64((n + 7) &^ 7)
+	return int64((n + 15) &^ 15)
 }

@@ -6,11 +6,12 @@ type Options struct {
 	Databases int
 	// Seed randomizes the hash function of every table.
 	Seed uint64
-	// OnExpire, when set, is called after the store deleted a key because it
-	// found it expired (on access or in an active expiry cycle), so the caller
-	// can log the deletion as an effect and count it. Deletion on access only
-	// happens on a DB whose DeleteExpired is true.
-	OnExpire func(db int, key string)
+	// OnExpire, when set, is called when the store is about to delete a key
+	// because it found it expired (on access or in an active expiry cycle),
+	// with the value still in place, so the caller can log the deletion as
+	// an effect, count it and account for the memory it frees. Deletion on
+	// access only happens on a DB whose DeleteExpired is true.
+	OnExpire func(db int, key string, o *Object)
 	// Access says how reads update a key's access clock (LRU or LFU). The
 	// caller may change it between operations (CONFIG SET maxmemory-policy).
 	Access *AccessPolicy

@@ -359,7 +359,7 @@ func (s *ZSet) Size() int64 {
 	}
 	b := s.big
 	n += int64(unsafe.Sizeof(zbig{})) + b.strBytes + zdictBytes(b.dict)
-	leaves, inner := b.tree.nodes()
+	leaves, inner := b.tree.estimateNodes()
 	node := int64(unsafe.Sizeof(znode{}))
 	n += int64(leaves) * (node + zLeafCap*int64(unsafe.Sizeof(zitem{})))
 	n += int64(inner) * (node + zInnerCap*int64(unsafe.Sizeof((*znode)(nil))+unsafe.Sizeof(0)+unsafe.Sizeof(zitem{})))

@@ -401,3 +401,16 @@ func (t *ztree) nodes() (leaves, inner int) {
 	}
 	return leaves, inner
 }
+
+// estimateNodes estimates the number of leaves and inner nodes in O(1),
+// for Size: leaves are kept about seven-eighths full (a full leaf shares
+// items with a neighbour before it splits), inner nodes likewise.
+func (t *ztree) estimateNodes() (leaves, inner int) {
+	fill := zLeafCap * 7 / 8
+	leaves = (t.n + fill - 1) / fill
+	for n := leaves; n > 1; {
+		n = (n + fill - 1) / fill
+		inner += n
+	}
+	return leaves, inner
+}

@@ -70,7 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer os.Remove(cfg.PidFile)
 		}
 	}
-	srv, err := server.New(cfg, server.Options{Logger: logger})
+	srv, err := server.New(cfg, server.Options{Logger: logger, TuneGC: true})
 	if err != nil {
 		logger.Error("could not start", "err", err)
 		return 1

@@ -1,0 +1,354 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"time"
+
+	"quordis/store"
+)
+
+// Memory: Quordis counts what the dataset takes itself, as Redis counts
+// its allocations, so maxmemory decisions are immediate and exact rather
+// than waiting for the next garbage collection. Every write command is
+// measured on the keys it touches (their usage before and after); the
+// paths that touch other keys (expiry, eviction, FLUSH*, SWAPDB, MOVE and
+// COPY into another database, served blocking pops, loading) account for
+// themselves. used_memory = the heap at start-up + the dataset + client
+// buffers.
+
+// dbKey names a key of a database.
+type dbKey struct {
+	db  int
+	key []byte
+}
+
+// memState is the memory bookkeeping. Guarded by Server.mu.
+type memState struct {
+	dbUsage  []int64 // dataset bytes per database
+	startup  int64   // heap in use when the server started
+	peak     int64
+	evicted  int64
+	evictor  store.Evictor
+	gcTuned  bool  // Options.TuneGC: the server owns the runtime's GC settings
+	oldLimit int64 // the memory limit before the server changed it
+}
+
+// sharedProcessStartup stands for the start-up memory of a server that
+// shares its process (tests), where the heap is not the server's own.
+const sharedProcessStartup = 1 << 20
+
+// initMemory measures the start-up heap. Called from New.
+func (s *Server) initMemory(dbs int, tuneGC bool) {
+	s.mem.dbUsage = make([]int64, dbs)
+	s.mem.startup = sharedProcessStartup
+	if tuneGC {
+		// The server owns the process: its heap now is the server's
+		// start-up memory.
+		s.mem.startup = heapInUse()
+	}
+	s.mem.gcTuned = tuneGC
+	if tuneGC {
+		s.mem.oldLimit = debug.SetMemoryLimit(-1)
+	}
+}
+
+// heapInUse reads the bytes of heap objects (live and not yet collected)
+// from the runtime without stopping the world.
+func heapInUse() int64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64())
+}
+
+// datasetBytes is the sum of the databases' usage. Called with s.mu held.
+func (s *Server) datasetBytes() int64 {
+	var n int64
+	for _, u := range s.mem.dbUsage {
+		n += u
+	}
+	return n
+}
+
+// clientBytes estimates the connections' buffers. Called with s.mu held.
+func (s *Server) clientBytes() int64 {
+	var n int64
+	for _, c := range s.clients {
+		n += c.rbs.Load() + 1024
+	}
+	return n
+}
+
+// usedMemory is INFO's used_memory and what maxmemory is compared with.
+// Called with s.mu held.
+func (s *Server) usedMemory() int64 {
+	n := s.mem.startup + s.datasetBytes() + s.clientBytes()
+	if n > s.mem.peak {
+		s.mem.peak = n
+	}
+	return n
+}
+
+// keyUsage is the usage of key in db now, 0 when absent. Peek may expire
+// the key, whose usage the expiry hook then subtracts.
+func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
+	d := s.store.DB(db)
+	k := bytesView(key)
+	o := d.Peek(k, now)
+	if o == nil {
+		return 0
+	}
+	_, ttl := d.Expiry(k)
+	return store.Usage(k, o, ttl)
+}
+
+// writtenKeys lists the keys a write command may change: its key
+// arguments in the client's database, plus the destination of MOVE and of
+// COPY ... DB, which live in another database.
+func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte) []dbKey {
+	pos := cmd.KeyPositions(args)
+	out := make([]dbKey, 0, len(pos)+1)
+	for _, p := range pos {
+		out = append(out, dbKey{db, args[p]})
+	}
+	switch cmd.Name {
+	case "move":
+		if id, ok := s.dbIndex(args[2]); ok {
+			out = append(out, dbKey{id, args[1]})
+		}
+	case "copy":
+		for i := 3; i+1 < len(args); i++ {
+			if strings.EqualFold(string(args[i]), "db") {
+				if id, ok := s.dbIndex(args[i+1]); ok {
+					out = append(out, dbKey{id, args[2]})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// measure returns the usage of keys (each counted once) per database into
+// into, which must have one slot per key. Called with s.mu held.
+func (s *Server) measure(keys []dbKey, now int64, into []int64) {
+	for i, k := range keys {
+		into[i] = -1
+		dup := false
+		for _, prev := range keys[:i] {
+			if prev.db == k.db && string(prev.key) == string(k.key) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			into[i] = s.keyUsage(k.db, k.key, now)
+		}
+	}
+}
+
+// account adds the change between two measures of keys to the databases'
+// usage. Called with s.mu held.
+func (s *Server) account(keys []dbKey, before, after []int64) {
+	for i, k := range keys {
+		if before[i] >= 0 {
+			s.mem.dbUsage[k.db] += after[i] - before[i]
+		}
+	}
+}
+
+// trackWrite runs fn, a write to keys, and accounts for what it changed.
+// Called with s.mu held.
+func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
+	if len(keys) == 0 {
+		fn()
+		return
+	}
+	var buf [8]int64
+	var m []int64
+	if 2*len(keys) <= len(buf) {
+		m = buf[:2*len(keys)]
+	} else {
+		m = make([]int64, 2*len(keys))
+	}
+	before, after := m[:len(keys)], m[len(keys):]
+	s.measure(keys, now, before)
+	fn()
+	s.measure(keys, now, after)
+	s.account(keys, before, after)
+}
+
+// onExpireUsage subtracts the usage of a key being deleted by expiry.
+// Called with s.mu held.
+func (s *Server) onExpireUsage(db int, key string, o *store.Object) {
+	if o != nil && db < len(s.mem.dbUsage) {
+		s.mem.dbUsage[db] -= store.Usage(key, o, true)
+	}
+}
+
+// flushUsage records that databases were emptied (FLUSHDB, FLUSHALL).
+func (s *Server) flushUsage(db int) {
+	s.mem.dbUsage[db] = 0
+	s.mem.evictor.Forget()
+}
+
+// swapUsage records SWAPDB.
+func (s *Server) swapUsage(a, b int) {
+	s.mem.dbUsage[a], s.mem.dbUsage[b] = s.mem.dbUsage[b], s.mem.dbUsage[a]
+	s.mem.evictor.Forget()
+}
+
+// msgOOM is Redis's refusal of a command that would grow the dataset
+// past maxmemory.
+const msgOOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+// evictionTimeLimit bounds one round of evictions, from
+// maxmemory-eviction-tenacity's default, so a huge eviction never stalls
+// the server: the next command goes on with it.
+const evictionTimeLimit = 500 * time.Microsecond
+
+// performEvictions evicts keys by maxmemory-policy until used memory is
+// under maxmemory, and reports whether it is (Redis's performEvictions).
+// Each eviction is logged as a DEL (UNLINK with lazyfree-lazy-eviction)
+// and counted in evicted_keys. Called with s.mu held.
+func (s *Server) performEvictions(now time.Time) bool {
+	cfg := s.config()
+	limit := cfg.MaxMemory
+	if limit <= 0 || s.persist.loading {
+		return true
+	}
+	start := time.Now()
+	policy := store.ParseEvictPolicy(cfg.MaxMemoryPolicy)
+	nowMS := now.UnixMilli()
+	for s.usedMemory() > limit {
+		if time.Since(start) > evictionTimeLimit {
+			// Leave the rest to the next command, as Redis's time-boxed
+			// eviction does; this one may still run.
+			return true
+		}
+		db, key, ok := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
+		if !ok {
+			return false
+		}
+		d := s.store.DB(db)
+		k := []byte(key)
+		s.mem.dbUsage[db] -= s.keyUsage(db, k, nowMS)
+		if s.snap != nil {
+			s.snap.touch(db, k)
+		}
+		d.Delete(key)
+		s.mem.evicted++
+		s.signalModified(db, k)
+		del := "DEL"
+		if cfg.LazyfreeLazyEviction {
+			del = "UNLINK"
+		}
+		s.queueEffect(db, [][]byte{[]byte(del), k})
+		s.flushEffects(false)
+	}
+	return true
+}
+
+// denyOOM reports whether cmd (with its queued commands, for EXEC) may
+// grow memory and must be refused when over maxmemory.
+func denyOOM(c *client, cmd *Command) bool {
+	if cmd.Flags&FlagDenyOOM != 0 {
+		return true
+	}
+	if cmd.Name == "exec" {
+		for _, q := range c.multi {
+			if q.cmd.Flags&FlagDenyOOM != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tuneGC applies maxmemory to the Go runtime, when the server owns its GC
+// settings: a soft memory limit a quarter above maxmemory (at least 64 MB
+// above), so the collector works harder as the dataset nears its limit
+// instead of letting the heap grow to twice the live data.
+func (s *Server) tuneGC(maxmemory int64) {
+	if !s.mem.gcTuned {
+		return
+	}
+	if maxmemory <= 0 {
+		debug.SetMemoryLimit(math.MaxInt64)
+		return
+	}
+	debug.SetMemoryLimit(maxmemory + max(maxmemory/4, 64<<20))
+}
+
+// restoreGC undoes tuneGC when the server closes.
+func (s *Server) restoreGC() {
+	if s.mem.gcTuned {
+		debug.SetMemoryLimit(s.mem.oldLimit)
+	}
+}
+
+// memoryStats is MEMORY STATS. Called with s.mu held.
+func (s *Server) memoryStats() Reply {
+	used := s.usedMemory()
+	dataset := s.datasetBytes()
+	keys := int64(s.store.Keys())
+	perKey := int64(0)
+	if keys > 0 {
+		perKey = (used - s.mem.startup) / keys
+	}
+	pct := func(a, b int64) Reply {
+		if b == 0 {
+			return Double(0)
+		}
+		return Double(float64(a) * 100 / float64(b))
+	}
+	rss := rssBytes()
+	kv := []Reply{
+		BulkString("peak.allocated"), Int(s.mem.peak),
+		BulkString("total.allocated"), Int(used),
+		BulkString("startup.allocated"), Int(s.mem.startup),
+		BulkString("replication.backlog"), Int(0),
+		BulkString("clients.slaves"), Int(0),
+		BulkString("clients.normal"), Int(s.clientBytes()),
+		BulkString("cluster.links"), Int(0),
+		BulkString("aof.buffer"), Int(0),
+		BulkString("lua.caches"), Int(0),
+		BulkString("functions.caches"), Int(0),
+		BulkString("overhead.total"), Int(used - dataset),
+		BulkString("keys.count"), Int(keys),
+		BulkString("keys.bytes-per-key"), Int(perKey),
+		BulkString("dataset.bytes"), Int(dataset),
+		BulkString("dataset.percentage"), pct(dataset, used-s.mem.startup),
+		BulkString("peak.percentage"), pct(used, s.mem.peak),
+		BulkString("fragmentation"), Double(float64(rss) / float64(max(used, 1))),
+		BulkString("fragmentation.bytes"), Int(rss - used),
+	}
+	return Map(kv...)
+}
+
+// memoryDoctor is MEMORY DOCTOR's report. Called with s.mu held.
+func (s *Server) memoryDoctor() string {
+	used := s.usedMemory()
+	if used < 5<<20 {
+		return "This instance is empty or uses very little memory: there is nothing to diagnose yet.\n"
+	}
+	var b strings.Builder
+	rss := rssBytes()
+	if frag := float64(rss) / float64(used); frag > 1.4 {
+		fmt.Fprintf(&b, "High fragmentation: the process holds %.2f times the memory in use (RSS %s for %s used). The Go runtime returns freed memory to the system over time; MEMORY PURGE does it now.\n",
+			frag, humanBytes(rss), humanBytes(used))
+	}
+	if s.mem.peak > used*3/2 {
+		fmt.Fprintf(&b, "Peak memory: at some point %s were used, %.0f%% more than now.\n",
+			humanBytes(s.mem.peak), float64(s.mem.peak-used)*100/float64(used))
+	}
+	if b.Len() == 0 {
+		return "No memory problems found.\n"
+	}
+	return b.String()
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"math/rand/v2"
+)
+
+// EvictPolicy is maxmemory-policy.
+type EvictPolicy uint8
+
+// The eviction policies of Redis 7.0.
+const (
+	NoEviction EvictPolicy = iota
+	AllKeysLRU
+	VolatileLRU
+	AllKeysLFU
+	VolatileLFU
+	AllKeysRandom
+	VolatileRandom
+	VolatileTTL
+)
+
+// ParseEvictPolicy maps a maxmemory-policy name to its policy; unknown
+// names are NoEviction (the configuration has validated them).
+func ParseEvictPolicy(name string) EvictPolicy {
+	switch name {
+	case "allkeys-lru":
+		return AllKeysLRU
+	case "volatile-lru":
+		return VolatileLRU
+	case "allkeys-lfu":
+		return AllKeysLFU
+	case "volatile-lfu":
+		return VolatileLFU
+	case "allkeys-random":
+		return AllKeysRandom
+	case "volatile-random":
+		return VolatileRandom
+	case "volatile-ttl":
+		return VolatileTTL
+	}
+	return NoEviction
+}
+
+// volatile reports whether the policy only evicts keys with a TTL.
+func (p EvictPolicy) volatile() bool {
+	return p == VolatileLRU || p == VolatileLFU || p == VolatileRandom || p == VolatileTTL
+}
+
+// evictPoolSize is Redis's EVPOOL_SIZE.
+const evictPoolSize = 16
+
+// candidate is an entry of the eviction pool: a key and how good a victim
+// it is (higher is better: idle time, inverse frequency, or nearness of
+// expiry).
+type candidate struct {
+	score uint64
+	db    int
+	key   string
+}
+
+// Evictor chooses the keys to evict, as Redis's evict.c does: for the LRU,
+// LFU and TTL policies it samples maxmemory-samples keys of every
+// database into a pool of the 16 best candidates seen so far and takes the
+// best one still present; for the random policies it takes a random key,
+// visiting the databases in turn. An Evictor belongs to one Store and is
+// not safe for concurrent use.
+type Evictor struct {
+	pool   []candidate // best candidates, ascending score
+	nextDB int         // for the random policies
+}
+
+// Next returns a key to evict under policy at now, or false when no key
+// qualifies (noeviction, or no key with a TTL under a volatile policy).
+// decay is lfu-decay-time.
+func (e *Evictor) Next(s *Store, policy EvictPolicy, samples, decay int, now int64, rng *rand.Rand) (db int, key string, ok bool) {
+	switch policy {
+	case NoEviction:
+		return 0, "", false
+	case AllKeysRandom, VolatileRandom:
+		for i := 0; i < s.NumDB(); i++ {
+			d := s.DB((e.nextDB + i) % s.NumDB())
+			var k string
+			var found bool
+			if policy == AllKeysRandom {
+				k, found = d.keys.RandomKey(rng)
+			} else {
+				k, found = d.expires.RandomKey(rng)
+			}
+			if found {
+				e.nextDB = (d.ID() + 1) % s.NumDB()
+				return d.ID(), k, true
+			}
+		}
+		return 0, "", false
+	}
+	for {
+		total := 0
+		for i := 0; i < s.NumDB(); i++ {
+			d := s.DB(i)
+			if policy.volatile() {
+				total += d.expires.Len()
+				d.expires.Sample(rng, samples, func(k string, at *int64) bool {
+					e.offer(d, k, policy, decay, now)
+					return true
+				})
+			} else {
+				total += d.keys.Len()
+				d.keys.Sample(rng, samples, func(k string, o *Object) bool {
+					e.offer(d, k, policy, decay, now)
+					return true
+				})
+			}
+		}
+		if total == 0 {
+			return 0, "", false
+		}
+		// Take the best candidate that still exists; a pool of vanished
+		// keys is refilled by sampling again.
+		for len(e.pool) > 0 {
+			c := e.pool[len(e.pool)-1]
+			e.pool = e.pool[:len(e.pool)-1]
+			d := s.DB(c.db)
+			if _, exists := d.keys.Key(c.key); !exists {
+				continue
+			}
+			if _, has := d.expires.Get(c.key); policy.volatile() && !has {
+				continue
+			}
+			return c.db, c.key, true
+		}
+	}
+}
+
+// offer considers key of d for the pool.
+func (e *Evictor) offer(d *DB, key string, policy EvictPolicy, decay int, now int64) {
+	var score uint64
+	switch policy {
+	case AllKeysLRU, VolatileLRU:
+		o := d.keys.GetPtr(key)
+		if o == nil {
+			return
+		}
+		score = uint64(o.IdleMillis(now))
+	case AllKeysLFU, VolatileLFU:
+		o := d.keys.GetPtr(key)
+		if o == nil {
+			return
+		}
+		score = uint64(255 - o.LFUCounter(now, decay))
+	case VolatileTTL:
+		at, ok := d.expires.Get(key)
+		if !ok {
+			return
+		}
+		score = ^uint64(at) // the nearest expiry is the best victim
+	}
+	for _, c := range e.pool {
+		if c.db == d.ID() && c.key == key {
+			return
+		}
+	}
+	if len(e.pool) == evictPoolSize {
+		if score <= e.pool[0].score {
+			return
+		}
+		e.pool = e.pool[1:]
+	}
+	// Insert in ascending order; the pool owns its key strings (the
+	// table may drop its own before the candidate is used).
+	i := len(e.pool)
+	for i > 0 && e.pool[i-1].score > score {
+		i--
+	}
+	e.pool = append(e.pool, candidate{})
+	copy(e.pool[i+1:], e.pool[i:])
+	e.pool[i] = candidate{score: score, db: d.ID(), key: key}
+}
+
+// Forget drops the pool, after FLUSHALL or SWAPDB changed what its
+// candidates refer to.
+func (e *Evictor) Forget() { e.pool = e.pool[:0] }

@@ -1,0 +1,242 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"quordis/server"
+)
+
+// infoField reads one INFO field as an integer.
+func infoField(t *testing.T, rdb *redis.Client, section, field string) int64 {
+	t.Helper()
+	for _, line := range strings.Split(rdb.Info(context.Background(), section).Val(), "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			require.NoError(t, err)
+			return n
+		}
+	}
+	t.Fatalf("INFO %s has no %s", section, field)
+	return 0
+}
+
+// TestUsedMemoryTracksTheLiveHeap fills a server with every type and
+// checks that used_memory's growth is within 10% of the live heap's.
+func TestUsedMemoryTracksTheLiveHeap(t *testing.T) {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	srv := StartServer(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	startUsed := infoField(t, rdb, "memory", "used_memory")
+	for batch := 0; batch < 100; batch++ {
+		p := rdb.Pipeline()
+		for i := batch * 1000; i < (batch+1)*1000; i++ {
+			p.Set(ctx, fmt.Sprintf("string:%08d", i), strings.Repeat("v", i%40), 0)
+			p.HSet(ctx, fmt.Sprintf("hash:%d", i%500), fmt.Sprint("f", i), fmt.Sprint("value", i))
+			p.RPush(ctx, fmt.Sprintf("list:%d", i%50), fmt.Sprint("element", i))
+			p.SAdd(ctx, fmt.Sprintf("set:%d", i%200), fmt.Sprint("member", i))
+			p.ZAdd(ctx, fmt.Sprintf("zset:%d", i%100), redis.Z{Score: float64(i), Member: fmt.Sprint("m", i)})
+			if i%3 == 0 {
+				p.Expire(ctx, fmt.Sprintf("string:%08d", i), time.Hour)
+			}
+		}
+		_, err := p.Exec(ctx)
+		require.NoError(t, err)
+	}
+	used := infoField(t, rdb, "memory", "used_memory") - startUsed
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("used_memory grew %d bytes, the live heap %d bytes (%.3f)", used, heap, float64(used)/float64(heap))
+	require.InEpsilon(t, heap, used, 0.10)
+}
+
+// fillUntilEvicting writes n string keys of about 100 bytes.
+func fillKeys(t *testing.T, rdb *redis.Client, prefix string, n int, ttl time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	p := rdb.Pipeline()
+	for i := 0; i < n; i++ {
+		p.Set(ctx, fmt.Sprintf("%s:%d", prefix, i), strings.Repeat("x", 100), ttl)
+	}
+	_, err := p.Exec(ctx)
+	require.NoError(t, err)
+}
+
+// limitedServer starts a server whose maxmemory leaves room for about
+// room bytes of data above what it uses now.
+func limitedServer(t *testing.T, policy string, room int64) (*Server, *redis.Client) {
+	srv := StartServer(t, "maxmemory-policy "+policy)
+	rdb := srv.Client(t)
+	used := infoField(t, rdb, "memory", "used_memory")
+	require.NoError(t, rdb.ConfigSet(context.Background(), "maxmemory", strconv.FormatInt(used+room, 10)).Err())
+	return srv, rdb
+}
+
+// TestNoevictionAnswersOOM checks that writes that grow memory fail past
+// maxmemory under noeviction, while reads and deletes go on.
+func TestNoevictionAnswersOOM(t *testing.T) {
+	_, rdb := limitedServer(t, "noeviction", 200_000)
+	ctx := context.Background()
+	var err error
+	for i := 0; i < 10000 && err == nil; i++ {
+		err = rdb.Set(ctx, fmt.Sprint("k", i), strings.Repeat("x", 100), 0).Err()
+	}
+	require.EqualError(t, err, "OOM command not allowed when used memory > 'maxmemory'.")
+	require.Equal(t, strings.Repeat("x", 100), rdb.Get(ctx, "k1").Val())
+	require.EqualError(t, rdb.LPush(ctx, "l", "x").Err(), "OOM command not allowed when used memory > 'maxmemory'.")
+	require.NoError(t, rdb.Del(ctx, "k1", "k2", "k3").Err())
+	require.Zero(t, infoField(t, rdb, "stats", "evicted_keys"))
+
+	// A transaction with a denyoom command fails too.
+	err = nil
+	for i := 0; i < 10000 && err == nil; i++ {
+		err = rdb.Set(ctx, fmt.Sprint("again", i), strings.Repeat("x", 100), 0).Err()
+	}
+	require.Error(t, err)
+	_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, "k5")
+		p.Set(ctx, "k-new", "v", 0)
+		return nil
+	})
+	require.Error(t, err)
+}
+
+// TestEvictionPolicies fills past maxmemory under each policy and checks
+// which keys went.
+func TestEvictionPolicies(t *testing.T) {
+	ctx := context.Background()
+	t.Run("volatile policies only touch keys with a TTL", func(t *testing.T) {
+		for _, policy := range []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
+			_, rdb := limitedServer(t, policy, 600_000)
+			fillKeys(t, rdb, "persistent", 1000, 0)
+			fillKeys(t, rdb, "volatile", 2000, time.Hour)
+			fillKeys(t, rdb, "more", 2000, time.Hour)
+			require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(0), policy)
+			n, err := rdb.Exists(ctx, keys("persistent", 1000)...).Result()
+			require.NoError(t, err)
+			require.Equal(t, int64(1000), n, "%s evicted a key without a TTL", policy)
+			used := infoField(t, rdb, "memory", "used_memory")
+			limit := infoField(t, rdb, "memory", "maxmemory")
+			require.LessOrEqual(t, used, limit+20_000, policy)
+		}
+	})
+	t.Run("volatile-ttl takes the nearest expiry first", func(t *testing.T) {
+		_, rdb := limitedServer(t, "volatile-ttl", 400_000)
+		fillKeys(t, rdb, "soon", 1000, time.Minute)
+		fillKeys(t, rdb, "late", 1000, time.Hour)
+		fillKeys(t, rdb, "later", 1500, 2*time.Hour)
+		soon, _ := rdb.Exists(ctx, keys("soon", 1000)...).Result()
+		late, _ := rdb.Exists(ctx, keys("late", 1000)...).Result()
+		require.Less(t, soon, late, "keys expiring soon should go first")
+	})
+	t.Run("allkeys-lru keeps a recently read working set", func(t *testing.T) {
+		_, rdb := limitedServer(t, "allkeys-lru", 500_000)
+		// The LRU clock has a resolution of one second: each round reads the
+		// hot keys, writes new ones, then lets a second pass, so that at
+		// every eviction the hot keys are the most recently used.
+		fillKeys(t, rdb, "hot", 500, 0)
+		fillKeys(t, rdb, "cold", 1000, 0)
+		time.Sleep(1100 * time.Millisecond)
+		for round := 0; round < 3; round++ {
+			p := rdb.Pipeline()
+			for _, k := range keys("hot", 500) {
+				p.Get(ctx, k)
+			}
+			if _, err := p.Exec(ctx); err != nil && err != redis.Nil {
+				require.NoError(t, err)
+			}
+			fillKeys(t, rdb, fmt.Sprint("new", round), 600, 0)
+			time.Sleep(1100 * time.Millisecond)
+		}
+		hot, _ := rdb.Exists(ctx, keys("hot", 500)...).Result()
+		cold, _ := rdb.Exists(ctx, keys("cold", 1000)...).Result()
+		require.GreaterOrEqual(t, hot, int64(450), "hot keys kept")
+		require.Less(t, cold, int64(500), "cold keys evicted")
+	})
+	t.Run("allkeys-lfu keeps a frequently read set", func(t *testing.T) {
+		_, rdb := limitedServer(t, "allkeys-lfu", 500_000)
+		fillKeys(t, rdb, "hot", 500, 0)
+		p := rdb.Pipeline()
+		for r := 0; r < 30; r++ {
+			for _, k := range keys("hot", 500) {
+				p.Get(ctx, k)
+			}
+		}
+		_, err := p.Exec(ctx)
+		require.NoError(t, err)
+		for round := 0; round < 6; round++ {
+			fillKeys(t, rdb, fmt.Sprint("once", round), 500, 0)
+		}
+		hot, _ := rdb.Exists(ctx, keys("hot", 500)...).Result()
+		require.GreaterOrEqual(t, hot, int64(450), "frequently read keys kept")
+		freq, err := rdb.ObjectFreq(ctx, "hot:1").Result()
+		require.NoError(t, err)
+		require.Greater(t, freq, int64(5))
+	})
+	t.Run("allkeys-random evicts", func(t *testing.T) {
+		_, rdb := limitedServer(t, "allkeys-random", 300_000)
+		fillKeys(t, rdb, "k", 5000, 0)
+		require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(1000))
+	})
+}
+
+func keys(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s:%d", prefix, i)
+	}
+	return out
+}
+
+// TestMemoryCommands checks MEMORY STATS and MEMORY DOCTOR answer, and
+// INFO memory's fields.
+func TestMemoryCommands(t *testing.T) {
+	srv := StartServer(t, "maxmemory 100mb", "maxmemory-policy allkeys-lru")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	fillKeys(t, rdb, "k", 1000, 0)
+	stats, err := rdb.Do(ctx, "MEMORY", "STATS").Result()
+	require.NoError(t, err)
+	require.Contains(t, fmt.Sprint(stats), "dataset.bytes")
+	require.NotEmpty(t, rdb.Do(ctx, "MEMORY", "DOCTOR").Val())
+	info := rdb.Info(ctx, "memory").Val()
+	for _, f := range []string{"used_memory:", "used_memory_human:", "used_memory_rss:", "used_memory_peak:",
+		"used_memory_dataset:", "maxmemory:104857600", "maxmemory_policy:allkeys-lru", "mem_fragmentation_ratio:"} {
+		require.Contains(t, info, f)
+	}
+	require.Greater(t, infoField(t, rdb, "memory", "used_memory_dataset"), int64(100_000))
+}
+
+// TestEvictionsPropagateAsDeletes checks that an evicted key reaches the
+// AOF and replicas as a DEL, before the command that made room.
+func TestEvictionsPropagateAsDeletes(t *testing.T) {
+	rec := &recorder{}
+	srv := StartServerWith(t, server.Options{Propagator: rec}, "maxmemory-policy allkeys-random")
+	ctx := context.Background()
+	rdb := srv.ClientWith(t, &redis.Options{Protocol: 2, DisableIdentity: true})
+	used := infoField(t, rdb, "memory", "used_memory")
+	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+50_000, 10)).Err())
+	fillKeys(t, rdb, "k", 1000, 0)
+	evicted := infoField(t, rdb, "stats", "evicted_keys")
+	require.Greater(t, evicted, int64(0))
+	dels := 0
+	for _, e := range rec.take() {
+		if strings.HasPrefix(e, "0 DEL k:") {
+			dels++
+		}
+	}
+	require.Equal(t, int(evicted), dels)
+}
