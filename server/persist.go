@@ -194,7 +194,7 @@ func (s *Server) loadKey(db int, key string, o store.Object, expireAt int64) err
 	if expireAt > 0 {
 		d.SetExpiry(key, expireAt)
 	}
-	s.mem.dbUsage[db] += store.Usage(key, &o, expireAt > 0)
+	s.addUsage(db, store.Usage(key, &o, expireAt > 0))
 	return nil
 }
 

@@ -390,6 +390,7 @@ func (s *Server) cron() {
 			s.activeExpire(hz)
 		}
 		s.persistCron()
+		s.memoryCron()
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()
