@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tidwall/redcon"
+
 	"quordis/store"
 )
 
@@ -406,7 +408,14 @@ func lrangeCommand(c *Ctx) Reply {
 	if n == 0 {
 		return Bulks([][]byte{})
 	}
-	return Bulks(l.Range(from, n))
+	return Appended(func(b []byte, _ int) []byte {
+		b = appendHeader(b, '*', n)
+		l.EachRange(from, n, func(v []byte) bool {
+			b = redcon.AppendBulk(b, v)
+			return true
+		})
+		return b
+	})
 }
 
 // LTRIM key start stop

@@ -102,6 +102,8 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		return redcon.AppendBulkString(b, r.str)
 	case kindRaw:
 		return append(b, r.bulk...)
+	case kindAppend:
+		return r.app(b, proto)
 	}
 	panic("server: unknown reply kind " + strconv.Itoa(int(r.kind)))
 }

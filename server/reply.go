@@ -27,6 +27,7 @@ const (
 	kindNull                       // RESP3 null where Redis sends _ / RESP2 $-1
 	kindRaw                        // pre-encoded bytes, written as they are
 	kindBlocked                    // the client blocked; its reply comes later
+	kindAppend                     // encoded by a function, straight from stored data
 )
 
 // Reply is the value a command handler returns. Handlers build replies with
@@ -40,6 +41,7 @@ type Reply struct {
 	bulk  []byte
 	bulks [][]byte
 	elems []Reply
+	app   func(b []byte, proto int) []byte
 }
 
 // Constructors for every reply shape.
@@ -85,6 +87,11 @@ func Double(f float64) Reply { return Reply{kind: kindDouble, f: f} }
 
 // Array is an array of replies.
 func Array(elems ...Reply) Reply { return Reply{kind: kindArray, elems: elems} }
+
+// Appended is a reply that fn encodes itself, straight from stored data,
+// so large replies need no intermediate copy. fn runs before the keyspace
+// changes again (replies are encoded as soon as their command ran).
+func Appended(fn func(b []byte, proto int) []byte) Reply { return Reply{kind: kindAppend, app: fn} }
 
 // Bulks is an array of bulk strings; a nil element is a null bulk.
 func Bulks(b [][]byte) Reply { return Reply{kind: kindBulks, bulks: b} }

@@ -235,21 +235,33 @@ func (l *List) Range(start, n int) [][]byte {
 
 // Each calls fn with every element from head to tail until fn returns
 // false. The slice is valid only during the call.
-func (l *List) Each(fn func(v []byte) bool) {
-	var scratch []byte
-	for ci := 0; ci < l.n; ci++ {
-		c := l.chunk(ci)
-		for off := c.lo; off < c.hi; {
-			e := decodeListEntry(c.buf, off)
-			off += e.size
-			v := e.str
-			if e.isInt {
-				scratch = strconv.AppendInt(scratch[:0], e.num, 10)
-				v = scratch
-			}
-			if !fn(v) {
-				return
-			}
+func (l *List) Each(fn func(v []byte) bool) { l.EachRange(0, l.count, fn) }
+
+// EachRange calls fn with the n elements from index start (0 ≤ start,
+// start+n ≤ Len()), head to tail, until fn returns false, without copying
+// them: the slice is valid only during the call. Replies to LRANGE are
+// encoded from it directly.
+func (l *List) EachRange(start, n int, fn func(v []byte) bool) {
+	if n <= 0 || start < 0 || start+n > l.count {
+		return
+	}
+	var scratch [20]byte
+	ci, off := l.seek(start)
+	c := l.chunk(ci)
+	for range n {
+		if off == c.hi {
+			ci++
+			c = l.chunk(ci)
+			off = c.lo
+		}
+		e := decodeListEntry(c.buf, off)
+		off += e.size
+		v := e.str
+		if e.isInt {
+			v = strconv.AppendInt(scratch[:0], e.num, 10)
+		}
+		if !fn(v) {
+			return
 		}
 	}
 }
