@@ -223,12 +223,12 @@ func hgetallCommand(c *Ctx) Reply {
 		if h == nil {
 			return Map()
 		}
-		kv := make([]Reply, 0, 2*h.Len())
+		kv := make([]string, 0, 2*h.Len())
 		h.Range(func(field, value string) bool {
-			kv = append(kv, BulkString(field), BulkString(value))
+			kv = append(kv, field, value)
 			return true
 		})
-		return Map(kv...)
+		return StringMap(kv)
 	}
 	if h == nil {
 		return Bulks([][]byte{})

@@ -117,16 +117,6 @@ func (c *Ctx) storeSet(i int, s *store.Set) {
 	c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindSet, Data: s}, c.Now)
 }
 
-// memberReplies returns members as bulk string replies, for a RESP3 set
-// (Set) or an array (Array).
-func memberReplies(members []string) []Reply {
-	out := make([]Reply, len(members))
-	for i, m := range members {
-		out[i] = BulkString(m)
-	}
-	return out
-}
-
 // allMembers returns the members of s in its iteration order.
 func allMembers(s *store.Set) []string {
 	out := make([]string, 0, s.Len())
@@ -273,9 +263,9 @@ func srandmemberCount(c *Ctx) Reply {
 		}
 		return Array(out...)
 	case n >= size:
-		return Array(memberReplies(allMembers(s))...)
+		return Strings(allMembers(s))
 	}
-	return Array(memberReplies(s.Sample(c.Rand, int(n)))...)
+	return Strings(s.Sample(c.Rand, int(n)))
 }
 
 // SPOP key [count]
@@ -326,7 +316,7 @@ func spopCount(c *Ctx) Reply {
 		c.Modified(c.Args[1])
 		c.Changed(size - 1)
 		c.Propagate([]byte("DEL"), key)
-		return Set(memberReplies(members)...)
+		return StringSet(members)
 	}
 	members := make([]string, n)
 	srem := []byte("SREM")
@@ -336,7 +326,7 @@ func spopCount(c *Ctx) Reply {
 	}
 	c.Modified(c.Args[1])
 	c.Changed(len(members) - 1)
-	return Set(memberReplies(members)...)
+	return StringSet(members)
 }
 
 // SMOVE source destination member
@@ -431,7 +421,7 @@ func sinterCommand(c *Ctx) Reply {
 			members = append(members, m)
 			return true
 		})
-		return Set(memberReplies(members)...)
+		return StringSet(members)
 	}
 	result := store.NewSet()
 	if !empty {
@@ -536,7 +526,7 @@ func sunionCommand(c *Ctx) Reply {
 	if dest {
 		return c.storeResult(result)
 	}
-	return Set(memberReplies(allMembers(result))...)
+	return StringSet(allMembers(result))
 }
 
 // SDIFF key [key ...] | SDIFFSTORE destination key [key ...]
@@ -595,7 +585,7 @@ func sdiffCommand(c *Ctx) Reply {
 	if dest {
 		return c.storeResult(result)
 	}
-	return Set(memberReplies(allMembers(result))...)
+	return StringSet(allMembers(result))
 }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]

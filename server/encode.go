@@ -104,6 +104,19 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		return append(b, r.bulk...)
 	case kindAppend:
 		return r.app(b, proto)
+	case kindStrArray, kindStrSet, kindStrMap:
+		switch {
+		case proto >= 3 && r.kind == kindStrSet:
+			b = appendHeader(b, '~', len(r.strs))
+		case proto >= 3 && r.kind == kindStrMap:
+			b = appendHeader(b, '%', len(r.strs)/2)
+		default:
+			b = redcon.AppendArray(b, len(r.strs))
+		}
+		for _, s := range r.strs {
+			b = redcon.AppendBulkString(b, s)
+		}
+		return b
 	}
 	panic("server: unknown reply kind " + strconv.Itoa(int(r.kind)))
 }

@@ -28,6 +28,9 @@ const (
 	kindRaw                        // pre-encoded bytes, written as they are
 	kindBlocked                    // the client blocked; its reply comes later
 	kindAppend                     // encoded by a function, straight from stored data
+	kindStrArray                   // *n of bulk strings from strs
+	kindStrSet                     // ~n of bulk strings from strs (RESP2: array)
+	kindStrMap                     // %n of alternating keys and values from strs (RESP2: flat array)
 )
 
 // Reply is the value a command handler returns. Handlers build replies with
@@ -42,6 +45,7 @@ type Reply struct {
 	bulks [][]byte
 	elems []Reply
 	app   func(b []byte, proto int) []byte
+	strs  []string
 }
 
 // Constructors for every reply shape.
@@ -92,6 +96,17 @@ func Array(elems ...Reply) Reply { return Reply{kind: kindArray, elems: elems} }
 // so large replies need no intermediate copy. fn runs before the keyspace
 // changes again (replies are encoded as soon as their command ran).
 func Appended(fn func(b []byte, proto int) []byte) Reply { return Reply{kind: kindAppend, app: fn} }
+
+// Strings is an array of bulk strings, cheaper than Array of BulkString
+// for large replies (no Reply per element).
+func Strings(s []string) Reply { return Reply{kind: kindStrArray, strs: s} }
+
+// StringSet is a RESP3 set of bulk strings (an array in RESP2).
+func StringSet(s []string) Reply { return Reply{kind: kindStrSet, strs: s} }
+
+// StringMap is a RESP3 map of bulk strings given as alternating keys and
+// values (a flat array in RESP2).
+func StringMap(kv []string) Reply { return Reply{kind: kindStrMap, strs: kv} }
 
 // Bulks is an array of bulk strings; a nil element is a null bulk.
 func Bulks(b [][]byte) Reply { return Reply{kind: kindBulks, bulks: b} }
