@@ -364,8 +364,8 @@ func GeoSearch(zs *ZSet, s *GeoShape, limit int) []GeoPoint {
 // quicksort, which only puts the first count in place. Equal distances
 // keep the order that algorithm leaves, so its steps are Redis's.
 func GeoSort(points []GeoPoint, desc bool, count int) {
-	cmp := func(i, j int) int {
-		a, b := points[i].Dist, points[j].Dist
+	cmp := func(p, q *GeoPoint) int {
+		a, b := p.Dist, q.Dist
 		c := 0
 		switch {
 		case a > b:
@@ -379,126 +379,10 @@ func GeoSort(points []GeoPoint, desc bool, count int) {
 		return c
 	}
 	if count >= len(points) {
-		sort.SliceStable(points, func(i, j int) bool { return cmp(i, j) < 0 })
+		sort.SliceStable(points, func(i, j int) bool { return cmp(&points[i], &points[j]) < 0 })
 		return
 	}
-	geoPartialSort(points, cmp, 0, count-1)
-}
-
-// geoPartialSort is Bentley and McIlroy's quicksort (NetBSD's qsort, on
-// which Redis's pqsort is built) that only sorts the parts overlapping
-// positions lo to hi.
-func geoPartialSort(p []GeoPoint, cmp func(i, j int) int, lo, hi int) {
-	swap := func(i, j int) { p[i], p[j] = p[j], p[i] }
-	vecswap := func(i, j, n int) {
-		for k := 0; k < n; k++ {
-			swap(i+k, j+k)
-		}
-	}
-	med3 := func(a, b, c int) int {
-		if cmp(a, b) < 0 {
-			switch {
-			case cmp(b, c) < 0:
-				return b
-			case cmp(a, c) < 0:
-				return c
-			}
-			return a
-		}
-		switch {
-		case cmp(b, c) > 0:
-			return b
-		case cmp(a, c) < 0:
-			return a
-		}
-		return c
-	}
-	insertion := func(base, n int) {
-		for m := base + 1; m < base+n; m++ {
-			for l := m; l > base && cmp(l-1, l) > 0; l-- {
-				swap(l, l-1)
-			}
-		}
-	}
-	overlaps := func(base, n int) bool { return !(hi < base || lo >= base+n) }
-	var sortAt func(base, n int)
-	sortAt = func(base, n int) {
-		for {
-			if n < 7 {
-				insertion(base, n)
-				return
-			}
-			m := base + n/2
-			if n > 7 {
-				l, r := base, base+n-1
-				if n > 40 {
-					d := n / 8
-					l = med3(l, l+d, l+2*d)
-					m = med3(m-d, m, m+d)
-					r = med3(r-2*d, r-d, r)
-				}
-				m = med3(l, m, r)
-			}
-			swap(base, m)
-			swapped := false
-			a, b := base+1, base+1
-			c, d := base+n-1, base+n-1
-			for {
-				for b <= c {
-					r := cmp(b, base)
-					if r > 0 {
-						break
-					}
-					if r == 0 {
-						swapped = true
-						swap(a, b)
-						a++
-					}
-					b++
-				}
-				for b <= c {
-					r := cmp(c, base)
-					if r < 0 {
-						break
-					}
-					if r == 0 {
-						swapped = true
-						swap(c, d)
-						d--
-					}
-					c--
-				}
-				if b > c {
-					break
-				}
-				swap(b, c)
-				swapped = true
-				b++
-				c--
-			}
-			if !swapped {
-				insertion(base, n)
-				return
-			}
-			end := base + n
-			k := min(a-base, b-a)
-			vecswap(base, b-k, k)
-			k = min(d-c, end-d-1)
-			vecswap(b, end-k, k)
-			if k := b - a; k > 1 && overlaps(base, k) {
-				sortAt(base, k)
-			}
-			k = d - c
-			if k <= 1 {
-				return
-			}
-			base, n = end-k, k
-			if !overlaps(base, n) {
-				return
-			}
-		}
-	}
-	sortAt(0, len(p))
+	PartialSort(points, cmp, 0, count-1)
 }
 
 // GeoDistance returns the great-circle distance in meters between two
