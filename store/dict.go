@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // Dict is a hash table from string keys to values of type V with the
@@ -472,4 +473,16 @@ func (d *Dict[V]) rehashStep() {
 		// Changes made during the resize may call for another.
 		d.resizeIfNeeded()
 	}
+}
+
+// Bytes estimates the memory of the table itself — its header, slab and
+// buckets, not the bytes of its keys — in O(1): every slab chunk but a
+// lone first one holds chunkSize entries.
+func (d *Dict[V]) Bytes() int64 {
+	slab := len(d.chunks) * chunkSize
+	if len(d.chunks) == 1 {
+		slab = cap(d.chunks[0])
+	}
+	return int64(unsafe.Sizeof(*d)) + int64(cap(d.chunks))*int64(unsafe.Sizeof([]entry[V]{})) +
+		int64(slab)*int64(unsafe.Sizeof(entry[V]{})) + int64(len(d.tables[0])+len(d.tables[1]))*4
 }

@@ -267,12 +267,7 @@ func (h *Hash) Size() int64 {
 	if d == nil {
 		return n + roundAlloc(cap(h.lp))
 	}
-	n += int64(unsafe.Sizeof(*d)) + h.strBytes
-	n += int64(cap(d.chunks)) * int64(unsafe.Sizeof([]entry[string]{}))
-	for _, c := range d.chunks {
-		n += int64(cap(c)) * int64(unsafe.Sizeof(entry[string]{}))
-	}
-	return n + 4*int64(len(d.tables[0])+len(d.tables[1]))
+	return n + h.strBytes + d.Bytes()
 }
 
 // convert moves the listpack's entries to a hash table.

@@ -75,10 +75,20 @@ func (l *List) Len() int { return l.count }
 func (l *List) Encoding() string { return "quicklist" }
 
 // Size estimates the bytes the list takes.
+//
+// It runs in O(1), since every write is measured with it: the end chunks
+// are counted exactly and the others as full-size chunks, which is what
+// pushes at the ends make (a list edited in its middle has smaller chunks
+// and is overestimated).
 func (l *List) Size() int64 {
 	n := int64(48 + 8*len(l.ring))
-	for i := 0; i < l.n; i++ {
-		n += listChunkOverhead + int64(cap(l.chunk(i).buf))
+	switch l.n {
+	case 0:
+	case 1:
+		n += listChunkOverhead + int64(cap(l.chunk(0).buf))
+	default:
+		n += 2*listChunkOverhead + int64(cap(l.chunk(0).buf)+cap(l.chunk(l.n-1).buf))
+		n += int64(l.n-2) * (listChunkOverhead + listChunkMax)
 	}
 	return n
 }

@@ -247,13 +247,7 @@ func (s *Set) Size() int64 {
 		return setHeaderSize + int64(cap(s.ints.data))
 	}
 	d := s.dict
-	n := setHeaderSize + int64(unsafe.Sizeof(*d)) + s.strBytes
-	n += int64(cap(d.chunks)) * int64(unsafe.Sizeof([]entry[struct{}]{}))
-	for _, c := range d.chunks {
-		n += int64(cap(c)) * int64(unsafe.Sizeof(entry[struct{}]{}))
-	}
-	n += int64(len(d.tables[0])+len(d.tables[1])) * 4
-	return n
+	return setHeaderSize + s.strBytes + d.Bytes()
 }
 
 // setMemberInt parses m as Redis's string2ll does, the test for a member

@@ -367,14 +367,7 @@ func (s *ZSet) Size() int64 {
 }
 
 // zdictBytes estimates the bytes of a Dict's slab and buckets.
-func zdictBytes[V any](d *Dict[V]) int64 {
-	n := int64(unsafe.Sizeof(*d))
-	n += int64(cap(d.chunks)) * int64(unsafe.Sizeof([]entry[V]{}))
-	for _, c := range d.chunks {
-		n += int64(cap(c)) * int64(unsafe.Sizeof(entry[V]{}))
-	}
-	return n + int64(len(d.tables[0])+len(d.tables[1]))*4
-}
+func zdictBytes[V any](d *Dict[V]) int64 { return d.Bytes() }
 
 // The listpack encoding.
 
