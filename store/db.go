@@ -25,6 +25,11 @@ type DB struct {
 	// AvgTTL is the running estimate of the average remaining TTL in
 	// milliseconds of keys with an expiry, kept by ExpireCycle as Redis does.
 	AvgTTL int64
+
+	// slots is the per-slot key index, nil unless EnableSlotIndex was
+	// called (cluster mode). Every change to keys goes through setKey,
+	// deleteKey or Flush, which keep it in step.
+	slots *slotIndex
 }
 
 func newDB(id int, opts *Options) *DB {
@@ -70,7 +75,7 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 		if db.opts.OnExpire != nil {
 			db.opts.OnExpire(db.id, key, db.keys.GetPtr(key))
 		}
-		db.keys.Delete(key)
+		db.deleteKey(key)
 		db.expires.Delete(key)
 	}
 	return true
@@ -114,7 +119,7 @@ func (db *DB) Exists(key string, now int64) bool { return db.Peek(key, now) != n
 // Set stores o under key at now and removes any expiry, as SET does.
 func (db *DB) Set(key string, o Object, now int64) {
 	db.opts.Access.initAccess(&o, now)
-	db.keys.Set(key, o)
+	db.setKey(key, o)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(key)
 	}
@@ -124,12 +129,12 @@ func (db *DB) Set(key string, o Object, now int64) {
 // already existed (SET ... KEEPTTL).
 func (db *DB) SetKeepTTL(key string, o Object, now int64) {
 	db.opts.Access.initAccess(&o, now)
-	db.keys.Set(key, o)
+	db.setKey(key, o)
 }
 
 // Delete removes key and reports whether it existed (expired or not).
 func (db *DB) Delete(key string) bool {
-	if _, ok := db.keys.Delete(key); !ok {
+	if !db.deleteKey(key) {
 		return false
 	}
 	if db.expires.Len() > 0 {
@@ -176,6 +181,7 @@ func (db *DB) ownedKey(key string) string {
 // Flush removes every key.
 func (db *DB) Flush() {
 	db.keys.Clear()
+	db.clearSlotIndex()
 	db.expires.Clear()
 	db.AvgTTL = 0
 }

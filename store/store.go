@@ -49,6 +49,7 @@ func (s *Store) SwapDB(i, j int) {
 	a, b := s.dbs[i], s.dbs[j]
 	a.keys, b.keys = b.keys, a.keys
 	a.expires, b.expires = b.expires, a.expires
+	swapSlotIndexes(a, b)
 }
 
 // FlushAll empties every database.

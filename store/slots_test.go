@@ -1,0 +1,168 @@
+package store
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// spreadSlot hashes a key over all NumSlots slots, as CRC16 does.
+func spreadSlot(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % NumSlots)
+}
+
+// fewSlots puts keys in 8 slots, so that slots hold many keys each.
+func fewSlots(key string) int { return spreadSlot(key) % 8 * 2048 }
+
+// requireIndexMatches recomputes the slot of every key of db and checks
+// the index against it: counts, key sets, and that the index holds the
+// keyspace's own strings.
+func requireIndexMatches(t *testing.T, db *DB, slotOf func(string) int, step int) {
+	t.Helper()
+	want := map[int][]string{}
+	db.Range(func(key string, _ *Object) bool {
+		s := slotOf(key)
+		want[s] = append(want[s], key)
+		return true
+	})
+	total := 0
+	for s, d := range db.slots.slots {
+		if d == nil {
+			if len(want[s]) > 0 || db.CountKeysInSlot(s) != 0 {
+				require.Fail(t, "missing slot", "step %d: slot %d has no table but %d keys", step, s, len(want[s]))
+			}
+			continue
+		}
+		n := db.CountKeysInSlot(s)
+		total += n
+		require.NotZero(t, n, "step %d: empty slot %d keeps a table", step, s)
+		require.Equal(t, len(want[s]), n, "step %d: count of slot %d", step, s)
+		got := db.KeysInSlot(s, n+1)
+		slices.Sort(got)
+		slices.Sort(want[s])
+		require.Equal(t, want[s], got, "step %d: keys of slot %d", step, s)
+		for _, k := range got {
+			own, ok := db.keys.Key(k)
+			require.True(t, ok)
+			require.Equal(t, unsafe.StringData(own), unsafe.StringData(k), "step %d: slot index copied key %q", step, k)
+		}
+	}
+	require.Equal(t, db.Len(), total, "step %d", step)
+}
+
+// TestSlotIndexFollowsEveryChange runs a random mix of every operation
+// that adds or removes keys (SET, SET KEEPTTL, DEL, expiry on access and
+// by the active cycle, FLUSHDB, SWAPDB with and without an index on the
+// other side, enabling the index on a full database) and checks the index
+// against a recomputation after each one.
+func TestSlotIndexFollowsEveryChange(t *testing.T) {
+	for name, slotOf := range map[string]func(string) int{"spread": spreadSlot, "few": fewSlots} {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 11))
+			s := New(Options{Databases: 3})
+			db0, db1 := s.DB(0), s.DB(1)
+			db0.EnableSlotIndex(slotOf)
+			db1.EnableSlotIndex(slotOf)
+			indexed := []bool{true, true, false} // which databases keep an index
+			now := int64(1_700_000_000_000)
+			key := func() string { return fmt.Sprint("k", rng.IntN(300)) }
+			for step := range 2500 {
+				now += int64(rng.IntN(20))
+				db := s.DB(rng.IntN(3))
+				switch op := rng.IntN(100); {
+				case op < 35:
+					db.Set(key(), NewString([]byte("v")), now)
+				case op < 45:
+					db.SetKeepTTL(key(), NewString([]byte("w")), now)
+				case op < 60:
+					db.Delete(key())
+				case op < 75:
+					k := key()
+					if db.Exists(k, now) {
+						db.SetExpiry(k, now+int64(rng.IntN(200)))
+					}
+				case op < 85:
+					db.Get(key(), now) // deletes the key if it expired
+				case op < 92:
+					db.ExpireCycle(now, rng, 10)
+				case op < 94:
+					db.Flush()
+				case op < 98:
+					s.SwapDB(rng.IntN(3), rng.IntN(3))
+				default:
+					// The unindexed database takes an index over the keys it
+					// holds, and one of the others drops its own.
+					i := slices.Index(indexed, false)
+					s.DB(i).EnableSlotIndex(slotOf)
+					other := (i + 1 + rng.IntN(2)) % 3
+					s.DB(other).slots = nil
+					indexed[i], indexed[other] = true, false
+				}
+				for i := range 3 {
+					require.Equal(t, indexed[i], s.DB(i).slots != nil, "step %d: db %d", step, i)
+					if indexed[i] {
+						requireIndexMatches(t, s.DB(i), slotOf, step)
+					} else {
+						require.Zero(t, s.DB(i).CountKeysInSlot(0))
+						require.Empty(t, s.DB(i).KeysInSlot(0, 10))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKeysInSlotReadsOnlyWhatItReturns fills one slot with many keys:
+// counting them allocates nothing and listing a few allocates once,
+// whatever the slot's size. Out-of-range slots and counts give nothing.
+func TestKeysInSlotReadsOnlyWhatItReturns(t *testing.T) {
+	s := New(Options{Databases: 1})
+	db := s.DB(0)
+	db.EnableSlotIndex(func(key string) int { return 42 })
+	const n = 100_000
+	for i := range n {
+		db.Set(fmt.Sprint("key", i), NewString(nil), 0)
+	}
+	require.Equal(t, n, db.CountKeysInSlot(42))
+	require.Zero(t, testing.AllocsPerRun(100, func() { db.CountKeysInSlot(42) }))
+	require.Len(t, db.KeysInSlot(42, 10), 10)
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { db.KeysInSlot(42, 10) }))
+	require.Len(t, db.KeysInSlot(42, 1<<30), n)
+
+	require.Zero(t, db.CountKeysInSlot(-1))
+	require.Zero(t, db.CountKeysInSlot(NumSlots))
+	require.Empty(t, db.KeysInSlot(NumSlots, 10))
+	require.Empty(t, db.KeysInSlot(42, 0))
+	require.Empty(t, db.KeysInSlot(42, -1))
+	require.Zero(t, db.CountKeysInSlot(43))
+}
+
+// TestSlotIndexMemoryOverhead measures what the index adds per key for
+// 1M keys spread over every slot, as a cluster node holding them would.
+func TestSlotIndexMemoryOverhead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates hundreds of megabytes")
+	}
+	const n = 1_000_000
+	s := New(Options{Databases: 1})
+	db := s.DB(0)
+	for i := range n {
+		db.Set(fmt.Sprintf("key:%09d", i), NewString(nil), 0)
+	}
+	before := heapAfter()
+	db.EnableSlotIndex(spreadSlot)
+	after := heapAfter()
+	runtime.KeepAlive(db)
+	perKey := float64(after-before) / n
+	t.Logf("slot index: %.1f bytes per key for %d keys over %d slots", perKey, n, NumSlots)
+	// 24-byte entry + 4 to 8 of buckets + first-chunk slack + per-slot headers.
+	require.Less(t, perKey, 48.0)
+}
