@@ -1,6 +1,6 @@
 GOBIN := $(shell go env GOPATH)/bin
 
-.PHONY: run build test lint fuzz bench microbench
+.PHONY: run build test lint fuzz bench microbench cluster cluster-stop
 
 # Run the server: standalone, port 6379, no configuration needed.
 run:
@@ -8,6 +8,14 @@ run:
 
 build:
 	go build -o quordis-server ./cmd/quordis-server
+
+# A local three-master cluster on 127.0.0.1:7000-7002 (PORT=... to move it),
+# built with redis-cli --cluster create; cluster-stop ends it.
+cluster: build
+	sh test/create-cluster.sh start
+
+cluster-stop:
+	sh test/create-cluster.sh stop
 
 # Every test: installs what is missing, lints, then runs all tests with the
 # race detector (bench/ is built by go vet and go test, never run).
@@ -31,6 +39,8 @@ fuzz:
 	go test ./aof -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./aof -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME)
 	go test ./aof -run '^$$' -fuzz '^FuzzReadRDB$$' -fuzztime $(FUZZTIME)
+	go test ./cluster -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
+	go test ./replication -run '^$$' -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME)
 
 # Quordis against redis-server 7.0 on this machine, side by side: prints
 # Markdown tables (about 10 minutes on 2 cores; BENCHFLAGS=-quick for a

@@ -246,11 +246,8 @@ rename-command config cfg
 	require.True(t, c.LazyfreeLazyUserDel)
 	require.True(t, c.LazyfreeLazyUserFlush)
 	require.Equal(t, map[string]string{"flushall": "", "config": "cfg"}, c.RenameCommand)
-	// Persistence, cluster mode, replication and eviction are not built
-	// yet: their directives are parsed but reported.
-	require.ElementsMatch(t, []string{"cluster-enabled", "masteruser", "cluster-announce-ip",
-		"cluster-config-file", "masterauth", "cluster-port",
-		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout"}, c.Unsupported())
+	// Replication is not built yet: its directives are parsed but reported.
+	require.ElementsMatch(t, []string{"masteruser", "masterauth"}, c.Unsupported())
 
 	r := mustParse(t, "replicaof 10.1.2.3 6380\n")
 	require.Equal(t, "10.1.2.3 6380", r.ReplicaOf)
@@ -611,7 +608,11 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay", "maxmemory",
-		"maxmemory-policy", "maxmemory-samples", "lazyfree-lazy-eviction"}, supported)
+		"maxmemory-policy", "maxmemory-samples", "lazyfree-lazy-eviction",
+		"cluster-enabled", "cluster-announce-ip", "cluster-config-file", "cluster-port",
+		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout",
+		"cluster-require-full-coverage", "cluster-allow-reads-when-down", "cluster-announce-hostname",
+		"cluster-preferred-endpoint-type"}, supported)
 }
 
 func TestCloneIsDeep(t *testing.T) {

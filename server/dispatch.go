@@ -27,6 +27,18 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
 		return s.reject(c, cmd, out, msgNoAuth)
 	}
+	if s.cluster != nil {
+		asking := c.flags&flagAsking != 0
+		if asking && c.flags&flagMulti == 0 && cmd.Name != "asking" && cmd.Name != "multi" {
+			c.flags &^= flagAsking // ASKING holds for one command (or one transaction)
+		}
+		if msg := s.routeCluster(c, cmd, args, asking, now.UnixMilli()); msg != "" {
+			if cmd.Name == "exec" {
+				s.discardTransaction(c)
+			}
+			return s.reject(c, cmd, out, msg)
+		}
+	}
 	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
 		if msg := s.aofWriteError(); msg != "" {
 			return s.reject(c, cmd, out, msg)

@@ -27,4 +27,9 @@
 // requests, encoding nothing and writing replies happen outside it, on the
 // connection's goroutine. Lock order: Server.mu, then a client's pushMu or
 // writeMu; Server.lnMu is never held with another lock.
+//
+// In cluster mode (cluster.go), clusterNode.mu comes after Server.mu. The
+// topology is read without a lock (an atomic pointer to an immutable
+// cluster.State), and g0's state machine never takes Server.mu, so a
+// CLUSTER command may wait for a g0 commit while holding Server.mu.
 package server

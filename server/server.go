@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"quordis/cluster"
 	"quordis/conf"
 	"quordis/store"
 )
@@ -74,6 +75,10 @@ type Server struct {
 	blockers  map[watchKey][]*client
 	readyKeys []watchKey
 	readySet  map[watchKey]bool
+
+	// cluster is the node's part in a cluster (cluster-enabled yes), set
+	// before the first connection is accepted; nil otherwise.
+	cluster *clusterNode
 
 	snap            *snapshot // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
 	persist         persistState
@@ -161,6 +166,9 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		Seed:      binary.LittleEndian.Uint64(seed[20:]),
 		OnExpire:  s.onExpire,
 	})
+	if cfg.ClusterEnabled {
+		s.store.DB(0).EnableSlotIndex(cluster.KeySlotString)
+	}
 	// The dataset loads in the background while clients are answered
 	// LOADING, as Redis does.
 	if needsLoad(cfg) {
@@ -192,6 +200,8 @@ func families() [][]*Command {
 		sortCommands(),
 		dumpCommands(),
 		persistCommands(),
+		clusterCommands(),
+		migrateCommands(),
 	}
 }
 
@@ -268,6 +278,17 @@ func (s *Server) Serve(ln net.Listener) error {
 	default:
 	}
 	first := len(s.listeners) == 0
+	if first && s.config().ClusterEnabled {
+		port := 0
+		if a, ok := ln.Addr().(*net.TCPAddr); ok {
+			port = a.Port
+		}
+		if err := s.startCluster(port); err != nil {
+			s.lnMu.Unlock()
+			ln.Close()
+			return err
+		}
+	}
 	s.listeners = append(s.listeners, ln)
 	if first {
 		s.wg.Add(1)
@@ -311,6 +332,9 @@ func (s *Server) Close() error {
 	s.shutdownLocked()
 	s.mu.Unlock()
 	s.wg.Wait()
+	if s.cluster != nil {
+		s.cluster.close()
+	}
 	s.restoreGC()
 	return nil
 }

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs what the tests need on a fresh Debian machine when it is missing:
 # redis-cli and redis-benchmark (redis-tools), redis-server (to compare
-# with real Redis), and staticcheck for the lint step.
+# with real Redis), Debian's python3-redis (redis-py, the cluster client
+# the cluster tests drive; it lands in /usr/bin/python3, which is not
+# always the python3 first on PATH), and staticcheck for the lint step.
 set -e
 need=""
 command -v redis-cli >/dev/null 2>&1 || need="$need redis-tools"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+/usr/bin/python3 -c 'import redis.cluster' >/dev/null 2>&1 || need="$need python3-redis"
 if [ -n "$need" ]; then
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo

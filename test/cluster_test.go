@@ -1,0 +1,397 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"quordis/cluster"
+)
+
+// TestFreshNodeLooksEmptyToRedisCLI checks what `redis-cli --cluster
+// create` and `add-node` require of a node that has met nobody.
+func TestFreshNodeLooksEmptyToRedisCLI(t *testing.T) {
+	nd := StartNodes(t, BuildServer(t), 1)[0]
+	info, err := nd.Do(t, "cluster", "info")
+	require.NoError(t, err)
+	require.Contains(t, info, "cluster_state:fail\r\n")
+	require.Contains(t, info, "cluster_known_nodes:1\r\n")
+	require.Contains(t, info, "cluster_slots_assigned:0\r\n")
+	all, err := nd.Do(t, "info")
+	require.NoError(t, err)
+	require.Contains(t, all, "cluster_enabled:1\r\n")
+	require.NotContains(t, all, "db0:")
+	nodes, err := nd.Do(t, "cluster", "nodes")
+	require.NoError(t, err)
+	id := nd.ID(t)
+	require.Regexp(t, "^[0-9a-f]{40}$", id)
+	// Redis shows an empty IP until another node tells it its address;
+	// a node bound to one address shows that one, which clients can use.
+	prefix := fmt.Sprintf("%s 127.0.0.1:%d@%d myself,master - 0 ", id, nd.Port, nd.BusPort)
+	require.True(t, strings.HasPrefix(nodes.(string), prefix), "%q", nodes)
+	require.True(t, strings.HasSuffix(nodes.(string), " 0 connected\n"), "%q", nodes)
+	_, err = nd.Do(t, "select", "1")
+	require.EqualError(t, err, "ERR SELECT is not allowed in cluster mode")
+	_, err = nd.Do(t, "get", "foo")
+	require.EqualError(t, err, "CLUSTERDOWN Hash slot not served")
+}
+
+// TestClusterCreateCheckAndClients builds a three-master cluster with
+// `redis-cli --cluster create` and drives it with redis-cli, go-redis,
+// redis-py and redis-benchmark, which must all find their way by MOVED.
+func TestClusterCreateCheckAndClients(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 3)
+	CreateCluster(t, nodes)
+
+	out, err := ClusterCLI(t, "", "check", nodes[1].Addr)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "[OK] All nodes agree about slots configuration.")
+	require.Contains(t, out, "[OK] All 16384 slots covered.")
+
+	ctx := context.Background()
+	cc := ClusterClient(t, nodes)
+	for i := range 1000 {
+		require.NoError(t, cc.Set(ctx, "key:"+strconv.Itoa(i), i, 0).Err())
+	}
+	for i := range 1000 {
+		v, err := cc.Get(ctx, "key:"+strconv.Itoa(i)).Int()
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+	}
+	out, err = ClusterCLI(t, "", "info", nodes[2].Addr)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "[OK] 1000 keys in 3 masters.")
+
+	// Every node agrees on who serves foo (slot 12182) and sends clients
+	// there; keys of two slots in one command are refused first.
+	owner := -1
+	for i, nd := range nodes {
+		v, err := nd.Do(t, "get", "foo")
+		if err == nil || err == redis.Nil {
+			require.Equal(t, -1, owner, "two nodes serve slot 12182")
+			owner = i
+			continue
+		}
+		require.Regexp(t, `^MOVED 12182 127\.0\.0\.1:\d+$`, err.Error(), "%v", v)
+		_, err = nd.Do(t, "mget", "foo", "key:1")
+		require.EqualError(t, err, "CROSSSLOT Keys in request don't hash to the same slot")
+	}
+	require.NotEqual(t, -1, owner)
+	slots, err := nodes[0].Do(t, "cluster", "slots")
+	require.NoError(t, err)
+	require.Len(t, slots, 3)
+
+	// redis-cli -c follows MOVED.
+	cli := func(args ...string) string {
+		full := append([]string{"-c", "-h", "127.0.0.1", "-p", strconv.Itoa(nodes[0].Port)}, args...)
+		o, err := exec.Command("redis-cli", full...).CombinedOutput()
+		require.NoError(t, err, "%s", o)
+		return strings.TrimSpace(string(o))
+	}
+	for i := range 20 {
+		require.Equal(t, "OK", cli("set", "cli:"+strconv.Itoa(i), "v"+strconv.Itoa(i)))
+		require.Equal(t, "v"+strconv.Itoa(i), cli("get", "cli:"+strconv.Itoa(i)))
+	}
+
+	// redis-py's RedisCluster: discovery by INFO, CLUSTER SLOTS, COMMAND.
+	script := fmt.Sprintf(`
+import redis.cluster
+rc = redis.cluster.RedisCluster(host="127.0.0.1", port=%d)
+for i in range(300):
+    rc.set("py:%%d" %% i, i)
+for i in range(300):
+    assert int(rc.get("py:%%d" %% i)) == i
+assert int(rc.get("key:7")) == 7
+print("ok", len(rc.get_nodes()))
+`, nodes[1].Port)
+	o, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput()
+	require.NoError(t, err, "%s", o)
+	require.Equal(t, "ok 3", strings.TrimSpace(string(o)))
+
+	// redis-benchmark --cluster reads CLUSTER NODES and CLUSTER SLOTS.
+	o, err = exec.Command("redis-benchmark", "--cluster", "-h", "127.0.0.1", "-p", strconv.Itoa(nodes[0].Port),
+		"-n", "3000", "-c", "10", "-t", "set,get", "-q").CombinedOutput()
+	require.NoError(t, err, "%s", o)
+	require.Regexp(t, `SET: [0-9.]+ requests per second`, string(o))
+	require.Regexp(t, `GET: [0-9.]+ requests per second`, string(o))
+}
+
+// TestClusterReshardAndRebalanceKeepEveryAcknowledgedKey adds a fourth
+// master, moves slots to it with reshard and rebalance and away again
+// for del-node while a client writes and reads all along; afterwards
+// every acknowledged key is readable and no key lives on two nodes.
+func TestClusterReshardAndRebalanceKeepEveryAcknowledgedKey(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 4)
+	CreateCluster(t, nodes[:3])
+	ctx := context.Background()
+	cc := ClusterClient(t, nodes)
+
+	// Two writers each cycle over their own 3000 keys, every value larger
+	// than the last, and read back their own earlier writes. A write that
+	// failed has an unknown outcome; its key is left out of the final
+	// value check.
+	const perWriter = 3000
+	var acked, uncertain sync.Map
+	var writes, failures atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key := fmt.Sprintf("w%d:%d", w, i%perWriter)
+				if err := cc.Set(ctx, key, i, 0).Err(); err != nil {
+					failures.Add(1)
+					uncertain.Store(key, true)
+					continue
+				}
+				acked.Store(key, i)
+				writes.Add(1)
+				if i%5 == 0 && i > 0 {
+					back := fmt.Sprintf("w%d:%d", w, (i*7)%min(i, perWriter))
+					want, ok := acked.Load(back)
+					if _, unsure := uncertain.Load(back); ok && !unsure {
+						v, err := cc.Get(ctx, back).Int()
+						if err == nil && v != want.(int) {
+							t.Errorf("read %s = %d, want %d", back, v, want)
+						}
+					}
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+	}
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	require.Eventually(t, func() bool { return writes.Load() > 200 }, 20*time.Second, 10*time.Millisecond)
+
+	start := time.Now()
+	out, err := ClusterCLI(t, "", "add-node", nodes[3].Addr, nodes[0].Addr)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "[OK] New node added correctly.")
+	waitAgreement(t, nodes[0])
+	t.Logf("%s: step done", time.Since(start).Round(time.Millisecond))
+	newID := nodes[3].ID(t)
+
+	out, err = ClusterCLI(t, "", "reshard", nodes[0].Addr, "--cluster-from", "all", "--cluster-to", newID,
+		"--cluster-slots", "1000", "--cluster-yes")
+	require.NoError(t, err, out)
+	waitAgreement(t, nodes[0])
+	t.Logf("%s: step done", time.Since(start).Round(time.Millisecond))
+	require.Len(t, ownedSlots(t, nodes[3]), 1000)
+
+	// Weights 1, 1, 1 and 0.35 give the new master about 1700 slots:
+	// rebalance moves some 700 more to it.
+	out, err = ClusterCLI(t, "", "rebalance", nodes[0].Addr, "--cluster-weight", newID+"=0.35")
+	require.NoError(t, err, out)
+	waitAgreement(t, nodes[0])
+	t.Logf("%s: step done", time.Since(start).Round(time.Millisecond))
+	require.Greater(t, len(ownedSlots(t, nodes[3])), 1500)
+
+	// Empty the fourth master again and remove it.
+	out, err = ClusterCLI(t, "", "rebalance", nodes[0].Addr, "--cluster-weight", newID+"=0")
+	require.NoError(t, err, out)
+	waitAgreement(t, nodes[0])
+	t.Logf("%s: step done", time.Since(start).Round(time.Millisecond))
+	require.Empty(t, ownedSlots(t, nodes[3]))
+
+	close(stop)
+	wg.Wait()
+	out, err = ClusterCLI(t, "", "del-node", nodes[0].Addr, newID)
+	require.NoError(t, err, out)
+	info, err := nodes[3].Do(t, "cluster", "info")
+	require.NoError(t, err)
+	require.Contains(t, info, "cluster_known_nodes:1\r\n")
+	for _, nd := range nodes[:3] {
+		info, err := nd.Do(t, "cluster", "info")
+		require.NoError(t, err)
+		require.Contains(t, info, "cluster_known_nodes:3\r\n")
+	}
+	out, err = ClusterCLI(t, "", "check", nodes[0].Addr)
+	require.NoError(t, err, out)
+
+	t.Logf("%d writes acknowledged, %d failed and retried by the workload", writes.Load(), failures.Load())
+	// The removed node is a fresh, empty one now: ask the others only.
+	cc = ClusterClient(t, nodes[:3])
+	checked := 0
+	acked.Range(func(k, v any) bool {
+		if _, unsure := uncertain.Load(k); unsure {
+			return true
+		}
+		got, err := cc.Get(ctx, k.(string)).Int()
+		require.NoError(t, err, "key %s", k)
+		require.Equal(t, v.(int), got, "key %s", k)
+		checked++
+		return true
+	})
+	require.Greater(t, checked, perWriter)
+	// Each key lives once, on the node that owns its slot.
+	seen := map[string]string{}
+	for _, nd := range nodes[:3] {
+		mine := map[int]bool{}
+		for _, s := range ownedSlots(t, nd) {
+			mine[s] = true
+		}
+		keys, err := nd.Client(t).Keys(ctx, "*").Result()
+		require.NoError(t, err)
+		for _, k := range keys {
+			require.True(t, mine[cluster.KeySlotString(k)], "key %s on %s, which does not own its slot", k, nd.Addr)
+			require.Empty(t, seen[k], "key %s on %s and %s", k, seen[k], nd.Addr)
+			seen[k] = nd.Addr
+		}
+	}
+	require.LessOrEqual(t, len(seen), 2*perWriter)
+}
+
+// waitAgreement waits until `redis-cli --cluster check` passes.
+func waitAgreement(t *testing.T, nd *Node) {
+	t.Helper()
+	var out string
+	require.Eventually(t, func() bool {
+		var err error
+		out, err = ClusterCLI(t, "", "check", nd.Addr)
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond, "last check: %s", out)
+}
+
+var slotToken = regexp.MustCompile(`^(\d+)(?:-(\d+))?$`)
+
+// ownedSlots returns the slots on the node's own CLUSTER NODES line.
+func ownedSlots(t *testing.T, nd *Node) []int {
+	t.Helper()
+	v, err := nd.Do(t, "cluster", "nodes")
+	require.NoError(t, err)
+	var out []int
+	for _, line := range strings.Split(v.(string), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.Contains(f[2], "myself") {
+			continue
+		}
+		for _, tok := range f[8:] {
+			m := slotToken.FindStringSubmatch(tok)
+			if m == nil {
+				continue
+			}
+			a, _ := strconv.Atoi(m[1])
+			b := a
+			if m[2] != "" {
+				b, _ = strconv.Atoi(m[2])
+			}
+			for s := a; s <= b; s++ {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// TestClusterFixClosesAnInterruptedMigration leaves a slot open, as a
+// reshard killed between its steps would, and lets `--cluster fix`
+// close it.
+func TestClusterFixClosesAnInterruptedMigration(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 3)
+	CreateCluster(t, nodes)
+	ctx := context.Background()
+	cc := ClusterClient(t, nodes)
+	require.NoError(t, cc.Set(ctx, "foo", "bar", 0).Err())
+	var src, dst *Node
+	for _, nd := range nodes {
+		if _, err := nd.Do(t, "get", "foo"); err == nil {
+			src = nd
+		} else if dst == nil {
+			dst = nd
+		}
+	}
+	_, err := dst.Do(t, "cluster", "setslot", "12182", "importing", src.ID(t))
+	require.NoError(t, err)
+	_, err = src.Do(t, "cluster", "setslot", "12182", "migrating", dst.ID(t))
+	require.NoError(t, err)
+	out, err := ClusterCLI(t, "", "check", nodes[0].Addr)
+	require.Error(t, err)
+	require.Contains(t, out, "[WARNING] The following slots are open: 12182.")
+
+	out, err = ClusterCLI(t, "yes\n", "fix", nodes[0].Addr)
+	require.NoError(t, err, out)
+	waitAgreement(t, nodes[0])
+	require.Equal(t, "bar", cc.Get(ctx, "foo").Val())
+}
+
+// TestClusterNodeRestartsWithItsIDAndSlots kills a master with SIGKILL:
+// the others flag it fail and answer CLUSTERDOWN; restarted, it comes back
+// with the same id, slots and (from its AOF) data, and check is clean.
+func TestClusterNodeRestartsWithItsIDAndSlots(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 3, "--appendonly", "yes", "--appendfsync", "always")
+	CreateCluster(t, nodes)
+	ctx := context.Background()
+	cc := ClusterClient(t, nodes)
+	for i := range 100 {
+		require.NoError(t, cc.Set(ctx, "k"+strconv.Itoa(i), i, 0).Err())
+	}
+	victim := nodes[2]
+	id, slots := victim.ID(t), ownedSlots(t, victim)
+	victim.Kill(t)
+	require.Eventually(t, func() bool {
+		v, err := nodes[0].Do(t, "cluster", "nodes")
+		return err == nil && strings.Contains(v.(string), id+" "+victim.Addr+"@"+strconv.Itoa(victim.BusPort)+" master,fail ")
+	}, 20*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		info, err := nodes[0].Do(t, "cluster", "info")
+		return err == nil && strings.Contains(info.(string), "cluster_state:fail")
+	}, 10*time.Second, 50*time.Millisecond)
+	_, err := nodes[0].Do(t, "get", "foo")
+	require.EqualError(t, err, "CLUSTERDOWN The cluster is down")
+
+	victim.Start(t)
+	require.Equal(t, id, victim.ID(t))
+	require.Equal(t, slots, ownedSlots(t, victim))
+	WaitClusterOK(t, nodes)
+	waitAgreement(t, nodes[0])
+	for i := range 100 {
+		v, err := cc.Get(ctx, "k"+strconv.Itoa(i)).Int()
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+	}
+}
+
+// TestClusterBusRefusesNodesWithoutTheSecret: a node whose masterauth
+// differs cannot join, and the cluster does not learn of it.
+func TestClusterBusRefusesNodesWithoutTheSecret(t *testing.T) {
+	bin := BuildServer(t)
+	a := StartNodes(t, bin, 1, "--masterauth", "s3cret")[0]
+	b := StartNodes(t, bin, 1, "--masterauth", "other")[0]
+	_, err := b.Do(t, "cluster", "meet", "127.0.0.1", strconv.Itoa(a.Port), strconv.Itoa(a.BusPort))
+	require.Error(t, err)
+	for _, nd := range []*Node{a, b} {
+		info, err := nd.Do(t, "cluster", "info")
+		require.NoError(t, err)
+		require.Contains(t, info, "cluster_known_nodes:1\r\n")
+	}
+	c := StartNodes(t, bin, 1, "--masterauth", "s3cret")[0]
+	_, err = c.Do(t, "cluster", "meet", "127.0.0.1", strconv.Itoa(a.Port), strconv.Itoa(a.BusPort))
+	require.NoError(t, err)
+	info, err := a.Do(t, "cluster", "info")
+	require.NoError(t, err)
+	require.Contains(t, info, "cluster_known_nodes:2\r\n")
+}
