@@ -179,7 +179,7 @@ func (s *Server) startCluster(port int) error {
 	}
 	n.bus = bus
 	bus.HandleControl(n.handleControl)
-	n.self = cluster.Node{ID: id, IP: announceIP(cfg), Port: port, BusPort: busPort}
+	n.self = cluster.Node{ID: id, IP: announceIP(cfg), Port: port, BusPort: busPort, Hostname: cfg.ClusterAnnounceHostname}
 	if cfg.ClusterAnnouncePort != 0 {
 		n.self.Port = cfg.ClusterAnnouncePort
 	}
@@ -321,7 +321,7 @@ func (n *clusterNode) refreshAddress() {
 			}
 			self := n.self
 			n.mu.Unlock()
-			if me.IP != self.IP || me.Port != self.Port || me.BusPort != self.BusPort {
+			if me.IP != self.IP || me.Port != self.Port || me.BusPort != self.BusPort || me.Hostname != self.Hostname {
 				self.ConfigEpoch = me.ConfigEpoch
 				if _, err := n.propose(&cluster.Op{Kind: cluster.OpUpdateAddress, Node: &self}); err != nil {
 					n.log.Warn("recording the new address", "err", err)

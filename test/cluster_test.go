@@ -395,3 +395,43 @@ func TestClusterBusRefusesNodesWithoutTheSecret(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, info, "cluster_known_nodes:2\r\n")
 }
+
+// TestClusterSurvivesLosingTheMetadataLeader kills the node that leads
+// g0 in a four-node cluster: the other voters elect a new leader, which
+// flags the dead node, and topology changes go on; the node rejoins when
+// it restarts.
+func TestClusterSurvivesLosingTheMetadataLeader(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 4, "--cluster-announce-hostname", "node.example")
+	CreateCluster(t, nodes[:3])
+	out, err := ClusterCLI(t, "", "add-node", nodes[3].Addr, nodes[0].Addr)
+	require.NoError(t, err, out)
+	waitAgreement(t, nodes[0])
+
+	// CLUSTER SLOTS carries the announced hostname as metadata.
+	slots, err := nodes[3].Do(t, "cluster", "slots")
+	require.NoError(t, err)
+	master := slots.([]any)[0].([]any)[2].([]any)
+	require.Equal(t, "127.0.0.1", master[0])
+	require.Equal(t, []any{"hostname", "node.example"}, master[3])
+
+	// Every node met nodes[0] first, so it founded and leads g0.
+	leader := nodes[0]
+	id := leader.ID(t)
+	leader.Kill(t)
+	require.Eventually(t, func() bool {
+		v, err := nodes[1].Do(t, "cluster", "nodes")
+		return err == nil && strings.Contains(v.(string), id+" "+leader.Addr+"@"+strconv.Itoa(leader.BusPort)+",node.example master,fail ")
+	}, 20*time.Second, 50*time.Millisecond)
+	v, err := nodes[3].Do(t, "cluster", "bumpepoch")
+	require.NoError(t, err)
+	require.Regexp(t, `^BUMPED \d+$`, v)
+	_, err = nodes[3].Do(t, "cluster", "setslot", "0", "importing", id)
+	require.NoError(t, err)
+	_, err = nodes[3].Do(t, "cluster", "setslot", "0", "stable")
+	require.NoError(t, err)
+
+	leader.Start(t)
+	require.Equal(t, id, leader.ID(t))
+	WaitClusterOK(t, nodes)
+	waitAgreement(t, nodes[1])
+}
