@@ -1,8 +1,10 @@
 package server
 
 import (
+	"strings"
 	"testing"
 
+	"quordis/cluster"
 	"quordis/conf"
 )
 
@@ -37,3 +39,32 @@ func BenchmarkHandleGet(b *testing.B)  { benchHandle(b, "GET", "key") }
 func BenchmarkHandleSet(b *testing.B)  { benchHandle(b, "SET", "key", "value") }
 func BenchmarkHandleIncr(b *testing.B) { benchHandle(b, "INCR", "counter") }
 func BenchmarkHandlePing(b *testing.B) { benchHandle(b, "PING") }
+
+// benchClusterHandle is benchHandle on a cluster node that owns every
+// slot: the cost of routing on the hot path.
+func benchClusterHandle(b *testing.B, args ...string) {
+	s, c := benchClient(b)
+	self := &cluster.Node{ID: strings.Repeat("a", 40), IP: "127.0.0.1", Port: 7000, BusPort: 17000}
+	st := cluster.NewState(self)
+	for i := range st.Owner {
+		st.Owner[i] = self.ID
+	}
+	s.cluster = &clusterNode{s: s, id: self.ID}
+	s.cluster.meta.state.Store(st)
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handle(c, argv, nil)
+	out := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out = s.handle(c, argv, out[:0])
+	}
+}
+
+func BenchmarkHandleGetCluster(b *testing.B) { benchClusterHandle(b, "GET", "key") }
+func BenchmarkHandleSetCluster(b *testing.B) { benchClusterHandle(b, "SET", "key", "value") }

@@ -8,7 +8,8 @@ import "quordis/cluster"
 // rules). Keyless commands are never redirected. Called with s.mu held.
 func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking bool, now int64) string {
 	write := cmd.Flags&FlagWrite != 0
-	var keys [][]byte
+	var buf [4][]byte
+	keys := buf[:0]
 	if cmd.Name == "exec" {
 		if c.flags&flagMulti == 0 || c.flags&flagDirtyExec != 0 {
 			return "" // EXEC answers its own error
@@ -20,12 +21,7 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 			write = write || q.cmd.Flags&FlagWrite != 0
 		}
 	} else {
-		if cmd.FirstKey == 0 && cmd.Keys == nil {
-			return ""
-		}
-		for _, p := range cmd.KeyPositions(args) {
-			keys = append(keys, args[p])
-		}
+		keys = appendKeys(keys, cmd, args)
 	}
 	if len(keys) == 0 {
 		return ""
@@ -35,11 +31,14 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 	db := s.store.DB(0)
 	req := cluster.Request{
 		Keys:     keys,
-		Exists:   func(k []byte) bool { return db.Exists(string(k), now) },
 		Asking:   asking || cmd.Flags&FlagAsking != 0,
 		ReadOnly: c.flags&flagReadonly != 0,
 		Migrate:  cmd.Name == "migrate",
 		Write:    write,
+	}
+	if len(st.Migrating) > 0 || len(st.Importing) > 0 {
+		// Only an open slot asks which keys are here.
+		req.Exists = func(k []byte) bool { return db.Exists(string(k), now) }
 	}
 	msg, _ := st.Route(n.id, &req, n.healthy(st))
 	if msg == "CLUSTERDOWN The cluster is down" && !write && s.config().ClusterAllowReadsWhenDown {
@@ -49,4 +48,28 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 		return "CLUSTERDOWN The cluster is down and only accepts read commands"
 	}
 	return msg
+}
+
+// appendKeys appends the key arguments of cmd to keys without the slice
+// KeyPositions allocates, for the common fixed-position commands.
+func appendKeys(keys [][]byte, cmd *Command, args [][]byte) [][]byte {
+	if cmd.Keys != nil {
+		for _, p := range cmd.Keys(args) {
+			keys = append(keys, args[p])
+		}
+		return keys
+	}
+	if cmd.FirstKey <= 0 || cmd.FirstKey >= len(args) {
+		return keys
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last += len(args)
+	}
+	last = min(last, len(args)-1)
+	step := max(cmd.Step, 1)
+	for i := cmd.FirstKey; i <= last; i += step {
+		keys = append(keys, args[i])
+	}
+	return keys
 }
