@@ -37,7 +37,6 @@ type clusterNode struct {
 	bus     *replication.Bus
 	raftDir string
 	cfgPath string
-	timeout time.Duration // cluster-node-timeout
 
 	// mu guards g0 and self, which change when the node joins or leaves a
 	// cluster, and serializes those changes. Lock order: Server.mu, then mu.
@@ -49,6 +48,10 @@ type clusterNode struct {
 	// fallback is shown while g0's state does not know this node yet (the
 	// moments after a join, before the leader's log arrives).
 	fallback atomic.Pointer[cluster.State]
+
+	// blockedSeen is the topology redirectBlocked last checked blocked
+	// clients against; guarded by Server.mu.
+	blockedSeen *cluster.State
 
 	dirty   atomic.Bool // the topology changed since nodes.conf was written
 	cut     atomic.Bool // isolated, as the loop last saw it
@@ -143,7 +146,6 @@ func (s *Server) startCluster(port int) error {
 		s:       s,
 		log:     s.log.With("part", "cluster"),
 		cfgPath: filepath.Join(cfg.Dir, cfg.ClusterConfigFile),
-		timeout: time.Duration(max(cfg.ClusterNodeTimeout, 100)) * time.Millisecond,
 		closed:  make(chan struct{}),
 	}
 	n.raftDir = strings.TrimSuffix(n.cfgPath, filepath.Ext(n.cfgPath)) + "-raft"
@@ -238,9 +240,15 @@ func readNodeID(path string) (string, error) {
 	return "", fmt.Errorf("server: %s has no myself line", path)
 }
 
+// nodeTimeout is cluster-node-timeout (CONFIG SET changes it at run time;
+// g0's Raft timeouts are derived from it when g0 opens).
+func (n *clusterNode) nodeTimeout() time.Duration {
+	return time.Duration(max(n.s.config().ClusterNodeTimeout, 100)) * time.Millisecond
+}
+
 // raftConfig is g0's configuration on this node.
 func (n *clusterNode) raftConfig() replication.Config {
-	ht := min(max(n.timeout/3, 100*time.Millisecond), time.Second)
+	ht := min(max(n.nodeTimeout()/3, 100*time.Millisecond), time.Second)
 	return replication.Config{
 		GroupID:            "g0",
 		NodeID:             n.id,
@@ -382,7 +390,7 @@ func (n *clusterNode) isolated() bool {
 		return false
 	}
 	last := g.LastContact()
-	return last.IsZero() || time.Since(last) > n.timeout
+	return last.IsZero() || time.Since(last) > n.nodeTimeout()
 }
 
 // propose applies op through g0's leader and returns its result.
@@ -689,15 +697,13 @@ func localIPToward(ip string, port int) string {
 // writing nodes.conf after changes.
 func (n *clusterNode) loop() {
 	defer n.wg.Done()
-	tick := time.NewTicker(min(n.timeout/4, 250*time.Millisecond))
-	defer tick.Stop()
 	lastOK := map[string]time.Time{}
 	wasLeader := false
 	for {
 		select {
 		case <-n.closed:
 			return
-		case <-tick.C:
+		case <-time.After(min(n.nodeTimeout()/4, 250*time.Millisecond)):
 		}
 		if n.dirty.Swap(false) {
 			if err := n.writeConfig(); err != nil {
@@ -739,7 +745,7 @@ func (n *clusterNode) checkHealth(lastOK map[string]time.Time) {
 		asked++
 		go func() {
 			b, _ := json.Marshal(&ctlRequest{Type: "ping"})
-			_, err := n.bus.Call(node.BusAddr(), b, min(n.timeout/2, time.Second))
+			_, err := n.bus.Call(node.BusAddr(), b, min(n.nodeTimeout()/2, time.Second))
 			answers <- answer{id, err == nil}
 		}()
 	}
@@ -749,7 +755,7 @@ func (n *clusterNode) checkHealth(lastOK map[string]time.Time) {
 		if a.ok {
 			lastOK[a.id] = time.Now()
 		}
-		down := time.Since(lastOK[a.id]) > n.timeout
+		down := time.Since(lastOK[a.id]) > n.nodeTimeout()
 		if down != node.Fail {
 			if _, err := n.propose(&cluster.Op{Kind: cluster.OpMarkFail, ID: a.id, Fail: down}); err != nil {
 				n.log.Warn("flagging a node", "node", a.id, "fail", down, "err", err)

@@ -1,6 +1,11 @@
 package server
 
-import "quordis/cluster"
+import (
+	"slices"
+	"strconv"
+
+	"quordis/cluster"
+)
 
 // routeCluster decides whether this node serves a command with keys (for
 // EXEC, the keys of every queued command), answering "" to run it here or
@@ -72,4 +77,62 @@ func appendKeys(keys [][]byte, cmd *Command, args [][]byte) [][]byte {
 		keys = append(keys, args[i])
 	}
 	return keys
+}
+
+// redirectBlocked releases the clients blocked on keys this node no longer
+// serves, as Redis's clusterRedirectBlockedClientIfNeeded does: with
+// CLUSTERDOWN when the cluster is down or the slot has no owner, with
+// MOVED when another node owns it now (unless this node is importing the
+// slot). It runs from the cron, only when the topology changed since the
+// last look or the cluster is down. Called with s.mu held.
+func (s *Server) redirectBlocked() {
+	n := s.cluster
+	if n == nil || len(s.blockers) == 0 {
+		return
+	}
+	st := n.view()
+	ok := n.healthy(st)
+	if ok && st == n.blockedSeen {
+		return
+	}
+	n.blockedSeen = st
+	var release []*client
+	var replies []Reply
+	for _, list := range s.blockers {
+		for _, cl := range list {
+			if cl.blocked == nil || slices.Contains(release, cl) {
+				continue
+			}
+			if msg := blockedRedirect(st, n.id, cl.blocked.keys, ok); msg != "" {
+				release = append(release, cl)
+				replies = append(replies, Err(msg))
+			}
+		}
+	}
+	for i, cl := range release {
+		s.unblock(cl, replies[i])
+	}
+}
+
+// blockedRedirect is the error that releases a client blocked on keys, or
+// "" when this node still serves them.
+func blockedRedirect(st *cluster.State, me string, keys []watchKey, ok bool) string {
+	if !ok {
+		return "CLUSTERDOWN The cluster is down"
+	}
+	for _, wk := range keys {
+		slot := cluster.KeySlotString(wk.key)
+		owner := st.Owner[slot]
+		if owner == me {
+			continue
+		}
+		if p, importing := st.Importing[slot]; importing && p[0] == me {
+			continue
+		}
+		if owner == "" || st.Nodes[owner] == nil {
+			return "CLUSTERDOWN Hash slot not served"
+		}
+		return "MOVED " + strconv.Itoa(slot) + " " + st.Nodes[owner].Addr()
+	}
+	return ""
 }

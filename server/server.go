@@ -415,6 +415,7 @@ func (s *Server) cron() {
 		}
 		s.persistCron()
 		s.memoryCron()
+		s.redirectBlocked()
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()

@@ -1,9 +1,13 @@
 package test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -187,6 +191,49 @@ func TestClusterReshardAndRebalanceKeepEveryAcknowledgedKey(t *testing.T) {
 	}()
 	require.Eventually(t, func() bool { return writes.Load() > 200 }, 20*time.Second, 10*time.Millisecond)
 
+	// redis-py's RedisCluster and redis-cli -c work alongside, each
+	// writing and reading back its own keys, following MOVED and ASK.
+	stopFile := filepath.Join(t.TempDir(), "stop")
+	py := exec.Command("/usr/bin/python3", "-c", fmt.Sprintf(`
+import os, sys, redis.cluster
+rc = redis.cluster.RedisCluster(host="127.0.0.1", port=%d)
+i = bad = 0
+while not os.path.exists(%q):
+    k = "py:%%d" %% (i %% 2000)
+    rc.set(k, i)
+    if int(rc.get(k)) != i:
+        bad += 1
+    i += 1
+print(i, bad)
+sys.exit(1 if bad or i == 0 else 0)
+`, nodes[1].Port, stopFile))
+	var pyOut strings.Builder
+	py.Stdout, py.Stderr = &pyOut, &pyOut
+	require.NoError(t, py.Start())
+	cliDone := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				cliDone <- nil
+				return
+			default:
+			}
+			key, val := "cli:"+strconv.Itoa(i%500), strconv.Itoa(i)
+			for _, args := range [][]string{{"set", key, val}, {"get", key}} {
+				o, err := exec.Command("redis-cli", append([]string{"-c", "-p", strconv.Itoa(nodes[2].Port)}, args...)...).CombinedOutput()
+				want := "OK"
+				if args[0] == "get" {
+					want = val
+				}
+				if err != nil || strings.TrimSpace(string(o)) != want {
+					cliDone <- fmt.Errorf("redis-cli -c %v: %q, %v", args, o, err)
+					return
+				}
+			}
+		}
+	}()
+
 	start := time.Now()
 	out, err := ClusterCLI(t, "", "add-node", nodes[3].Addr, nodes[0].Addr)
 	require.NoError(t, err, out)
@@ -219,6 +266,10 @@ func TestClusterReshardAndRebalanceKeepEveryAcknowledgedKey(t *testing.T) {
 
 	close(stop)
 	wg.Wait()
+	require.NoError(t, <-cliDone)
+	require.NoError(t, os.WriteFile(stopFile, nil, 0o644))
+	require.NoError(t, py.Wait(), "redis-py: %s", pyOut.String())
+	t.Logf("redis-py: %s", strings.TrimSpace(pyOut.String()))
 	out, err = ClusterCLI(t, "", "del-node", nodes[0].Addr, newID)
 	require.NoError(t, err, out)
 	info, err := nodes[3].Do(t, "cluster", "info")
@@ -262,7 +313,7 @@ func TestClusterReshardAndRebalanceKeepEveryAcknowledgedKey(t *testing.T) {
 			seen[k] = nd.Addr
 		}
 	}
-	require.LessOrEqual(t, len(seen), 2*perWriter)
+	require.LessOrEqual(t, len(seen), 2*perWriter+2000+500, "the go-redis, redis-py and redis-cli keys")
 }
 
 // waitAgreement waits until `redis-cli --cluster check` passes.
@@ -434,4 +485,53 @@ func TestClusterSurvivesLosingTheMetadataLeader(t *testing.T) {
 	require.Equal(t, id, leader.ID(t))
 	WaitClusterOK(t, nodes)
 	waitAgreement(t, nodes[1])
+}
+
+// TestClusterRedirectsClientsBlockedOnAMovedSlot: a client blocked in
+// BLPOP on a key whose slot moves to another node is released with MOVED
+// to the new owner, as Redis does.
+func TestClusterRedirectsClientsBlockedOnAMovedSlot(t *testing.T) {
+	nodes := StartNodes(t, BuildServer(t), 3)
+	CreateCluster(t, nodes)
+	var src, dst *Node
+	for _, nd := range nodes {
+		if _, err := nd.Do(t, "get", "foo"); err == nil || err == redis.Nil {
+			src = nd
+		} else if dst == nil {
+			dst = nd
+		}
+	}
+	// A raw connection: a client library would time out and retry the
+	// BLPOP, and the retry would be redirected by routing instead.
+	conn, err := net.Dial("tcp", src.Addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("*3\r\n$5\r\nBLPOP\r\n$3\r\nfoo\r\n$1\r\n0\r\n"))
+	require.NoError(t, err)
+	blocked := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		blocked <- line
+	}()
+	require.Eventually(t, func() bool {
+		v, err := src.Do(t, "info", "clients")
+		return err == nil && strings.Contains(v.(string), "blocked_clients:1\r\n")
+	}, 10*time.Second, 10*time.Millisecond)
+	dstID := dst.ID(t)
+	for _, step := range [][]*Node{{dst}, {src}} {
+		action, arg := "importing", src.ID(t)
+		if step[0] == src {
+			action, arg = "migrating", dstID
+		}
+		_, err = step[0].Do(t, "cluster", "setslot", "12182", action, arg)
+		require.NoError(t, err)
+	}
+	_, err = dst.Do(t, "cluster", "setslot", "12182", "node", dstID)
+	require.NoError(t, err)
+	select {
+	case line := <-blocked:
+		require.Equal(t, "-MOVED 12182 "+dst.Addr+"\r\n", line)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the blocked client was not released")
+	}
 }
