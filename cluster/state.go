@@ -158,6 +158,9 @@ const (
 	OpReplicate     = "replicate"     // ID follows Target (or becomes a master with Target "")
 	OpFlushSlots    = "flushslots"    // ID's slots become unassigned
 	OpExpireForgets = "expireforgets" // drop FORGET bans older than Time
+	// OpNoop changes nothing: appended after an op proposed by another
+	// node, it carries that op's commit to the followers at once.
+	OpNoop = "noop"
 )
 
 // Op is one change of the state, the entries of the metadata group.
@@ -208,6 +211,9 @@ type Result struct {
 func (st *State) Apply(op *Op, index uint64) (*State, Result) {
 	if msg := op.check(); msg != "" {
 		return st, Result{Err: "ERR " + msg}
+	}
+	if op.Kind == OpNoop {
+		return st, Result{Status: "OK"}
 	}
 	if op.Kind == OpMarkFail || op.Kind == OpUpdateAddress || op.Kind == OpReplicate {
 		// Ops about a node that has since been forgotten are moot.
