@@ -44,7 +44,8 @@ fuzz:
 
 # Quordis against redis-server 7.0 on this machine, side by side: prints
 # Markdown tables (about 10 minutes on 2 cores; BENCHFLAGS=-quick for a
-# smoke run in seconds, BENCHFLAGS='-scenarios SET,GET' for a subset).
+# smoke run in seconds, BENCHFLAGS='-scenarios SET,GET' for a subset,
+# BENCHFLAGS='-scenarios cluster' for the three-master cluster rows).
 # Installs redis-server and redis-tools when missing.
 BENCHFLAGS ?=
 bench:

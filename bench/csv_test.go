@@ -34,6 +34,24 @@ func TestParseCSVFindsColumnsByNameAndSkipsWarnings(t *testing.T) {
 	require.Equal(t, []Row{{Test: "GET", RPS: 1000.5, AvgMs: 0.5, MinMs: 0.1, P50Ms: 0.4, P95Ms: 1.2, P99Ms: 1.5, MaxMs: 9}}, rows)
 }
 
+// Captured from redis-benchmark 7.0.15 --cluster -t set --csv: the
+// masters it found come first, on standard output.
+const csvCluster70 = `Cluster has 3 master nodes:
+
+Master 0: 0914c177f9a028d01683c572b364ca36868c248e 127.0.0.1:17102
+Master 1: 3272177956ec890327c4d7e23977932d9d0d99fc 127.0.0.1:17103
+Master 2: b96ee9b872742bf1b2674cbf11d3882f76152a2a 127.0.0.1:17101
+
+"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+"SET","39840.64","0.345","0.040","0.287","0.815","1.375","5.575"
+`
+
+func TestParseCSVSkipsTheClusterMastersList(t *testing.T) {
+	rows, err := ParseCSV(strings.NewReader(csvCluster70))
+	require.NoError(t, err)
+	require.Equal(t, []Row{{Test: "SET", RPS: 39840.64, AvgMs: 0.345, MinMs: 0.04, P50Ms: 0.287, P95Ms: 0.815, P99Ms: 1.375, MaxMs: 5.575}}, rows)
+}
+
 func TestParseCSVRejectsBadOutput(t *testing.T) {
 	header := strings.SplitN(csv70, "\n", 2)[0] + "\n"
 	for name, in := range map[string]string{

@@ -33,17 +33,19 @@ type Server struct {
 }
 
 // Start runs bin with redis-server's command line: --port on a free
-// loopback port, --bind 127.0.0.1, --dir and --logfile in dir, then extra
-// (a Mode's flags, such as --appendonly no). It waits until the server answers
-// PING, retrying on another port if the first was taken meanwhile. The
-// process is killed if this process dies.
-func Start(ctx context.Context, name, bin, dir string, extra []string) (*Server, error) {
+// loopback port, --bind 127.0.0.1, --dir and --logfile in dir, then m's
+// flags (such as --appendonly no). A node of a cluster mode (m.Masters > 0)
+// also gets --cluster-port on a second free port, because port+10000, the
+// default bus port, may be taken. It waits until the server answers PING,
+// retrying on other ports if one was taken meanwhile. The process is
+// killed if this process dies.
+func Start(ctx context.Context, name, bin, dir string, m Mode) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	var lastErr error
 	for range 3 {
-		s, err := startOnce(ctx, name, bin, dir, extra)
+		s, err := startOnce(ctx, name, bin, dir, m)
 		if err == nil {
 			return s, nil
 		}
@@ -52,13 +54,23 @@ func Start(ctx context.Context, name, bin, dir string, extra []string) (*Server,
 	return nil, lastErr
 }
 
-func startOnce(ctx context.Context, name, bin, dir string, extra []string) (*Server, error) {
+func startOnce(ctx context.Context, name, bin, dir string, m Mode) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--dir", dir, "--logfile", filepath.Join(dir, "server.log")}, extra...)
+	args := []string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--dir", dir, "--logfile", filepath.Join(dir, "server.log")}
+	if m.Masters > 0 {
+		bus := port
+		for bus == port {
+			if bus, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args, "--cluster-port", strconv.Itoa(bus))
+	}
+	args = append(args, m.Args...)
 	out, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)

@@ -19,7 +19,7 @@ func Report(w io.Writer, info Info, outcomes []Outcome) {
 	p("- Go: %s\n- quordis-server: %s\n- redis-server: %s\n- redis-benchmark: %s\n", info.Go, info.Quordis, info.Redis, info.Benchmark)
 	p("- Started %s; command: `%s`\n", info.Started, info.Command)
 	p("- Each scenario ran %d rounds, Quordis then Redis in every round; the tables show medians over the rounds.\n", info.Rounds)
-	p("- Server CPU is utime+stime of the server process from /proc/<pid>/stat (%d ticks/s) around each run, per million requests.\n", info.Ticks)
+	p("- Server CPU is utime+stime of the server process from /proc/<pid>/stat (%d ticks/s) around each run, per million requests; for a cluster, summed over its nodes.\n", info.Ticks)
 	p("- Both servers run on loopback on the same machine as the load generator, which competes with them for the CPUs. redis-server runs with its defaults (io-threads 1); quordis-server with GOMAXPROCS = the CPU count.\n\n")
 	writeServers(w, outcomes)
 	for _, o := range outcomes {
@@ -28,7 +28,8 @@ func Report(w io.Writer, info Info, outcomes []Outcome) {
 	writeSummary(w, outcomes)
 }
 
-// writeServers prints each mode's server command lines once.
+// writeServers prints each mode's server command lines once (for a
+// cluster, every node's and the command that joined them).
 func writeServers(w io.Writer, outcomes []Outcome) {
 	fmt.Fprintf(w, "## Servers\n\n```\n")
 	seen := map[string]bool{}
@@ -58,10 +59,14 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 		}
 	}
 	p("```\n\n")
+	flush := "FLUSHALL"
+	if sc.Mode.Masters > 0 {
+		flush = "FLUSHALL on every master"
+	}
 	if sc.Prefill != nil {
-		p("Before each run, unmeasured: FLUSHALL, then %s.\n\n", sc.Prefill.Desc)
+		p("Before each run, unmeasured: %s, then %s.\n\n", flush, sc.Prefill.Desc)
 	} else {
-		p("Before each run, unmeasured: FLUSHALL.\n\n")
+		p("Before each run, unmeasured: %s.\n\n", flush)
 	}
 	sums := [2]Summary{Summarize(o.Sides[0].Samples), Summarize(o.Sides[1].Samples)}
 	p("| | req/s | p50 ms | p99 ms | server CPU s per 1M req |\n|---|---:|---:|---:|---:|\n")

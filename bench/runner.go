@@ -36,11 +36,13 @@ type Outcome struct {
 	Notes         []string // facts the reader needs, printed under the table
 }
 
-// Runner runs scenarios against a Quordis and a Redis server, one pair per
-// server mode, interleaving the two in every round.
+// Runner runs scenarios against a Quordis and a Redis target (a server,
+// or a cluster), one pair per server mode, interleaving the two in every
+// round.
 type Runner struct {
 	QuordisBin string    // quordis-server to run
 	RedisBin   string    // redis-server to run
+	CLIBin     string    // redis-cli, which joins the nodes of a cluster mode
 	Dir        string    // scratch directory for data and logs
 	Rounds     int       // rounds per scenario, each running Quordis then Redis
 	Ticks      int       // clock ticks per second of /proc CPU times
@@ -48,7 +50,7 @@ type Runner struct {
 }
 
 // Run runs scenarios and returns their outcomes in the same order. Pending
-// scenarios are not run. Scenarios of one mode share one server pair,
+// scenarios are not run. Scenarios of one mode share one target pair,
 // started before the first and stopped after the last. When ctx ends,
 // the remaining runs are skipped and marked so.
 func (r *Runner) Run(ctx context.Context, scenarios []Scenario) []Outcome {
@@ -86,35 +88,38 @@ func containsMode(ms []Mode, name string) bool {
 	return false
 }
 
-// runMode starts a server pair for m and runs the scenarios out[idx].
+// runMode starts a target pair for m and runs the scenarios out[idx].
 func (r *Runner) runMode(ctx context.Context, m Mode, idx []int, out []Outcome) {
-	var servers [2]*Server
+	var targets [2]*Target
 	for side, spec := range [2][2]string{{"Quordis", r.QuordisBin}, {"Redis", r.RedisBin}} {
-		s, err := Start(ctx, spec[0], spec[1], filepath.Join(r.Dir, m.Name, strings.ToLower(spec[0])), m.Args)
+		t, err := StartTarget(ctx, spec[0], spec[1], r.CLIBin, filepath.Join(r.Dir, m.Name, strings.ToLower(spec[0])), m)
 		if err != nil {
 			for _, i := range idx {
 				out[i].Sides[side].Err = err.Error()
 			}
 			continue
 		}
-		defer s.Stop()
-		servers[side] = s
+		defer t.Stop()
+		targets[side] = t
 	}
 	var modeNotes []string
 	if m.AOF {
-		modeNotes = append(modeNotes, configNote(ctx, servers, "appendonly", "appendfsync"))
+		modeNotes = append(modeNotes, configNote(ctx, targets, "appendonly", "appendfsync"))
+	}
+	if m.Masters > 0 {
+		modeNotes = append(modeNotes, clusterNotes(ctx, targets, r.Ticks)...)
 	}
 	for _, i := range idx {
 		o := &out[i]
 		o.Notes = append(o.Notes, modeNotes...)
-		r.runScenario(ctx, o, servers)
+		r.runScenario(ctx, o, targets)
 	}
 }
 
-// configNote reports what each server answers to CONFIG GET of params.
-func configNote(ctx context.Context, servers [2]*Server, params ...string) string {
+// configNote reports what each target answers to CONFIG GET of params.
+func configNote(ctx context.Context, targets [2]*Target, params ...string) string {
 	var parts []string
-	for _, s := range servers {
+	for _, s := range targets {
 		if s == nil {
 			continue
 		}
@@ -131,47 +136,47 @@ func configNote(ctx context.Context, servers [2]*Server, params ...string) strin
 }
 
 // runScenario probes both sides, then runs the rounds interleaved.
-func (r *Runner) runScenario(ctx context.Context, o *Outcome, servers [2]*Server) {
+func (r *Runner) runScenario(ctx context.Context, o *Outcome, targets [2]*Target) {
 	sc := o.Scenario
 	var aofBefore [2]int64
-	for side, s := range servers {
-		if s == nil {
+	for side, t := range targets {
+		if t == nil {
 			continue
 		}
 		res := &o.Sides[side]
-		res.Command = sc.Load.CommandLine(s.Port)
-		res.Server = shellJoin(s.Args)
-		res.Unsupported, res.Err = probe(ctx, s.Client, sc.Probe)
-		aofBefore[side] = aofBytes(s.Dir)
+		res.Command = sc.Load.CommandLine(t.Port())
+		res.Server = t.CommandLines()
+		res.Unsupported, res.Err = probe(ctx, t.Client, sc.Probe)
+		aofBefore[side] = aofBytes(t.Dir)
 	}
 	for round := 1; round <= r.Rounds; round++ {
-		for side, s := range servers {
+		for side, t := range targets {
 			res := &o.Sides[side]
-			if s == nil || res.Unsupported != "" || res.Err != "" {
+			if t == nil || res.Unsupported != "" || res.Err != "" {
 				continue
 			}
-			sample, err := r.runOnce(ctx, s, sc)
+			sample, err := r.runOnce(ctx, t, sc)
 			if err != nil {
 				res.Err = fmt.Sprintf("round %d: %v", round, err)
 				continue
 			}
 			res.Samples = append(res.Samples, sample)
 			fmt.Fprintf(r.Progress, "%-32s round %d/%d %-7s %10s req/s  p99 %7.3f ms  CPU %6.2f s/M req\n",
-				sc.Name, round, r.Rounds, s.Name, thousands(sample.RPS), sample.P99Ms, sample.CPUPerMillion())
+				sc.Name, round, r.Rounds, t.Name, thousands(sample.RPS), sample.P99Ms, sample.CPUPerMillion())
 		}
 	}
-	if sc.Mode.AOF && servers[QuordisSide] != nil && servers[RedisSide] != nil {
-		r.noteAOF(o, servers, aofBefore)
+	if sc.Mode.AOF && targets[QuordisSide] != nil && targets[RedisSide] != nil {
+		r.noteAOF(o, targets, aofBefore)
 	}
 }
 
 // noteAOF tells whether each side wrote to its append-only file during the
 // scenario; a Quordis that wrote nothing makes the numbers not comparable.
-func (r *Runner) noteAOF(o *Outcome, servers [2]*Server, before [2]int64) {
+func (r *Runner) noteAOF(o *Outcome, targets [2]*Target, before [2]int64) {
 	if len(o.Sides[QuordisSide].Samples) == 0 {
 		return
 	}
-	grew := [2]int64{aofBytes(servers[0].Dir) - before[0], aofBytes(servers[1].Dir) - before[1]}
+	grew := [2]int64{aofBytes(targets[0].Dir) - before[0], aofBytes(targets[1].Dir) - before[1]}
 	if grew[QuordisSide] <= 0 {
 		o.NotComparable = true
 		o.Notes = append(o.Notes, "Quordis: AOF not implemented, numbers not comparable: it accepts "+
@@ -181,29 +186,35 @@ func (r *Runner) noteAOF(o *Outcome, servers [2]*Server, before [2]int64) {
 		max(grew[QuordisSide], 0), max(grew[RedisSide], 0)))
 }
 
-// runOnce measures one run: FLUSHALL and prefill first, unmeasured.
-func (r *Runner) runOnce(ctx context.Context, s *Server, sc Scenario) (Sample, error) {
-	if err := s.Client.FlushAll(ctx).Err(); err != nil {
-		return Sample{}, fmt.Errorf("FLUSHALL: %w", err)
+// runOnce measures one run: FLUSHALL and prefill first, unmeasured. Error
+// replies sent during the run (INFO errorstats before and after) fail it,
+// since redis-benchmark --cluster does not report most of them.
+func (r *Runner) runOnce(ctx context.Context, t *Target, sc Scenario) (Sample, error) {
+	if err := t.FlushAll(ctx); err != nil {
+		return Sample{}, err
 	}
 	if sc.Prefill != nil {
-		if err := sc.Prefill.Run(ctx, s.Client); err != nil {
+		if err := sc.Prefill.Run(ctx, t); err != nil {
 			return Sample{}, fmt.Errorf("prefill: %w", err)
 		}
 	}
-	before, err := ReadCPU(s.PID)
+	errsBefore := t.ErrorReplies(ctx)
+	before, err := t.CPU()
 	if err != nil {
 		return Sample{}, err
 	}
-	sample, err := sc.Load.Run(ctx, s.Port)
+	sample, err := sc.Load.Run(ctx, t.Port())
 	if err != nil {
 		return Sample{}, err
 	}
-	after, err := ReadCPU(s.PID)
+	after, err := t.CPU()
 	if err != nil {
 		return Sample{}, err
 	}
-	if err := s.Alive(); err != nil {
+	if err := t.Alive(); err != nil {
+		return Sample{}, err
+	}
+	if err := errorDelta(errsBefore, t.ErrorReplies(ctx)); err != nil {
 		return Sample{}, err
 	}
 	sample.CPU = float64(after-before) / float64(r.Ticks)
@@ -213,7 +224,7 @@ func (r *Runner) runOnce(ctx context.Context, s *Server, sc Scenario) (Sample, e
 // probe sends each command once. It returns the answer to the first
 // command the server does not know, or an error text for any other
 // failure. A nil reply (GET of a missing key) is a success.
-func probe(ctx context.Context, c *redis.Client, cmds [][]string) (unsupported, failure string) {
+func probe(ctx context.Context, c redis.UniversalClient, cmds [][]string) (unsupported, failure string) {
 	for _, cmd := range cmds {
 		args := make([]any, len(cmd))
 		for i, a := range cmd {

@@ -47,11 +47,15 @@ func (r *Result) RPS() float64 {
 // Key returns the name of key rank i, in redis-benchmark's format for
 // __rand_int__ (12 digits, zero-padded), so both tools share a key space.
 func Key(i int) string {
+	return prefixedKey("key:", i)
+}
+
+func prefixedKey(prefix string, i int) string {
 	s := strconv.Itoa(i)
 	if len(s) < 12 {
 		s = strings.Repeat("0", 12-len(s)) + s
 	}
-	return "key:" + s
+	return prefix + s
 }
 
 // newClient returns a client holding one connection that speaks RESP2 and
@@ -71,6 +75,13 @@ func newClient(addr string) *redis.Client {
 // Prefill sets every key of the key space to a value of valueSize bytes,
 // so that GETs hit.
 func Prefill(ctx context.Context, addr string, keys, valueSize int) error {
+	return PrefillKeys(ctx, addr, "key:", keys, valueSize)
+}
+
+// PrefillKeys sets prefix followed by i in __rand_int__'s format, for i in
+// [0, keys), to values of valueSize bytes: Prefill with another prefix,
+// such as the hash-tagged "key:{06S}:" of redis-benchmark --cluster.
+func PrefillKeys(ctx context.Context, addr, prefix string, keys, valueSize int) error {
 	c := newClient(addr)
 	defer c.Close()
 	value := strings.Repeat("x", valueSize)
@@ -78,7 +89,7 @@ func Prefill(ctx context.Context, addr string, keys, valueSize int) error {
 	for start := 0; start < keys; start += batch {
 		args := make([]any, 0, 2*batch)
 		for i := start; i < min(start+batch, keys); i++ {
-			args = append(args, Key(i), value)
+			args = append(args, prefixedKey(prefix, i), value)
 		}
 		if err := c.MSet(ctx, args...).Err(); err != nil {
 			return fmt.Errorf("loadgen: prefill: %w", err)

@@ -1,12 +1,13 @@
 // Command compare runs the Quordis vs Redis benchmarks of package bench
 // and prints a Markdown report on standard output (progress goes to
-// standard error). It needs redis-server and redis-benchmark (Debian's
-// redis-server and redis-tools packages) and the Go toolchain, which it
-// uses to build quordis-server from this module.
+// standard error). It needs redis-server, redis-benchmark and redis-cli
+// (Debian's redis-server and redis-tools packages) and the Go toolchain,
+// which it uses to build quordis-server from this module.
 //
 //	go run ./bench/cmd/compare                 # every scenario, ~15 min on 2 cores
 //	go run ./bench/cmd/compare -quick          # a smoke run of one scenario per kind
 //	go run ./bench/cmd/compare -scenarios 'SET,GET/*/P16' -rounds 5
+//	go run ./bench/cmd/compare -quick -scenarios cluster   # the three-master cluster rows
 //	go run ./bench/cmd/compare -list           # scenario names
 package main
 
@@ -46,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		quordis  = fl.String("quordis", "", "quordis-server binary to use instead of building ./cmd/quordis-server")
 		redisBin = fl.String("redis-server", "redis-server", "redis-server binary")
 		benchBin = fl.String("redis-benchmark", "redis-benchmark", "redis-benchmark binary")
+		cliBin   = fl.String("redis-cli", "redis-cli", "redis-cli binary (joins the nodes of the cluster rows)")
 		list     = fl.Bool("list", false, "print the scenario names and exit")
 		keep     = fl.Bool("keep", false, "keep the scratch directory (server logs and data)")
 	)
@@ -86,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail("%v (see -list)", err)
 	}
 
-	for _, tool := range []*string{redisBin, benchBin} {
+	for _, tool := range []*string{redisBin, benchBin, cliBin} {
 		p, err := exec.LookPath(*tool)
 		if err != nil {
 			return fail("%s not found: install redis-server and redis-tools (apt-get install redis-server redis-tools; `make bench` does it)", *tool)
@@ -128,7 +130,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := &bench.Runner{QuordisBin: *quordis, RedisBin: *redisBin, Dir: dir, Rounds: *rounds,
+	r := &bench.Runner{QuordisBin: *quordis, RedisBin: *redisBin, CLIBin: *cliBin, Dir: dir, Rounds: *rounds,
 		Ticks: ticks, Progress: stderr}
 	start := time.Now()
 	outcomes := r.Run(ctx, sel)
