@@ -390,7 +390,12 @@ func (n *clusterNode) isolated() bool {
 
 // propose applies op through g0's leader and returns its result.
 func (n *clusterNode) propose(op *cluster.Op) (cluster.Result, error) {
-	deadline := time.Now().Add(ctlTimeout)
+	return n.proposeWithin(op, ctlTimeout)
+}
+
+// proposeWithin is propose giving up after d.
+func (n *clusterNode) proposeWithin(op *cluster.Op, d time.Duration) (cluster.Result, error) {
+	deadline := time.Now().Add(d)
 	for {
 		g := n.group()
 		var res cluster.Result
@@ -658,7 +663,10 @@ func (n *clusterNode) join(ip string, port, bus int) error {
 func (n *clusterNode) leave(self *cluster.State, hard bool) error {
 	st := n.view()
 	if len(st.Nodes) > 1 && st.Nodes[n.id] != nil {
-		if _, err := n.propose(&cluster.Op{Kind: cluster.OpForget, ID: n.id, Target: n.id, Time: n.s.now()}); err != nil {
+		// Best effort, and short: a node already forgotten by the others
+		// (del-node sends FORGET everywhere first) may have no leader left.
+		op := &cluster.Op{Kind: cluster.OpForget, ID: n.id, Target: n.id, Time: n.s.now()}
+		if _, err := n.proposeWithin(op, 2*time.Second); err != nil {
 			n.log.Warn("asking the cluster to forget us", "err", err)
 		}
 	}
