@@ -129,12 +129,12 @@ func EncodeValue(w io.Writer, o *store.Object) error {
 // Redis 7.0 loads except streams and module data, checks every length
 // against the data, and never panics: corrupt data gives a *CorruptError
 // (offsets count from where r was). Values convert to the encodings Redis
-// would give them on loading.
+// would give them on loading under the thresholds lim.
 //
 // When r is a *bufio.Reader, DecodeValue reads exactly the value's bytes
 // from it; any other reader is buffered and may be read past the value.
-func DecodeValue(r io.Reader, typ byte) (store.Object, error) {
-	in := newStreamInput(r)
+func DecodeValue(r io.Reader, typ byte, lim store.Limits) (store.Object, error) {
+	in := newStreamInput(r, lim)
 	return in.value(typ)
 }
 
@@ -151,11 +151,12 @@ func Dump(o *store.Object) []byte {
 	return binary.LittleEndian.AppendUint64(e.buf, crc)
 }
 
-// Restore decodes a DUMP payload. A payload whose version is newer than
+// Restore decodes a DUMP payload into the encoding Redis would give it
+// under the thresholds lim. A payload whose version is newer than
 // RDBVersion or whose checksum is wrong gives ErrBadPayload; one that
 // cannot be decoded an error wrapping ErrBadData. The object owns its
 // memory: payload may be reused once Restore returns.
-func Restore(payload []byte) (store.Object, error) {
+func Restore(payload []byte, lim store.Limits) (store.Object, error) {
 	n := len(payload)
 	if n < 10 {
 		return store.Object{}, ErrBadPayload
@@ -170,7 +171,7 @@ func Restore(payload []byte) (store.Object, error) {
 	// As Redis, decode from the whole payload: a value may not end where
 	// the footer begins (what follows it is ignored, and a value that runs
 	// into the footer is read from it).
-	in := newBytesInput(payload)
+	in := newBytesInput(payload, lim)
 	typ, err := in.byte()
 	if err != nil {
 		return store.Object{}, err
@@ -181,14 +182,14 @@ func Restore(payload []byte) (store.Object, error) {
 // newStreamInput reads from r, through r itself when it is a
 // *bufio.Reader, and otherwise knows how many bytes are left when r can
 // tell.
-func newStreamInput(r io.Reader) *input {
+func newStreamInput(r io.Reader, lim store.Limits) *input {
 	if br, ok := r.(*bufio.Reader); ok {
-		return &input{br: br, size: -1}
+		return &input{br: br, size: -1, lim: lim}
 	}
 	size := sizeOf(r)
 	bufSize := 64 << 10
 	if size >= 0 && size < int64(bufSize) {
 		bufSize = int(size) // bufio makes it at least 16
 	}
-	return &input{br: bufio.NewReaderSize(r, bufSize), size: size}
+	return &input{br: bufio.NewReaderSize(r, bufSize), size: size, lim: lim}
 }

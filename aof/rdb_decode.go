@@ -12,11 +12,11 @@ import (
 )
 
 // Decoding values. Every aggregate is rebuilt through the same store
-// functions the commands use, so it ends in the encoding Redis gives it
-// on loading: lists are quicklists; a small hash is a listpack; a set of
-// few integers an intset; a small sorted set a listpack. Duplicate
-// members, NaN scores, empty aggregates and nested blobs that fail their
-// integrity check are corrupt data.
+// functions the commands use, under the thresholds in.lim, so it ends in
+// the encoding Redis gives it on loading: lists are quicklists; a small
+// hash is a listpack; a set of few integers an intset; a small sorted set
+// a listpack. Duplicate members, NaN scores, empty aggregates and nested
+// blobs that fail their integrity check are corrupt data.
 
 // value decodes a value of type typ.
 func (in *input) value(typ byte) (store.Object, error) {
@@ -90,7 +90,7 @@ func (in *input) linkedList() (store.Object, error) {
 	if count == 0 {
 		return store.Object{}, in.empty("list")
 	}
-	l := store.NewList()
+	l := store.NewList(in.lim.List)
 	for range count {
 		s, err := in.string()
 		if err != nil {
@@ -105,7 +105,7 @@ func (in *input) linkedList() (store.Object, error) {
 // with v2 a container kind and a listpack or a plain element. Empty nodes
 // are skipped, as Redis does.
 func (in *input) listFromBlobs(nodes int, v2 bool) (store.Object, error) {
-	l := store.NewList()
+	l := store.NewList(in.lim.List)
 	push := func(e lpEntry) error {
 		if e.isInt {
 			in.keep = strconv.AppendInt(in.keep[:0], e.num, 10)
@@ -168,7 +168,7 @@ func (in *input) set() (store.Object, error) {
 		if err != nil {
 			return store.Object{}, err
 		}
-		if !s.AddBytes(m) {
+		if !s.AddBytes(m, in.lim.Set) {
 			return store.Object{}, in.corrupt("duplicate set member")
 		}
 	}
@@ -183,7 +183,7 @@ func (in *input) setIntset() (store.Object, error) {
 	}
 	s := store.NewSet()
 	n, err := walkIntset(blob, func(v int64) error {
-		s.Add(strconv.FormatInt(v, 10))
+		s.Add(strconv.FormatInt(v, 10), in.lim.Set)
 		return nil
 	})
 	if err != nil {
@@ -210,7 +210,7 @@ func (in *input) zset(binaryScores bool) (store.Object, error) {
 	if count == 0 {
 		return store.Object{}, in.empty("sorted set")
 	}
-	lim := store.DefaultZSetLimits()
+	lim := in.lim.ZSet
 	zs := store.NewBigZSet()
 	for range count {
 		m, err := in.string()
@@ -294,8 +294,7 @@ func (in *input) zsetPacked(listpack bool) (store.Object, error) {
 	if err != nil {
 		return store.Object{}, err
 	}
-	lim := store.DefaultZSetLimits()
-	keepLim := store.ZSetLimits{MaxEntries: lim.MaxEntries, MaxValue: math.MaxInt}
+	keepLim := store.ZSetLimits{MaxEntries: in.lim.ZSet.MaxEntries, MaxValue: math.MaxInt}
 	var zs *store.ZSet
 	var member []byte
 	odd := false
@@ -374,7 +373,7 @@ func (in *input) hash() (store.Object, error) {
 		if err != nil {
 			return store.Object{}, err
 		}
-		if !h.Set(in.keep, v) {
+		if !h.Set(in.keep, v, in.lim.Hash) {
 			return store.Object{}, in.corrupt("duplicate hash field")
 		}
 	}
@@ -382,12 +381,14 @@ func (in *input) hash() (store.Object, error) {
 }
 
 // hashPacked reads a hash encoded as a ziplist or listpack of alternating
-// fields and values.
+// fields and values. As Redis, it keeps a listpack up to
+// hash-max-listpack-entries fields, whatever their length.
 func (in *input) hashPacked(listpack bool) (store.Object, error) {
 	blob, err := in.string()
 	if err != nil {
 		return store.Object{}, err
 	}
+	keepLim := store.HashLimits{MaxEntries: in.lim.Hash.MaxEntries, MaxValue: math.MaxInt}
 	h := store.NewHash()
 	var field []byte
 	odd, dup := false, false
@@ -404,7 +405,7 @@ func (in *input) hashPacked(listpack bool) (store.Object, error) {
 		if e.isInt {
 			v = strconv.AppendInt(num[:0], e.num, 10)
 		}
-		if !h.Set(field, v) {
+		if !h.Set(field, v, keepLim) {
 			dup = true
 			return errors.New("duplicate field")
 		}
@@ -438,7 +439,7 @@ func (in *input) hashZipmap() (store.Object, error) {
 	h := store.NewHash()
 	dup := false
 	n, err := walkZipmap(blob, func(f, v []byte) error {
-		if !h.Set(f, v) {
+		if !h.Set(f, v, in.lim.Hash) {
 			dup = true
 			return errors.New("duplicate field")
 		}

@@ -133,7 +133,8 @@ func (rw *RDBWriter) Close() error {
 
 // ReadRDB reads an RDB file of any version up to 10 from r and calls fn
 // with every key: its database, name, value and absolute expiry in Unix
-// ms (-1 for none). It returns the file's metadata fields (AUX).
+// ms (-1 for none). Values take the encodings Redis gives them on loading
+// under the thresholds lim. It returns the file's metadata fields (AUX).
 //
 // It streams: memory beyond the value being decoded does not grow with
 // the file. Corrupt data gives an error wrapping a *CorruptError with the
@@ -149,8 +150,8 @@ func (rw *RDBWriter) Close() error {
 // it, so that a caller can go on reading what follows (the commands after
 // an AOF's RDB preamble); any other reader is buffered and may be read
 // past the end.
-func ReadRDB(r io.Reader, fn func(db int, key string, o store.Object, expireAt int64) error) (aux map[string]string, err error) {
-	in := newStreamInput(r)
+func ReadRDB(r io.Reader, lim store.Limits, fn func(db int, key string, o store.Object, expireAt int64) error) (aux map[string]string, err error) {
+	in := newStreamInput(r, lim)
 	in.sum = true
 	aux = map[string]string{}
 

@@ -28,7 +28,7 @@ type rdbEntry struct {
 // readAll reads an RDB file from r into a list of entries.
 func readAll(r io.Reader) ([]rdbEntry, map[string]string, error) {
 	var out []rdbEntry
-	aux, err := ReadRDB(r, func(db int, key string, o store.Object, expireAt int64) error {
+	aux, err := ReadRDB(r, store.DefaultLimits(), func(db int, key string, o store.Object, expireAt int64) error {
 		out = append(out, rdbEntry{db, key, renderObject(&o), expireAt})
 		return nil
 	})
@@ -205,7 +205,7 @@ func TestReadRDBStopsAtTheCallbacksError(t *testing.T) {
 	require.NoError(t, WriteRDB(&buf, s, 0, nil))
 	stop := errors.New("stop")
 	n := 0
-	_, err := ReadRDB(bytes.NewReader(buf.Bytes()), func(int, string, store.Object, int64) error {
+	_, err := ReadRDB(bytes.NewReader(buf.Bytes()), store.DefaultLimits(), func(int, string, store.Object, int64) error {
 		n++
 		return stop
 	})

@@ -71,9 +71,9 @@ func FuzzRestore(f *testing.F) {
 			return
 		}
 		withWatchdog(t, "Restore", data, func() {
-			Restore(data)
-			if o, err := Restore(withFooter(data)); err == nil {
-				o2, err := Restore(Dump(&o))
+			Restore(data, store.DefaultLimits())
+			if o, err := Restore(withFooter(data), store.DefaultLimits()); err == nil {
+				o2, err := Restore(Dump(&o), store.DefaultLimits())
 				if err != nil {
 					t.Errorf("a restored value does not restore from its own dump: %v", err)
 					return
@@ -83,7 +83,7 @@ func FuzzRestore(f *testing.F) {
 				}
 			}
 			r := bufio.NewReaderSize(iotest.HalfReader(bytes.NewReader(data[1:])), 16)
-			DecodeValue(r, data[0])
+			DecodeValue(r, data[0], store.DefaultLimits())
 		})
 	})
 }

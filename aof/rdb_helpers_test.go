@@ -19,7 +19,7 @@ import (
 func strObj(s string) store.Object { return store.NewString([]byte(s)) }
 
 func listObj(elems ...string) store.Object {
-	l := store.NewList()
+	l := store.NewList(store.DefaultListLimits())
 	for _, e := range elems {
 		l.PushBack([]byte(e))
 	}
@@ -29,7 +29,7 @@ func listObj(elems ...string) store.Object {
 func setObj(members ...string) store.Object {
 	s := store.NewSet()
 	for _, m := range members {
-		s.Add(m)
+		s.Add(m, store.DefaultSetLimits())
 	}
 	return store.Object{Kind: store.KindSet, Data: s}
 }
@@ -37,7 +37,7 @@ func setObj(members ...string) store.Object {
 func hashObj(kv ...string) store.Object {
 	h := store.NewHash()
 	for i := 0; i < len(kv); i += 2 {
-		h.Set([]byte(kv[i]), []byte(kv[i+1]))
+		h.Set([]byte(kv[i]), []byte(kv[i+1]), store.DefaultHashLimits())
 	}
 	return store.Object{Kind: store.KindHash, Data: h}
 }

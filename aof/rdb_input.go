@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"quordis/store"
 )
 
 // input is the reading side of the RDB format: bytes from memory (a DUMP
@@ -35,10 +37,12 @@ type input struct {
 	str  []byte // scratch for strings that must be built (integers, LZF)
 	big  []byte // scratch for strings longer than the stream's buffer
 	keep []byte // scratch for a member held while the next one is read
+
+	lim store.Limits // the thresholds values are rebuilt under
 }
 
-func newBytesInput(b []byte) *input {
-	return &input{data: b, size: int64(len(b))}
+func newBytesInput(b []byte, lim store.Limits) *input {
+	return &input{data: b, size: int64(len(b)), lim: lim}
 }
 
 // sizeOf returns the bytes r can still deliver, when r says so, or -1.

@@ -38,7 +38,7 @@ var redisDumps = []struct {
 func TestRestoreDecodesRedisPayloads(t *testing.T) {
 	for _, tc := range redisDumps {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := Restore([]byte(tc.payload))
+			o, err := Restore([]byte(tc.payload), store.DefaultLimits())
 			require.NoError(t, err)
 			require.Equal(t, tc.want, renderObject(&o))
 			require.Equal(t, tc.payload, string(Dump(&o)), "Dump writes Redis's bytes")
@@ -97,7 +97,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := Dump(&tc.o)
 			require.Equal(t, byte(RDBVersion), p[len(p)-10])
-			o, err := Restore(p)
+			o, err := Restore(p, store.DefaultLimits())
 			require.NoError(t, err)
 			require.Equal(t, renderObject(&tc.o), renderObject(&o))
 			require.Equal(t, p, Dump(&o), "a restored value dumps to the same bytes")
@@ -105,9 +105,55 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 			var buf bytes.Buffer
 			require.NoError(t, EncodeValue(&buf, &tc.o))
 			require.Equal(t, p[:len(p)-10], buf.Bytes())
-			o2, err := DecodeValue(bytes.NewReader(buf.Bytes()[1:]), buf.Bytes()[0])
+			o2, err := DecodeValue(bytes.NewReader(buf.Bytes()[1:]), buf.Bytes()[0], store.DefaultLimits())
 			require.NoError(t, err)
 			require.Equal(t, renderObject(&tc.o), renderObject(&o2))
+		})
+	}
+}
+
+// TestRestoreFollowsTheLimits checks that values are rebuilt under the
+// thresholds passed in, as Redis 7.0 loads them under its configuration
+// (measured with redis-server 7.0.15: RESTORE after CONFIG SET): a packed
+// hash or sorted set converts only when it has too many entries, whatever
+// their length; the general forms become compact when they fit.
+func TestRestoreFollowsTheLimits(t *testing.T) {
+	low := store.DefaultLimits()
+	low.Hash = store.HashLimits{MaxEntries: 2, MaxValue: 5}
+	low.Set = store.SetLimits{MaxIntsetEntries: 2}
+	low.ZSet = store.ZSetLimits{MaxEntries: 2, MaxValue: 5}
+	encoding := func(o *store.Object) string {
+		return o.Data.(interface{ Encoding() string }).Encoding()
+	}
+	big := func(o store.Object) store.Object {
+		p := Dump(&o)
+		r, err := Restore(p, store.Limits{})
+		require.NoError(t, err)
+		require.Contains(t, []string{"hashtable", "skiplist"}, encoding(&r))
+		return r
+	}
+	tests := []struct {
+		name string
+		o    store.Object
+		lim  store.Limits
+		want string
+	}{
+		{"hash listpack past the count", hashObj("a", "1", "b", "2", "c", "3"), low, "hashtable"},
+		{"hash listpack with a long value", hashObj("a", "0123456789"), low, "listpack"},
+		{"hash table past the length", big(hashObj("a", "0123456789")), low, "hashtable"},
+		{"hash table that fits", big(hashObj("a", "1")), store.DefaultLimits(), "listpack"},
+		{"intset past the count", setObj("1", "2", "3"), low, "hashtable"},
+		{"set of integers that fits", big(setObj("1")), store.DefaultLimits(), "intset"},
+		{"zset listpack past the count", zsetObj("a", "1", "b", "2", "c", "3"), low, "skiplist"},
+		{"zset listpack with a long member", zsetObj("0123456789", "1"), low, "listpack"},
+		{"zset skiplist past the length", big(zsetObj("0123456789", "1")), low, "skiplist"},
+		{"zset skiplist that fits", big(zsetObj("a", "1")), store.DefaultLimits(), "listpack"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := Restore(Dump(&tc.o), tc.lim)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, encoding(&o))
 		})
 	}
 }
@@ -115,7 +161,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 func TestRestoreDecodesLegacyEncodings(t *testing.T) {
 	for _, tc := range legacyPayloads() {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := Restore(tc.payload)
+			o, err := Restore(tc.payload, store.DefaultLimits())
 			require.NoError(t, err)
 			require.Equal(t, renderObject(&tc.want), renderObject(&o))
 		})
@@ -205,7 +251,7 @@ func TestListNodesSplitAtRedisSizes(t *testing.T) {
 	elems := seqStrings(strings.Repeat("e", 97), 200)
 	o := listObj(elems...)
 	p := Dump(&o)
-	in := newBytesInput(p[1 : len(p)-10])
+	in := newBytesInput(p[1:len(p)-10], store.DefaultLimits())
 	nodes, err := in.plainLength()
 	require.NoError(t, err)
 	var counts []int
@@ -235,15 +281,15 @@ func TestRestoreRefusesBadPayloads(t *testing.T) {
 	flipped[2] ^= 1
 
 	for _, p := range [][]byte{nil, good[:9], newer, flipped, good[:len(good)-1]} {
-		_, err := Restore(p)
+		_, err := Restore(p, store.DefaultLimits())
 		require.ErrorIs(t, err, ErrBadPayload, "%q", p)
 	}
-	_, err := Restore(older)
+	_, err := Restore(older, store.DefaultLimits())
 	require.NoError(t, err, "older versions are accepted")
 	// Redis reads a value from the whole payload, footer included: ten
 	// zero bytes are version 0, a matching checksum of 0, and an empty
 	// string.
-	o, err := Restore(make([]byte, 10))
+	o, err := Restore(make([]byte, 10), store.DefaultLimits())
 	require.NoError(t, err)
 	require.Equal(t, `string/embstr ""`, renderObject(&o))
 
@@ -274,7 +320,7 @@ func TestRestoreRefusesBadPayloads(t *testing.T) {
 	}
 	for name, p := range bad {
 		t.Run(name, func(t *testing.T) {
-			_, err := Restore(p)
+			_, err := Restore(p, store.DefaultLimits())
 			require.ErrorIs(t, err, ErrBadData)
 			var ce *CorruptError
 			require.True(t, errors.As(err, &ce))
@@ -300,14 +346,14 @@ func TestDecodeSurvivesEveryTruncationAndFlip(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, b := range bodies {
 		for i := 1; i < len(b); i++ {
-			_, err := DecodeValue(bytes.NewReader(b[1:i]), b[0])
+			_, err := DecodeValue(bytes.NewReader(b[1:i]), b[0], store.DefaultLimits())
 			require.ErrorIs(t, err, ErrBadData)
-			Restore(makePayload(b[0], b[1:i], 10)) // may read on into the footer
+			Restore(makePayload(b[0], b[1:i], 10), store.DefaultLimits()) // may read on into the footer
 		}
 		for range 200 {
 			c := append([]byte(nil), b...)
 			c[r.IntN(len(c))] ^= byte(1 << r.IntN(8))
-			Restore(makePayload(c[0], c[1:], 10))
+			Restore(makePayload(c[0], c[1:], 10), store.DefaultLimits())
 		}
 	}
 }

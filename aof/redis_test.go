@@ -485,7 +485,7 @@ func TestLegacyRDBPreambleTailLoadsAfterReadRDB(t *testing.T) {
 	var keys []string
 	var recs []cmdRec
 	_, err = a.Load(func(r io.Reader) error {
-		_, err := ReadRDB(r, func(db int, key string, _ store.Object, _ int64) error {
+		_, err := ReadRDB(r, store.DefaultLimits(), func(db int, key string, _ store.Object, _ int64) error {
 			keys = append(keys, strconv.Itoa(db)+":"+key)
 			return nil
 		})

@@ -84,6 +84,17 @@ type Config struct {
 	MaxMemorySamples int
 	LFULogFactor     int // lfu-log-factor
 	LFUDecayTime     int // lfu-decay-time, minutes
+	// MaxMemoryEvictionTenacity (0..100) bounds the time one round of
+	// evictions may take.
+	MaxMemoryEvictionTenacity int
+
+	// The thresholds of the compact encodings.
+	HashMaxListpackEntries int64 // hash-max-listpack-entries
+	HashMaxListpackValue   int64 // hash-max-listpack-value
+	SetMaxIntsetEntries    int64 // set-max-intset-entries
+	ZSetMaxListpackEntries int64 // zset-max-listpack-entries
+	ZSetMaxListpackValue   int64 // zset-max-listpack-value
+	ListMaxListpackSize    int   // list-max-listpack-size
 
 	Save       []SavePoint
 	DBFilename string
@@ -153,10 +164,18 @@ func Default() *Config {
 		ClusterRequireFullCoverage:   true,
 		ClusterPreferredEndpointType: "ip",
 
-		MaxMemoryPolicy:  "noeviction",
-		MaxMemorySamples: 5,
-		LFULogFactor:     10,
-		LFUDecayTime:     1,
+		MaxMemoryPolicy:           "noeviction",
+		MaxMemorySamples:          5,
+		LFULogFactor:              10,
+		LFUDecayTime:              1,
+		MaxMemoryEvictionTenacity: 10,
+
+		HashMaxListpackEntries: 512,
+		HashMaxListpackValue:   64,
+		SetMaxIntsetEntries:    512,
+		ZSetMaxListpackEntries: 128,
+		ZSetMaxListpackValue:   64,
+		ListMaxListpackSize:    -2,
 
 		Save:       defaultSave(),
 		DBFilename: "dump.rdb",

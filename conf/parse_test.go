@@ -189,6 +189,13 @@ cluster-port 17002
 maxmemory 100mb
 maxmemory-policy allkeys-lru
 maxmemory-samples 10
+maxmemory-eviction-tenacity 100
+hash-max-ziplist-entries 10
+hash-max-listpack-value 1kb
+set-max-intset-entries 0
+zset-max-listpack-entries 3
+zset-max-ziplist-value 5
+list-max-ziplist-size -5
 save 60 1
 dbfilename q.rdb
 proto-max-bulk-len 1mb
@@ -231,6 +238,13 @@ rename-command config cfg
 	require.Equal(t, int64(100<<20), c.MaxMemory)
 	require.Equal(t, "allkeys-lru", c.MaxMemoryPolicy)
 	require.Equal(t, 10, c.MaxMemorySamples)
+	require.Equal(t, 100, c.MaxMemoryEvictionTenacity)
+	require.Equal(t, int64(10), c.HashMaxListpackEntries)
+	require.Equal(t, int64(1024), c.HashMaxListpackValue)
+	require.Equal(t, int64(0), c.SetMaxIntsetEntries)
+	require.Equal(t, int64(3), c.ZSetMaxListpackEntries)
+	require.Equal(t, int64(5), c.ZSetMaxListpackValue)
+	require.Equal(t, -5, c.ListMaxListpackSize)
 	require.Equal(t, []SavePoint{{60, 1}}, c.Save)
 	require.Equal(t, "q.rdb", c.DBFilename)
 	require.Equal(t, int64(1<<20), c.ProtoMaxBulkLen)
@@ -573,9 +587,9 @@ func TestLoadMakesConfigFileAbsolute(t *testing.T) {
 }
 
 func TestUnsupportedListsNonDefaultUnsupportedDirectives(t *testing.T) {
-	c := mustParse(t, "port 7000\nactive-expire-effort 3\nhash-max-ziplist-entries 10\nmaxmemory 1mb\n"+
-		"user alice on\nloadmodule /x.so\nfoo.bar 1\nnotify-keyspace-events KEA\n")
-	require.Equal(t, []string{"active-expire-effort", "hash-max-listpack-entries", "notify-keyspace-events",
+	c := mustParse(t, "port 7000\nactive-expire-effort 3\nhash-max-ziplist-entries 10\nstream-node-max-entries 10\n"+
+		"maxmemory 1mb\nuser alice on\nloadmodule /x.so\nfoo.bar 1\nnotify-keyspace-events KEA\n")
+	require.Equal(t, []string{"active-expire-effort", "stream-node-max-entries", "notify-keyspace-events",
 		"user", "loadmodule", "foo.bar"}, c.Unsupported())
 	require.Empty(t, mustParse(t, "active-expire-effort 1\n").Unsupported(), "default values are not reported")
 }
@@ -608,7 +622,9 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay", "maxmemory",
-		"maxmemory-policy", "maxmemory-samples", "lazyfree-lazy-eviction",
+		"maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "lazyfree-lazy-eviction",
+		"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+		"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
 		"cluster-enabled", "cluster-announce-ip", "cluster-config-file", "cluster-port",
 		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout",
 		"cluster-require-full-coverage", "cluster-allow-reads-when-down", "cluster-announce-hostname",

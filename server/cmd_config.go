@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"quordis/conf"
+	"quordis/store"
 )
 
 // configCommand is CONFIG and its subcommands.
@@ -97,8 +98,21 @@ func (s *Server) applyConfig(old, cfg *conf.Config) {
 	s.access.LFU = strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu")
 	s.access.LogFactor = cfg.LFULogFactor
 	s.access.DecayTime = cfg.LFUDecayTime
+	*s.limits = encodingLimits(cfg)
 	if old.RequirePass != cfg.RequirePass {
 		s.log.Info("requirepass changed; new connections must authenticate with the new password")
+	}
+}
+
+// encodingLimits are the thresholds of the compact encodings cfg sets. A
+// CONFIG SET puts them in force for the writes that follow: values already
+// converted stay as they are, as in Redis.
+func encodingLimits(cfg *conf.Config) store.Limits {
+	return store.Limits{
+		Hash: store.HashLimits{MaxEntries: int(cfg.HashMaxListpackEntries), MaxValue: int(cfg.HashMaxListpackValue)},
+		Set:  store.SetLimits{MaxIntsetEntries: int(cfg.SetMaxIntsetEntries)},
+		ZSet: store.ZSetLimits{MaxEntries: int(cfg.ZSetMaxListpackEntries), MaxValue: int(cfg.ZSetMaxListpackValue)},
+		List: store.ListLimits{MaxListpackSize: cfg.ListMaxListpackSize},
 	}
 }
 

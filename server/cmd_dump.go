@@ -99,7 +99,7 @@ func restoreCommand(c *Ctx) Reply {
 	if ttl < 0 {
 		return Err("ERR Invalid TTL value, must be >= 0")
 	}
-	obj, err := aof.Restore(c.Args[3])
+	obj, err := aof.Restore(c.Args[3], *c.DB.Limits())
 	if errors.Is(err, aof.ErrBadPayload) {
 		return Err("ERR DUMP payload version or checksum are wrong")
 	}

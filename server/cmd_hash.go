@@ -65,6 +65,9 @@ func (c *Ctx) hashForRead(i int) (*store.Hash, *Reply) {
 	return o.Data.(*store.Hash), nil
 }
 
+// hashLimits are the listpack thresholds in force for hash writes.
+func (c *Ctx) hashLimits() store.HashLimits { return c.DB.Limits().Hash }
+
 // hashForWrite returns the hash at argument i for a write, creating an
 // empty one when the key is absent (Redis's hashTypeLookupWriteOrCreate),
 // or a WRONGTYPE reply. A created hash is stored at once, so the caller
@@ -92,8 +95,9 @@ func hsetCommand(c *Ctx) Reply {
 		return *e
 	}
 	var added int64
+	lim := c.hashLimits()
 	for i := 2; i < len(c.Args); i += 2 {
-		if h.Set(c.Args[i], c.Args[i+1]) {
+		if h.Set(c.Args[i], c.Args[i+1], lim) {
 			added++
 		}
 	}
@@ -113,7 +117,7 @@ func hsetnxCommand(c *Ctx) Reply {
 	if h.Exists(c.key(2)) {
 		return replyZero
 	}
-	h.Set(c.Args[2], c.Args[3])
+	h.Set(c.Args[2], c.Args[3], c.hashLimits())
 	c.Modified(c.Args[1])
 	return replyOne
 }
@@ -266,7 +270,7 @@ func hincrbyCommand(c *Ctx) Reply {
 		return Err(msgOverflow)
 	}
 	cur += by
-	h.Set(c.Args[2], strconv.AppendInt(nil, cur, 10))
+	h.Set(c.Args[2], strconv.AppendInt(nil, cur, 10), c.hashLimits())
 	c.Modified(c.Args[1])
 	return Int(cur)
 }
@@ -300,7 +304,7 @@ func hincrbyfloatCommand(c *Ctx) Reply {
 		return Err("ERR increment would produce NaN or Infinity")
 	}
 	text := formatLongDouble(sum)
-	h.Set(c.Args[2], []byte(text))
+	h.Set(c.Args[2], []byte(text), c.hashLimits())
 	c.Modified(c.Args[1])
 	// The result is replicated as HSET, so that replicas and the AOF do not
 	// depend on float arithmetic or formatting, as Redis does.

@@ -97,6 +97,9 @@ func (c *Ctx) setAt(i int) (*store.Set, *Reply) {
 	return o.Data.(*store.Set), nil
 }
 
+// setLimits is the intset threshold in force for set writes.
+func (c *Ctx) setLimits() store.SetLimits { return c.DB.Limits().Set }
+
 // setForWrite returns the set at argument i for a write (without counting
 // a keyspace hit or miss, as Redis's lookupKeyWrite): nil when absent, or a
 // WRONGTYPE reply.
@@ -138,8 +141,9 @@ func saddCommand(c *Ctx) Reply {
 		s = store.NewSet()
 	}
 	added := 0
+	lim := c.setLimits()
 	for _, m := range c.Args[2:] {
-		if s.AddBytes(m) {
+		if s.AddBytes(m, lim) {
 			added++
 		}
 	}
@@ -296,6 +300,10 @@ func spopCommand(c *Ctx) Reply {
 	return BulkString(m)
 }
 
+// spopMoveStrategyMul is Redis's SPOP_MOVE_STRATEGY_MUL: SPOP with a count
+// rebuilds the set when at most one member stays for this many popped.
+const spopMoveStrategyMul = 5
+
 // spopCount is SPOP key count.
 func spopCount(c *Ctx) Reply {
 	n, ok := parseInt(c.Args[2])
@@ -323,6 +331,17 @@ func spopCount(c *Ctx) Reply {
 	for i := range members {
 		members[i] = s.Pop(c.Rand)
 		c.Propagate(srem, key, []byte(members[i]))
+	}
+	if remaining := s.Len(); remaining*spopMoveStrategyMul <= len(members) {
+		// Redis pops most of a set by moving the members that stay to a
+		// new set, which takes the encoding they call for: a hash table
+		// may become an intset again.
+		rebuilt, lim := store.NewSet(), c.setLimits()
+		s.Range(func(m string) bool {
+			rebuilt.Add(m, lim)
+			return true
+		})
+		*s = *rebuilt
 	}
 	c.Modified(c.Args[1])
 	c.Changed(len(members) - 1)
@@ -360,7 +379,7 @@ func smoveCommand(c *Ctx) Reply {
 		c.storeSet(2, dst)
 	}
 	c.Modified(c.Args[1])
-	if dst.AddBytes(c.Args[3]) {
+	if dst.AddBytes(c.Args[3], c.setLimits()) {
 		c.Modified(c.Args[2])
 	}
 	return replyOne
@@ -423,10 +442,10 @@ func sinterCommand(c *Ctx) Reply {
 		})
 		return StringSet(members)
 	}
-	result := store.NewSet()
+	result, lim := store.NewSet(), c.setLimits()
 	if !empty {
 		intersect(sets, func(m string) bool {
-			result.Add(m)
+			result.Add(m, lim)
 			return true
 		})
 	}
@@ -513,13 +532,13 @@ func sunionCommand(c *Ctx) Reply {
 	}
 	// The result is built as a set of its own, as Redis does, so its
 	// encoding (and an intset's ascending order) follows the usual rules.
-	result := store.NewSet()
+	result, lim := store.NewSet(), c.setLimits()
 	for _, s := range sets {
 		if s == nil {
 			continue
 		}
 		s.Range(func(m string) bool {
-			result.Add(m)
+			result.Add(m, lim)
 			return true
 		})
 	}
@@ -540,7 +559,7 @@ func sdiffCommand(c *Ctx) Reply {
 	if e != nil {
 		return *e
 	}
-	result := store.NewSet()
+	result, lim := store.NewSet(), c.setLimits()
 	if first := sets[0]; first != nil {
 		// Redis's choice between its two algorithms: looking each member
 		// of the first set up in the others costs N*M lookups, building
@@ -560,12 +579,12 @@ func sdiffCommand(c *Ctx) Reply {
 						return true
 					}
 				}
-				result.Add(m)
+				result.Add(m, lim)
 				return true
 			})
 		} else {
 			first.Range(func(m string) bool {
-				result.Add(m)
+				result.Add(m, lim)
 				return true
 			})
 			for _, o := range sets[1:] {

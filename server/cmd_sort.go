@@ -200,7 +200,7 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 		}
 		return Int(0)
 	}
-	l := store.NewList()
+	l := store.NewList(c.DB.Limits().List)
 	for _, v := range out {
 		l.PushBack(v) // a missing GET value is stored as an empty string
 	}

@@ -99,8 +99,9 @@ func zkeysAfterNumkeys(i int) func(args [][]byte) []int {
 	}
 }
 
-// zsetLimits are the listpack thresholds new and growing sets follow.
-func (c *Ctx) zsetLimits() store.ZSetLimits { return store.DefaultZSetLimits() }
+// zsetLimits are the listpack thresholds in force for new and growing
+// sets.
+func (c *Ctx) zsetLimits() store.ZSetLimits { return c.DB.Limits().ZSet }
 
 // zsetAt returns the sorted set at argument i for reading: nil when absent,
 // or a WRONGTYPE reply.

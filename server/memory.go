@@ -214,30 +214,43 @@ func (s *Server) swapUsage(a, b int) {
 // past maxmemory.
 const msgOOM = "OOM command not allowed when used memory > 'maxmemory'."
 
-// evictionTimeLimit bounds one round of evictions, from
-// maxmemory-eviction-tenacity's default, so a huge eviction never stalls
-// the server: the next command goes on with it.
-const evictionTimeLimit = 500 * time.Microsecond
+// evictionTimeLimit is how long one round of evictions may go on before
+// it leaves the rest to the next command, from maxmemory-eviction-tenacity
+// (0..100) as Redis's evictionTimeLimitUs computes it: 50 µs a step up to
+// 10 (500 µs, the default), then 15% more a step (about two minutes at 99),
+// and no limit at 100.
+func evictionTimeLimit(tenacity int) time.Duration {
+	switch {
+	case tenacity <= 10:
+		return time.Duration(50*tenacity) * time.Microsecond
+	case tenacity < 100:
+		return time.Duration(500*math.Pow(1.15, float64(tenacity-10))) * time.Microsecond
+	}
+	return math.MaxInt64
+}
+
+// evictionCheckEvery is how many keys are evicted between two looks at
+// the clock, as in Redis: each round evicts at least that many, whatever
+// the time limit.
+const evictionCheckEvery = 16
 
 // performEvictions evicts keys by maxmemory-policy until used memory is
 // under maxmemory, and reports whether it is (Redis's performEvictions).
-// Each eviction is logged as a DEL (UNLINK with lazyfree-lazy-eviction)
-// and counted in evicted_keys. Called with s.mu held.
+// Past maxmemory-eviction-tenacity's time limit it stops and reports true:
+// the command may run, and the next one goes on evicting. Each eviction is
+// logged as a DEL (UNLINK with lazyfree-lazy-eviction) and counted in
+// evicted_keys. Called with s.mu held.
 func (s *Server) performEvictions(now time.Time) bool {
 	cfg := s.config()
-	limit := cfg.MaxMemory
-	if limit <= 0 || s.persist.loading {
+	maxmemory := cfg.MaxMemory
+	if maxmemory <= 0 || s.persist.loading {
 		return true
 	}
 	start := time.Now()
+	timeLimit := evictionTimeLimit(cfg.MaxMemoryEvictionTenacity)
 	policy := store.ParseEvictPolicy(cfg.MaxMemoryPolicy)
 	nowMS := now.UnixMilli()
-	for s.usedMemory() > limit {
-		if time.Since(start) > evictionTimeLimit {
-			// Leave the rest to the next command, as Redis's time-boxed
-			// eviction does; this one may still run.
-			return true
-		}
+	for evicted := 1; s.usedMemory() > maxmemory; evicted++ {
 		db, key, ok := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
 		if !ok {
 			return false
@@ -257,6 +270,9 @@ func (s *Server) performEvictions(now time.Time) bool {
 		}
 		s.queueEffect(db, [][]byte{[]byte(del), k})
 		s.flushEffects(false)
+		if evicted%evictionCheckEvery == 0 && time.Since(start) > timeLimit {
+			return true
+		}
 	}
 	return true
 }

@@ -106,7 +106,7 @@ func (s *Server) load() {
 	if cfg.AppendOnly {
 		a, err = s.loadAOF(cfg)
 	} else {
-		err = s.loadRDBFile(rdbPath(cfg))
+		err = s.loadRDBFile(rdbPath(cfg), encodingLimits(cfg))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,7 +145,7 @@ func (s *Server) loadAOF(cfg *conf.Config) (*aof.AOF, error) {
 	loader := s.newPseudoClient()
 	stats, err := a.Load(
 		func(r io.Reader) error {
-			_, err := aof.ReadRDB(r, s.loadKey)
+			_, err := aof.ReadRDB(r, encodingLimits(cfg), s.loadKey)
 			return err
 		},
 		func(db int, argv [][]byte) error { return s.replay(loader, db, argv) },
@@ -159,8 +159,9 @@ func (s *Server) loadAOF(cfg *conf.Config) (*aof.AOF, error) {
 	return a, nil
 }
 
-// loadRDBFile loads path, a dump.rdb, when it exists.
-func (s *Server) loadRDBFile(path string) error {
+// loadRDBFile loads path, a dump.rdb, when it exists, building values
+// under the thresholds lim.
+func (s *Server) loadRDBFile(path string, lim store.Limits) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -169,7 +170,7 @@ func (s *Server) loadRDBFile(path string) error {
 		return err
 	}
 	defer f.Close()
-	_, err = aof.ReadRDB(bufio.NewReaderSize(f, 1<<16), s.loadKey)
+	_, err = aof.ReadRDB(bufio.NewReaderSize(f, 1<<16), lim, s.loadKey)
 	if err != nil {
 		return fmt.Errorf("server: loading %s: %w", path, err)
 	}

@@ -86,6 +86,7 @@ type Server struct {
 	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
+	limits          *store.Limits       // the compact encodings' thresholds, from the config
 
 	slowlog       []slowEntry // newest first
 	slowlogNextID int64
@@ -158,10 +159,12 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	}
 	s.table = table
 	s.access = &store.AccessPolicy{}
+	s.limits = &store.Limits{}
 	s.initMemory(cfg.Databases, opts.TuneGC)
 	s.applyConfig(cfg, cfg)
 	s.store = store.New(store.Options{
 		Access:    s.access,
+		Limits:    s.limits,
 		Databases: cfg.Databases,
 		Seed:      binary.LittleEndian.Uint64(seed[20:]),
 		OnExpire:  s.onExpire,

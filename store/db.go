@@ -46,6 +46,11 @@ func newDB(id int, opts *Options) *DB {
 // ID returns the database number.
 func (db *DB) ID() int { return db.id }
 
+// Limits returns the thresholds of the compact encodings in force, for
+// writes to pass to the values they change. They may change between
+// operations, never during one.
+func (db *DB) Limits() *Limits { return db.opts.Limits }
+
 // Len returns the number of keys, including keys that are logically expired
 // but not yet deleted (as Redis's DBSIZE does).
 func (db *DB) Len() int { return db.keys.Len() }

@@ -8,14 +8,25 @@ import (
 	"unsafe"
 )
 
-// Redis's defaults for the compact encoding of hashes: a hash stays a
-// "listpack" while it has at most HashMaxListpackEntries fields and no
-// field or value is longer than HashMaxListpackValue bytes
-// (hash-max-listpack-entries and hash-max-listpack-value).
+// Redis's defaults for hash-max-listpack-entries and
+// hash-max-listpack-value.
 const (
 	HashMaxListpackEntries = 512
 	HashMaxListpackValue   = 64
 )
+
+// HashLimits are the thresholds of a hash's listpack encoding: a hash
+// stays a listpack while it has at most MaxEntries fields and no field or
+// value is longer than MaxValue bytes.
+type HashLimits struct {
+	MaxEntries int // hash-max-listpack-entries
+	MaxValue   int // hash-max-listpack-value
+}
+
+// DefaultHashLimits returns Redis's default thresholds.
+func DefaultHashLimits() HashLimits {
+	return HashLimits{MaxEntries: HashMaxListpackEntries, MaxValue: HashMaxListpackValue}
+}
 
 // Hash is the payload of a KindHash value: a map from fields to values.
 //
@@ -23,11 +34,11 @@ const (
 // holding the entries in insertion order, each field and value preceded by
 // its length as a uvarint. Lookups walk it, which is as fast as a hash table
 // at the sizes it is used for and costs two bytes of overhead per entry.
-// When the hash outgrows the listpack thresholds it moves for good to a
-// Dict ("hashtable"), whose Scan keeps HSCAN's guarantee. In the Dict each
-// field and its value share one allocation: the key is the field prefix of
-// the string and the value the rest, so an entry costs the Dict's slot and
-// one small string.
+// When a write takes the hash past the listpack thresholds (HashLimits) it
+// moves for good to a Dict ("hashtable"), whose Scan keeps HSCAN's
+// guarantee. In the Dict each field and its value share one allocation:
+// the key is the field prefix of the string and the value the rest, so an
+// entry costs the Dict's slot and one small string.
 //
 // Fields and values passed in are copied; lookups accept temporary views.
 // Strings handed out are immutable and may be kept.
@@ -92,32 +103,35 @@ func (h *Hash) ValueLen(field string) int {
 }
 
 // Set stores value under field, copying both, and reports whether the field
-// is new. A field or value too long for the listpack, or one field too
-// many, converts the hash to a hash table first or after, as Redis does.
-func (h *Hash) Set(field, value []byte) bool {
-	if h.dict == nil && (len(field) > HashMaxListpackValue || len(value) > HashMaxListpackValue) {
+// is new. A field or value longer than lim allows, or a listpack that would
+// pass its safety size, converts the hash to a hash table first; more
+// fields than lim allows convert it after, as Redis does, even when the
+// write only changed a value (the count may have been lowered since).
+func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
+	if h.dict == nil && (len(field) > lim.MaxValue || len(value) > lim.MaxValue ||
+		len(h.lp)+len(field)+len(value) > listpackSafeLimit) {
 		h.convert()
 	}
 	if h.dict != nil {
 		return h.dictSet(field, value)
 	}
-	if _, voff, vend, ok := h.lpFind(hashView(field)); ok {
-		if len(value) == vend-voff {
-			copy(h.lp[voff:vend], value)
-			return false
-		}
+	added := false
+	if _, voff, vend, ok := h.lpFind(hashView(field)); !ok {
+		h.lp = hashLPAppend(hashLPAppend(h.lp, field), value)
+		h.n++
+		added = true
+	} else if len(value) == vend-voff {
+		copy(h.lp[voff:vend], value)
+	} else {
 		// Replace the value with its length prefix, which starts
 		// before voff.
 		start := voff - hashUvarintLen(vend-voff)
 		h.lp = slices.Replace(h.lp, start, vend, hashLPAppend(nil, value)...)
-		return false
 	}
-	h.lp = hashLPAppend(hashLPAppend(h.lp, field), value)
-	h.n++
-	if h.n > HashMaxListpackEntries {
+	if h.n > lim.MaxEntries {
 		h.convert()
 	}
-	return true
+	return added
 }
 
 // dictSet is Set on the hash table encoding. An existing entry is removed

@@ -15,7 +15,7 @@ import (
 func hashOf(kv ...string) *Hash {
 	h := NewHash()
 	for i := 0; i < len(kv); i += 2 {
-		h.Set([]byte(kv[i]), []byte(kv[i+1]))
+		h.Set([]byte(kv[i]), []byte(kv[i+1]), DefaultHashLimits())
 	}
 	return h
 }
@@ -53,10 +53,10 @@ func TestHashEncodingFollowsRedisThresholds(t *testing.T) {
 
 	h := NewHash()
 	for i := range HashMaxListpackEntries {
-		h.Set(fmt.Appendf(nil, "f%d", i), []byte("v"))
+		h.Set(fmt.Appendf(nil, "f%d", i), []byte("v"), DefaultHashLimits())
 	}
 	require.Equal(t, "listpack", h.Encoding())
-	h.Set([]byte("one more"), []byte("v"))
+	h.Set([]byte("one more"), []byte("v"), DefaultHashLimits())
 	require.Equal(t, "hashtable", h.Encoding())
 	require.Equal(t, HashMaxListpackEntries+1, h.Len())
 	for i := range HashMaxListpackEntries {
@@ -65,15 +65,65 @@ func TestHashEncodingFollowsRedisThresholds(t *testing.T) {
 	require.Equal(t, "hashtable", h.Encoding(), "Redis never converts back")
 }
 
+// TestHashFollowsTheLimitsOfEachWrite checks that a write follows the
+// thresholds it is given, as a CONFIG SET between writes makes them
+// change: a hash converts when a write finds it past them, and a hash
+// table stays one when they are raised.
+func TestHashFollowsTheLimitsOfEachWrite(t *testing.T) {
+	low := HashLimits{MaxEntries: 2, MaxValue: 3}
+	set := func(h *Hash, lim HashLimits, kv ...string) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			h.Set([]byte(kv[i]), []byte(kv[i+1]), lim)
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(h *Hash)
+		want string
+	}{
+		{"within lowered limits", func(h *Hash) { set(h, low, "a", "1", "bbb", "ccc") }, "listpack"},
+		{"a field past the lowered count", func(h *Hash) { set(h, low, "a", "1", "b", "2", "c", "3") }, "hashtable"},
+		{"a value past the lowered length", func(h *Hash) { set(h, low, "a", "1234") }, "hashtable"},
+		{"a field past the lowered length", func(h *Hash) { set(h, low, "abcd", "1") }, "hashtable"},
+		{"an update once the count was lowered", func(h *Hash) {
+			set(h, DefaultHashLimits(), "a", "1", "b", "2", "c", "3")
+			set(h, low, "a", "9")
+		}, "hashtable"},
+		{"an update of the same length once the count was lowered", func(h *Hash) {
+			set(h, DefaultHashLimits(), "a", "1", "b", "2", "c", "3")
+			set(h, low, "a", "1")
+		}, "hashtable"},
+		{"a delete once the count was lowered", func(h *Hash) {
+			set(h, DefaultHashLimits(), "a", "1", "b", "2", "c", "3")
+			h.Delete("a")
+		}, "listpack"},
+		{"a zero length limit keeps empty strings", func(h *Hash) { set(h, HashLimits{MaxEntries: 5}, "", "") }, "listpack"},
+		{"a zero length limit", func(h *Hash) { set(h, HashLimits{MaxEntries: 5}, "a", "") }, "hashtable"},
+		{"a zero count", func(h *Hash) { set(h, HashLimits{MaxValue: 5}, "a", "1") }, "hashtable"},
+		{"raised limits leave a hash table as it is", func(h *Hash) {
+			set(h, low, "a", "1", "b", "2", "c", "3")
+			set(h, DefaultHashLimits(), "d", "4")
+			h.Delete("a")
+		}, "hashtable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHash()
+			tc.run(h)
+			require.Equal(t, tc.want, h.Encoding())
+		})
+	}
+}
+
 func TestHashListpackKeepsInsertionOrder(t *testing.T) {
 	h := hashOf("a", "1", "b", "2", "c", "3")
-	require.False(t, h.Set([]byte("b"), []byte("twenty")), "updating is not adding")
-	require.False(t, h.Set([]byte("a"), []byte("9")))
-	require.False(t, h.Set([]byte("c"), []byte("")))
+	require.False(t, h.Set([]byte("b"), []byte("twenty"), DefaultHashLimits()), "updating is not adding")
+	require.False(t, h.Set([]byte("a"), []byte("9"), DefaultHashLimits()))
+	require.False(t, h.Set([]byte("c"), []byte(""), DefaultHashLimits()))
 	require.Equal(t, []string{"a=9", "b=twenty", "c="}, hashPairs(h))
 	require.True(t, h.Delete("b"))
 	require.False(t, h.Delete("b"))
-	require.True(t, h.Set([]byte("b"), []byte("2")))
+	require.True(t, h.Set([]byte("b"), []byte("2"), DefaultHashLimits()))
 	require.Equal(t, []string{"a=9", "c=", "b=2"}, hashPairs(h))
 
 	var scanned []string
@@ -113,7 +163,7 @@ func TestHashSetCopiesItsArguments(t *testing.T) {
 			h.convert()
 		}
 		f, v := []byte("field"), []byte("value")
-		h.Set(f, v)
+		h.Set(f, v, DefaultHashLimits())
 		copy(f, "XXXXX")
 		copy(v, "YYYYY")
 		got, ok := h.Get("field")
@@ -129,7 +179,7 @@ func TestHashCloneIsIndependent(t *testing.T) {
 			h.convert()
 		}
 		c := h.Clone().(*Hash)
-		c.Set([]byte("a"), []byte("changed"))
+		c.Set([]byte("a"), []byte("changed"), DefaultHashLimits())
 		c.Delete("b")
 		v, _ := h.Get("a")
 		require.Equal(t, "1", v)
@@ -143,7 +193,7 @@ func TestHashRandomAndSample(t *testing.T) {
 	for _, n := range []int{5, 300} {
 		h := NewHash()
 		for i := range n {
-			h.Set(fmt.Appendf(nil, "f%d", i), fmt.Appendf(nil, "v%d", i))
+			h.Set(fmt.Appendf(nil, "f%d", i), fmt.Appendf(nil, "v%d", i), DefaultHashLimits())
 		}
 		rng := rand.New(rand.NewPCG(1, 2))
 		seen := map[string]int{}
@@ -184,7 +234,7 @@ func TestHashMatchesModel(t *testing.T) {
 					v = strings.Repeat("L", HashMaxListpackValue+1)
 				}
 				_, existed := model[f]
-				require.Equal(t, !existed, h.Set([]byte(f), []byte(v)))
+				require.Equal(t, !existed, h.Set([]byte(f), []byte(v), DefaultHashLimits()))
 				if !existed {
 					order = append(order, f)
 				}
@@ -235,7 +285,7 @@ func TestHashMatchesModel(t *testing.T) {
 func TestHashScanReturnsStableFieldsWhileChanging(t *testing.T) {
 	h := NewHash()
 	for i := range 5000 {
-		h.Set(fmt.Appendf(nil, "stable%d", i), []byte("v"))
+		h.Set(fmt.Appendf(nil, "stable%d", i), []byte("v"), DefaultHashLimits())
 	}
 	seen := map[string]bool{}
 	var cursor uint64
@@ -244,7 +294,7 @@ func TestHashScanReturnsStableFieldsWhileChanging(t *testing.T) {
 		for j := range 64 {
 			f := fmt.Sprintf("churn%d", j+64*(step%7))
 			if step%2 == 0 {
-				h.Set([]byte(f), []byte("x"))
+				h.Set([]byte(f), []byte("x"), DefaultHashLimits())
 			} else {
 				h.Delete(f)
 			}
@@ -262,7 +312,7 @@ func TestHashSizeGrowsWithContent(t *testing.T) {
 	small := hashOf("a", "1")
 	big := NewHash()
 	for i := range 1000 {
-		big.Set(fmt.Appendf(nil, "field:%d", i), fmt.Appendf(nil, "value:%d", i))
+		big.Set(fmt.Appendf(nil, "field:%d", i), fmt.Appendf(nil, "value:%d", i), DefaultHashLimits())
 	}
 	require.Greater(t, small.Size(), int64(0))
 	require.Greater(t, big.Size(), int64(1000*40))
@@ -281,7 +331,7 @@ func TestHashFootprintPerField(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	h := NewHash()
 	for i := range n {
-		h.Set(fmt.Appendf(nil, "field:%d", i), fmt.Appendf(nil, "value:%d", i))
+		h.Set(fmt.Appendf(nil, "field:%d", i), fmt.Appendf(nil, "value:%d", i), DefaultHashLimits())
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)

@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // List is the payload of a KindList value: a deque of chunks, each a byte
@@ -27,17 +28,28 @@ import (
 // Cost. Pushes and pops at either end are O(1) (amortized over a chunk's
 // growth). Element i is found by skipping whole chunks from the nearer end,
 // then entries inside one chunk from its nearer end: O(d/c + c) for distance
-// d from an end and chunk size c. Chunks hold at most listChunkMax bytes
-// unless a single element is larger.
+// d from an end and chunk size c.
+//
+// Chunk size. Like a quicklist's nodes, chunks are bounded by the
+// list-max-listpack-size in force when the list was created (ListLimits),
+// which the list keeps: a number of bytes, or a number of entries within
+// 8 KB. A single element larger than the bound has a chunk of its own.
 //
 // Values passed in are copied into the chunks; values returned are fresh
 // copies the caller may keep, never nil (an empty element is an empty,
 // non-nil slice). A List is not safe for concurrent use.
+//
+// The zero List is an empty list with Redis's default chunk size.
 type List struct {
 	ring  []*listChunk // len(ring) is 0 or a power of two
 	head  int          // ring index of chunk 0
 	n     int          // chunks in use
 	count int          // elements
+	// bufBytes is the size of the chunks' buffers, kept for Size.
+	bufBytes int
+	// maxBytes and maxCount bound a chunk; 0 stands for the default
+	// (listChunkMax bytes, any number of entries).
+	maxBytes, maxCount int32
 }
 
 // listChunk is one buffer of packed entries.
@@ -48,8 +60,10 @@ type listChunk struct {
 }
 
 const (
-	// listChunkMax is the size a chunk grows to before a new one starts:
-	// Redis 7.0's default list-max-listpack-size of -2 (8 KB).
+	// listChunkMax is the size a chunk grows to before a new one starts
+	// under Redis 7.0's default list-max-listpack-size of -2 (8 KB); it is
+	// also the bound of a chunk limited by a number of entries (Redis's
+	// SIZE_SAFETY_LIMIT).
 	listChunkMax = 8 << 10
 	// listChunkMin is the smallest buffer a chunk gets.
 	listChunkMin = 16
@@ -64,8 +78,55 @@ const (
 	listStrVar = 0xC8 // a uvarint length, then the string
 )
 
-// NewList returns an empty list.
-func NewList() *List { return &List{} }
+// ListMaxListpackSize is Redis's list-max-listpack-size default: nodes of
+// at most 8 KB.
+const ListMaxListpackSize = -2
+
+// ListLimits are the bounds of a list's chunks.
+type ListLimits struct {
+	// MaxListpackSize is list-max-listpack-size: -1 to -5 bound a chunk to
+	// 4, 8, 16, 32 or 64 KB (less than -5 counts as -5); a positive value
+	// to that many entries (at most 32767) within 8 KB; 0 to one entry.
+	MaxListpackSize int
+}
+
+// DefaultListLimits returns Redis's default.
+func DefaultListLimits() ListLimits { return ListLimits{MaxListpackSize: ListMaxListpackSize} }
+
+// chunkBounds returns the bytes and the entries (0: any number) a chunk
+// may hold, as Redis's quicklist reads its fill factor.
+func (lim ListLimits) chunkBounds() (maxBytes, maxCount int) {
+	switch fill := lim.MaxListpackSize; {
+	case fill < 0:
+		return 4 << 10 << min(-fill-1, 4), 0
+	case fill == 0:
+		return listChunkMax, 1
+	default:
+		return listChunkMax, min(fill, 1<<15-1)
+	}
+}
+
+// NewList returns an empty list whose chunks follow lim.
+func NewList(lim ListLimits) *List {
+	maxBytes, maxCount := lim.chunkBounds()
+	return &List{maxBytes: int32(maxBytes), maxCount: int32(maxCount)}
+}
+
+// chunkBytes is the size a chunk may grow to.
+func (l *List) chunkBytes() int {
+	if l.maxBytes == 0 {
+		return listChunkMax
+	}
+	return int(l.maxBytes)
+}
+
+// chunkCount is the number of entries a chunk may hold.
+func (l *List) chunkCount() int {
+	if l.maxCount == 0 {
+		return math.MaxInt
+	}
+	return int(l.maxCount)
+}
 
 // Len returns the number of elements.
 func (l *List) Len() int { return l.count }
@@ -74,28 +135,16 @@ func (l *List) Len() int { return l.count }
 // quicklist.
 func (l *List) Encoding() string { return "quicklist" }
 
-// Size estimates the bytes the list takes.
-//
-// It runs in O(1), since every write is measured with it: the end chunks
-// are counted exactly and the others as full-size chunks, which is what
-// pushes at the ends make (a list edited in its middle has smaller chunks
-// and is overestimated).
+// Size estimates the bytes the list takes: its header, ring, chunk
+// headers and buffers. It runs in O(1), since every write is measured
+// with it.
 func (l *List) Size() int64 {
-	n := int64(48 + 8*len(l.ring))
-	switch l.n {
-	case 0:
-	case 1:
-		n += listChunkOverhead + int64(cap(l.chunk(0).buf))
-	default:
-		n += 2*listChunkOverhead + int64(cap(l.chunk(0).buf)+cap(l.chunk(l.n-1).buf))
-		n += int64(l.n-2) * (listChunkOverhead + listChunkMax)
-	}
-	return n
+	return int64(unsafe.Sizeof(List{})) + int64(8*len(l.ring)) + int64(l.n)*listChunkOverhead + int64(l.bufBytes)
 }
 
 // Clone returns a deep copy whose chunks are packed tightly.
 func (l *List) Clone() any {
-	c := &List{count: l.count}
+	c := &List{count: l.count, maxBytes: l.maxBytes, maxCount: l.maxCount}
 	for i := 0; i < l.n; i++ {
 		src := l.chunk(i)
 		live := src.hi - src.lo
@@ -122,8 +171,8 @@ func (l *List) push(b []byte, back bool) {
 	if l.n > 0 {
 		c = l.chunk(ci)
 	}
-	if c == nil || !c.makeRoom(v.size, back) {
-		c = newListChunk(v.size, l.n > 0, back)
+	if c == nil || !l.makeRoom(c, v.size, back) {
+		c = l.newChunk(v.size, l.n > 0, back)
 		if back {
 			ci = l.n
 		}
@@ -214,7 +263,7 @@ func (l *List) Set(i int, b []byte) bool {
 		v.put(c.buf[off : off+old])
 		return true
 	}
-	p := c.splice(off, old, v.size)
+	p := l.splice(c, off, old, v.size)
 	v.put(c.buf[p : p+v.size])
 	l.splitIfNeeded(ci)
 	return true
@@ -294,7 +343,7 @@ func (l *List) Trim(front, back int) {
 			c.count--
 			l.count--
 		}
-		c.shrink()
+		l.shrink(c)
 	}
 	for back > 0 {
 		c := l.chunk(l.n - 1)
@@ -309,7 +358,7 @@ func (l *List) Trim(front, back int) {
 			c.count--
 			l.count--
 		}
-		c.shrink()
+		l.shrink(c)
 	}
 }
 
@@ -329,7 +378,7 @@ func (l *List) Insert(pivot []byte, after bool, b []byte) bool {
 				off += e.size
 			}
 			v := makeListValue(b)
-			p := c.splice(off, 0, v.size)
+			p := l.splice(c, off, 0, v.size)
 			v.put(c.buf[p : p+v.size])
 			c.count++
 			l.count++
@@ -471,11 +520,11 @@ func (l *List) seek(i int) (ci, off int) {
 	}
 }
 
-// splitIfNeeded splits chunk ci in two while it is over listChunkMax and
-// holds more than one element.
+// splitIfNeeded splits chunk ci in two while it is over the list's chunk
+// bounds and holds more than one element.
 func (l *List) splitIfNeeded(ci int) {
 	c := l.chunk(ci)
-	if c.hi-c.lo <= listChunkMax || c.count < 2 {
+	if c.hi-c.lo <= l.chunkBytes() && c.count <= l.chunkCount() || c.count < 2 {
 		return
 	}
 	half := (c.hi - c.lo) / 2
@@ -497,6 +546,7 @@ func (l *List) splitIfNeeded(ci int) {
 	first := &listChunk{count: k}
 	first.buf = listAlloc(mid - c.lo)
 	first.hi = copy(first.buf, c.buf[c.lo:mid])
+	l.bufBytes += len(first.buf) - len(c.buf)
 	l.setChunk(ci, first)
 	l.insertChunk(ci+1, second)
 	l.splitIfNeeded(ci + 1)
@@ -506,17 +556,19 @@ func (l *List) splitIfNeeded(ci int) {
 // compact merges neighbouring chunks among from..to whose entries fit in
 // one chunk, and shrinks the buffers left mostly empty.
 func (l *List) compact(from, to int) {
+	maxBytes, maxCount := l.chunkBytes(), l.chunkCount()
 	for ci := from; ci <= to && ci < l.n; ci++ {
 		c := l.chunk(ci)
 		for ci+1 < l.n && ci+1 <= to {
 			next := l.chunk(ci + 1)
 			live, nlive := c.hi-c.lo, next.hi-next.lo
-			if live+nlive > listChunkMax {
+			if live+nlive > maxBytes || c.count+next.count > maxCount {
 				break
 			}
 			if len(c.buf)-c.hi < nlive {
 				buf := listAlloc(live + nlive)
 				copy(buf, c.buf[c.lo:c.hi])
+				l.bufBytes += len(buf) - len(c.buf)
 				c.buf, c.lo, c.hi = buf, 0, live
 			}
 			c.hi += copy(c.buf[c.hi:], next.buf[next.lo:next.hi])
@@ -524,7 +576,7 @@ func (l *List) compact(from, to int) {
 			l.removeChunk(ci + 1)
 			to--
 		}
-		c.shrink()
+		l.shrink(c)
 	}
 }
 
@@ -535,6 +587,7 @@ func (l *List) setChunk(i int, c *listChunk) { l.ring[(l.head+i)&(len(l.ring)-1)
 
 // insertChunk makes c chunk i, shifting the shorter side of the ring.
 func (l *List) insertChunk(i int, c *listChunk) {
+	l.bufBytes += len(c.buf)
 	if l.n == len(l.ring) {
 		l.resizeRing(max(1, 2*len(l.ring)))
 	}
@@ -554,6 +607,7 @@ func (l *List) insertChunk(i int, c *listChunk) {
 
 // removeChunk drops chunk i, shifting the shorter side of the ring.
 func (l *List) removeChunk(i int) {
+	l.bufBytes -= len(l.chunk(i).buf)
 	if i < l.n-1-i {
 		for j := i; j > 0; j-- {
 			l.setChunk(j, l.chunk(j-1))

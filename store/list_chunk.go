@@ -11,13 +11,17 @@ import (
 	"strconv"
 )
 
-// newListChunk returns an empty chunk with room for an entry of sz bytes
-// on the side it will be pushed to: a full-size buffer when the list
-// already has chunks (it is growing), a small one otherwise.
-func newListChunk(sz int, growing, back bool) *listChunk {
+// newChunk returns an empty chunk with room for an entry of sz bytes on
+// the side it will be pushed to: when the list already has chunks (it is
+// growing), a buffer for as many such entries as a chunk takes, up to its
+// full size; a small one otherwise.
+func (l *List) newChunk(sz int, growing, back bool) *listChunk {
 	size := max(sz, listChunkMin)
-	if growing && sz <= listChunkMax {
-		size = listChunkMax
+	if maxBytes := l.chunkBytes(); growing && sz <= maxBytes {
+		size = maxBytes
+		if n := l.chunkCount(); n <= maxBytes/sz {
+			size = max(sz*n, listChunkMin)
+		}
 	}
 	c := &listChunk{buf: listAlloc(size)}
 	if !back {
@@ -33,28 +37,31 @@ func listAlloc(n int) []byte {
 	return b[:cap(b)]
 }
 
-// makeRoom ensures sz free bytes at the back (or front) of c, growing or
-// compacting the buffer, and reports false when c is too full and a new
-// chunk should start instead.
-func (c *listChunk) makeRoom(sz int, back bool) bool {
+// makeRoom ensures sz free bytes at the back (or front) of c, a chunk of
+// l, growing or compacting the buffer, and reports false when c is too
+// full and a new chunk should start instead.
+func (l *List) makeRoom(c *listChunk, sz int, back bool) bool {
+	maxBytes := l.chunkBytes()
+	need := c.hi - c.lo + sz
+	if c.count >= l.chunkCount() || need > maxBytes {
+		return false
+	}
 	if back && len(c.buf)-c.hi >= sz || !back && c.lo >= sz {
 		return true
 	}
-	need := c.hi - c.lo + sz
-	if need > listChunkMax {
-		return false
-	}
 	size := len(c.buf)
 	switch {
-	case size >= listChunkMax:
+	case size >= maxBytes:
 		// Compacting a nearly full chunk would move much for little room.
-		if size-need < listChunkMax/8 {
+		if size-need < maxBytes/8 {
 			return false
 		}
 	case need > size/2:
-		size = min(listChunkMax, max(2*size, need))
+		size = min(maxBytes, max(2*size, need))
 	}
+	old := len(c.buf)
 	c.relocate(size, sz, back)
+	l.bufBytes += len(c.buf) - old
 	return true
 }
 
@@ -82,9 +89,20 @@ func (c *listChunk) relocate(size, sz int, back bool) {
 	c.buf, c.lo, c.hi = buf, lo, lo+live
 }
 
+// splice is listChunk.splice on a chunk of l, growing it within l's chunk
+// size.
+func (l *List) splice(c *listChunk, off, del, ins int) int {
+	old := len(c.buf)
+	p := c.splice(off, del, ins, l.chunkBytes())
+	l.bufBytes += len(c.buf) - old
+	return p
+}
+
 // splice replaces the del bytes at off with a gap of ins bytes, moving the
-// shorter side of the chunk, and returns the gap's offset.
-func (c *listChunk) splice(off, del, ins int) int {
+// shorter side of the chunk, and returns the gap's offset. A buffer too
+// small is replaced by one of twice the size, within maxBytes unless the
+// entries need more.
+func (c *listChunk) splice(off, del, ins, maxBytes int) int {
 	d := ins - del
 	prefix, suffix := off-c.lo, c.hi-(off+del)
 	switch {
@@ -111,13 +129,20 @@ func (c *listChunk) splice(off, del, ins int) int {
 		return off - d
 	}
 	live := c.hi - c.lo + d
-	buf := listAlloc(max(live, min(listChunkMax, 2*len(c.buf))))
+	buf := listAlloc(max(live, min(maxBytes, 2*len(c.buf))))
 	lo := (len(buf) - live) / 2
 	copy(buf[lo:], c.buf[c.lo:off])
 	gap := lo + prefix
 	copy(buf[gap+ins:], c.buf[off+del:c.hi])
 	c.buf, c.lo, c.hi = buf, lo, lo+live
 	return gap
+}
+
+// shrink is listChunk.shrink on a chunk of l.
+func (l *List) shrink(c *listChunk) {
+	old := len(c.buf)
+	c.shrink()
+	l.bufBytes += len(c.buf) - old
 }
 
 // shrink reallocates a buffer that is mostly empty.

@@ -59,11 +59,16 @@ func requireListEqual(t *testing.T, m listModel, l *List) {
 	if len(m) > 0 {
 		require.Equal(t, [][]byte(m), each)
 	}
-	total := 0
+	total, bufBytes := 0, 0
 	for i := 0; i < l.n; i++ {
 		c := l.chunk(i)
 		require.Positive(t, c.count, "chunk %d is empty", i)
 		require.True(t, 0 <= c.lo && c.lo <= c.hi && c.hi <= len(c.buf))
+		require.LessOrEqual(t, c.count, l.chunkCount(), "chunk %d has too many entries", i)
+		if c.count > 1 {
+			require.LessOrEqual(t, c.hi-c.lo, l.chunkBytes(), "chunk %d is too large", i)
+		}
+		bufBytes += len(c.buf)
 		n := 0
 		for p := c.lo; p < c.hi; p += listEntrySize(c.buf, p) {
 			n++
@@ -72,6 +77,54 @@ func requireListEqual(t *testing.T, m listModel, l *List) {
 		total += n
 	}
 	require.Equal(t, len(m), total)
+	require.Equal(t, bufBytes, l.bufBytes, "the buffers' size kept for Size")
+}
+
+func TestListChunkBoundsFollowRedisFill(t *testing.T) {
+	for _, tc := range []struct{ fill, bytes, count int }{
+		{-1, 4 << 10, 0}, {-2, 8 << 10, 0}, {-3, 16 << 10, 0}, {-4, 32 << 10, 0}, {-5, 64 << 10, 0},
+		{-6, 64 << 10, 0}, {math.MinInt32, 64 << 10, 0}, {0, 8 << 10, 1}, {1, 8 << 10, 1},
+		{128, 8 << 10, 128}, {32767, 8 << 10, 32767}, {1 << 20, 8 << 10, 32767},
+	} {
+		b, c := ListLimits{MaxListpackSize: tc.fill}.chunkBounds()
+		require.Equal(t, tc.bytes, b, "fill %d", tc.fill)
+		require.Equal(t, tc.count, c, "fill %d", tc.fill)
+	}
+}
+
+// TestListChunksFollowTheirListsLimits checks that each list keeps the
+// chunk size it was created with, and that Size counts small chunks as
+// small.
+func TestListChunksFollowTheirListsLimits(t *testing.T) {
+	for _, fill := range []int{-1, -2, -5, 0, 1, 5, 100} {
+		t.Run(fmt.Sprint(fill), func(t *testing.T) {
+			l := NewList(ListLimits{MaxListpackSize: fill})
+			var m listModel
+			for i := range 3000 {
+				v := []byte(fmt.Sprintf("element-%d", i))
+				if i%2 == 0 {
+					l.PushBack(v)
+					m = append(m, v)
+				} else {
+					l.PushFront(v)
+					m = append(listModel{v}, m...)
+				}
+			}
+			requireListEqual(t, m, l)
+			maxBytes, maxCount := ListLimits{MaxListpackSize: fill}.chunkBounds()
+			if maxCount > 0 {
+				// Pushes at both ends fill two chunks at a time.
+				require.LessOrEqual(t, l.n, (3000+maxCount-1)/maxCount+1, "chunks are filled to their count")
+			} else {
+				require.Less(t, l.n, 3000*14/maxBytes+3, "chunks are filled to their size")
+			}
+			perElem := float64(l.Size()) / float64(l.Len())
+			require.Less(t, perElem, 16+float64(listChunkOverhead+8+listChunkMin)/float64(max(maxCount, 1)),
+				"Size counts what the chunks hold")
+			c := l.Clone().(*List)
+			requireListEqual(t, m, c)
+		})
+	}
 }
 
 func TestListEntryEncodingRoundTrips(t *testing.T) {
@@ -130,7 +183,7 @@ func TestListIntIsCanonical(t *testing.T) {
 }
 
 func TestListPushPopBothEnds(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	var m listModel
 	for i := range 5000 {
 		v := []byte("v" + strconv.Itoa(i))
@@ -170,7 +223,7 @@ func TestListPushPopBothEnds(t *testing.T) {
 }
 
 func TestListEmptyElementsAreNotNil(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	l.PushBack(nil)
 	l.PushBack([]byte{})
 	v, ok := l.Index(0)
@@ -185,7 +238,7 @@ func TestListEmptyElementsAreNotNil(t *testing.T) {
 }
 
 func TestListIndexSetNearEnds(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	var m listModel
 	for i := range 3000 {
 		v := []byte(strconv.Itoa(i * 7919))
@@ -221,7 +274,7 @@ func TestListTrim(t *testing.T) {
 		{5000, 4999, 0}, {5000, 0, 4999}, {5000, 100, 100},
 	} {
 		t.Run(fmt.Sprintf("%d-%d-%d", tc.n, tc.front, tc.back), func(t *testing.T) {
-			l := NewList()
+			l := NewList(DefaultListLimits())
 			var m listModel
 			for i := range tc.n {
 				v := []byte(fmt.Sprintf("element-%d", i))
@@ -235,7 +288,7 @@ func TestListTrim(t *testing.T) {
 }
 
 func TestListInsertRemovePositions(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	var m listModel
 	for _, s := range []string{"a", "b", "1", "a", "c", "a", "1"} {
 		l.PushBack([]byte(s))
@@ -262,12 +315,15 @@ func TestListInsertRemovePositions(t *testing.T) {
 
 // TestListMatchesModel applies random operations to a List and to the
 // reference slice and requires the same results, with small elements so
-// that chunks fill, split, merge and empty often.
+// that chunks fill, split, merge and empty often, under chunk sizes in
+// bytes and in entries.
 func TestListMatchesModel(t *testing.T) {
+	fills := []int{-2, -1, -2, 1, -5, 0, 3, 128}
 	for seed := uint64(1); seed <= 8; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+		fill := fills[seed-1]
+		t.Run(fmt.Sprintf("%d/fill%d", seed, fill), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, seed*31))
-			l := NewList()
+			l := NewList(ListLimits{MaxListpackSize: fill})
 			var m listModel
 			value := func() []byte {
 				switch rng.IntN(6) {
@@ -420,7 +476,7 @@ func listModelRemove(m *listModel, v []byte, count int) int {
 // access would dereference), LINDEX-, LRANGE- and LSET-like accesses near
 // the end still work.
 func TestListNearAnEndIsReachedFromThatEnd(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	var buf []byte
 	const n = 200_000
 	for i := range n {
@@ -468,7 +524,7 @@ func TestListFootprint(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	elem := []byte("v000000000")
 	for i := range 1_000_000 {
 		for j, x := 9, i; j > 0; j, x = j-1, x/10 {
@@ -489,7 +545,7 @@ func TestListFootprint(t *testing.T) {
 }
 
 func TestListCloneIsDeep(t *testing.T) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	for i := range 100 {
 		l.PushBack([]byte(strconv.Itoa(i)))
 	}
@@ -503,7 +559,7 @@ func TestListCloneIsDeep(t *testing.T) {
 }
 
 func BenchmarkListPushPop(b *testing.B) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	v := []byte("0123456789")
 	for i := 0; i < b.N; i++ {
 		l.PushBack(v)
@@ -514,7 +570,7 @@ func BenchmarkListPushPop(b *testing.B) {
 }
 
 func BenchmarkListIndexMiddle(b *testing.B) {
-	l := NewList()
+	l := NewList(DefaultListLimits())
 	for i := range 100_000 {
 		l.PushBack([]byte(strconv.Itoa(i)))
 	}

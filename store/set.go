@@ -8,15 +8,28 @@ import (
 	"unsafe"
 )
 
-// SetMaxIntsetEntries is Redis's set-max-intset-entries default: a set of
-// integers keeps the compact "intset" encoding up to this many members.
+// SetMaxIntsetEntries is Redis's set-max-intset-entries default.
 const SetMaxIntsetEntries = 512
+
+// SetLimits are the thresholds of a set's intset encoding: a set of
+// integers keeps it up to MaxIntsetEntries members.
+type SetLimits struct {
+	MaxIntsetEntries int // set-max-intset-entries
+}
+
+// DefaultSetLimits returns Redis's default threshold.
+func DefaultSetLimits() SetLimits { return SetLimits{MaxIntsetEntries: SetMaxIntsetEntries} }
+
+// intsetMaxEntries caps set-max-intset-entries, as Redis does, so an intset
+// (one array, moved on every insert) stays of a workable size.
+const intsetMaxEntries = 1 << 30
 
 // Set is the payload of a KindSet value. It starts as an intset, a sorted
 // array of integers packed at the narrowest width that holds them all, and
 // moves for good to a hash table (Redis's "hashtable" encoding) when a
-// member is not the canonical form of a 64-bit integer or the set grows
-// past SetMaxIntsetEntries members. As in Redis, it never converts back.
+// member is not the canonical form of a 64-bit integer or a write takes
+// the set past SetLimits.MaxIntsetEntries members. As in Redis, it never
+// converts back.
 //
 // Lookups (Has, Remove) accept temporary views of reusable buffers. Members
 // handed out (Range, Random, Pop, Scan, Sample) are immutable strings the
@@ -65,22 +78,23 @@ func (s *Set) Has(m string) bool {
 	return found
 }
 
-// Add inserts m and reports whether it was new. The set retains m when it
-// stores it as a string, so m must not be a view of a reusable buffer; use
-// AddBytes for request arguments.
-func (s *Set) Add(m string) bool { return s.add(m, false) }
+// Add inserts m and reports whether it was new; an intset that lim does
+// not let grow, or a member that is not an integer, converts the set to a
+// hash table. The set retains m when it stores it as a string, so m must
+// not be a view of a reusable buffer; use AddBytes for request arguments.
+func (s *Set) Add(m string, lim SetLimits) bool { return s.add(m, lim, false) }
 
 // AddBytes is Add for a member that the set copies if it stores it.
-func (s *Set) AddBytes(m []byte) bool { return s.add(setView(m), true) }
+func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(setView(m), lim, true) }
 
-func (s *Set) add(m string, copyOnInsert bool) bool {
+func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	if s.dict == nil {
 		v, ok := setMemberInt(m)
 		if ok {
 			if _, found := s.ints.find(v); found {
 				return false
 			}
-			if s.ints.len() < SetMaxIntsetEntries {
+			if s.ints.len() < min(lim.MaxIntsetEntries, intsetMaxEntries) {
 				s.ints.insert(v)
 				return true
 			}

@@ -88,7 +88,7 @@ func TestSetEncodingFollowsRedisRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewSet()
 			for _, m := range tc.members {
-				s.AddBytes([]byte(m))
+				s.AddBytes([]byte(m), DefaultSetLimits())
 			}
 			for _, m := range tc.remove {
 				require.True(t, s.Remove(m))
@@ -109,14 +109,55 @@ func TestSetEncodingFollowsRedisRules(t *testing.T) {
 	}
 }
 
+// TestSetFollowsTheLimitOfEachWrite checks that an intset converts when a
+// write finds it past the threshold it is given, and that raising the
+// threshold leaves a hash table as it is.
+func TestSetFollowsTheLimitOfEachWrite(t *testing.T) {
+	low := SetLimits{MaxIntsetEntries: 2}
+	add := func(s *Set, lim SetLimits, ms ...string) {
+		for _, m := range ms {
+			s.Add(m, lim)
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(s *Set)
+		want string
+	}{
+		{"within the lowered limit", func(s *Set) { add(s, low, "1", "2") }, "intset"},
+		{"past the lowered limit", func(s *Set) { add(s, low, "1", "2", "3") }, "hashtable"},
+		{"a zero limit", func(s *Set) { add(s, SetLimits{}, "1") }, "hashtable"},
+		{"an existing member once the limit was lowered", func(s *Set) {
+			add(s, DefaultSetLimits(), "1", "2", "3")
+			add(s, low, "1")
+		}, "intset"},
+		{"a new member once the limit was lowered", func(s *Set) {
+			add(s, DefaultSetLimits(), "1", "2")
+			add(s, low, "3")
+		}, "hashtable"},
+		{"a raised limit leaves a hash table as it is", func(s *Set) {
+			add(s, low, "1", "2", "3")
+			s.Remove("3")
+			add(s, DefaultSetLimits(), "4")
+		}, "hashtable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewSet()
+			tc.run(s)
+			require.Equal(t, tc.want, s.Encoding())
+		})
+	}
+}
+
 func TestIntsetWidensAndKeepsOrder(t *testing.T) {
 	values := []int64{5, -3, math.MaxInt16, math.MinInt16, math.MaxInt16 + 1, math.MinInt32,
 		math.MaxInt32, math.MaxInt32 + 1, math.MinInt64, math.MaxInt64, 0}
 	widths := []uint8{2, 2, 2, 2, 4, 4, 4, 8, 8, 8, 8}
 	s := NewSet()
 	for i, v := range values {
-		require.True(t, s.Add(strconv.FormatInt(v, 10)))
-		require.False(t, s.Add(strconv.FormatInt(v, 10)))
+		require.True(t, s.Add(strconv.FormatInt(v, 10), DefaultSetLimits()))
+		require.False(t, s.Add(strconv.FormatInt(v, 10), DefaultSetLimits()))
 		require.Equal(t, widths[i], s.ints.width, "after %d", v)
 	}
 	sorted := slices.Clone(values)
@@ -138,7 +179,7 @@ func TestIntsetWidensAndKeepsOrder(t *testing.T) {
 func TestSetAddBytesCopiesTheMember(t *testing.T) {
 	s := NewSet()
 	buf := []byte("abc")
-	require.True(t, s.AddBytes(buf))
+	require.True(t, s.AddBytes(buf, DefaultSetLimits()))
 	copy(buf, "xyz")
 	require.True(t, s.Has("abc"))
 	require.False(t, s.Has("xyz"))
@@ -170,7 +211,7 @@ func TestSetMatchesModel(t *testing.T) {
 			switch op := rng.IntN(10); {
 			case op < 5:
 				_, had := model[m]
-				require.Equal(t, !had, s.AddBytes([]byte(m)), "add %q", m)
+				require.Equal(t, !had, s.AddBytes([]byte(m), DefaultSetLimits()), "add %q", m)
 				model[m] = true
 				if _, isInt := setMemberInt(m); !isInt || len(model) > SetMaxIntsetEntries {
 					converted = true
@@ -242,10 +283,10 @@ func TestSetCloneIsIndependent(t *testing.T) {
 	for _, members := range [][]string{{"1", "2", "3"}, {"a", "b", "c"}} {
 		s := NewSet()
 		for _, m := range members {
-			s.Add(m)
+			s.Add(m, DefaultSetLimits())
 		}
 		c := s.Clone().(*Set)
-		c.Add("4")
+		c.Add("4", DefaultSetLimits())
 		c.Remove(members[0])
 		require.Equal(t, members, setContents(s))
 		require.Equal(t, s.Encoding(), c.Encoding())
@@ -261,7 +302,7 @@ func TestSetScanGuaranteeWhileMembersChange(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		m := "stable:" + strconv.Itoa(i)
 		stable[m] = true
-		s.Add(m)
+		s.Add(m, DefaultSetLimits())
 	}
 	seen := map[string]bool{}
 	round := 0
@@ -272,7 +313,7 @@ func TestSetScanGuaranteeWhileMembersChange(t *testing.T) {
 			if round%3 == 2 {
 				s.Remove(m)
 			} else {
-				s.Add(m)
+				s.Add(m, DefaultSetLimits())
 			}
 		}
 		round++
@@ -291,7 +332,7 @@ func TestSetRandomChoicesAreUniform(t *testing.T) {
 		const n, draws = 50, 100_000
 		s := NewSet()
 		for i := 0; i < n; i++ {
-			s.Add(prefix + strconv.Itoa(i))
+			s.Add(prefix+strconv.Itoa(i), DefaultSetLimits())
 		}
 		rng := rand.New(rand.NewPCG(3, 4))
 		within := func(counts map[string]int, total int) {
@@ -332,7 +373,7 @@ func TestSetRandomChoicesAreUniform(t *testing.T) {
 	// Every 2-subset of a 4-member set comes up.
 	s := NewSet()
 	for _, m := range []string{"a", "b", "c", "d"} {
-		s.Add(m)
+		s.Add(m, DefaultSetLimits())
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	pairs := map[string]int{}
@@ -361,7 +402,7 @@ func TestSetMemoryPerMember(t *testing.T) {
 	before := heapAfter()
 	s := NewSet()
 	for _, m := range members {
-		s.AddBytes(m)
+		s.AddBytes(m, DefaultSetLimits())
 	}
 	after := heapAfter()
 	perMember := float64(after-before) / n
@@ -378,7 +419,7 @@ func TestSetMemoryPerMember(t *testing.T) {
 	for i := range sets {
 		sets[i] = NewSet()
 		for j := 0; j < SetMaxIntsetEntries; j++ {
-			sets[i].Add(strconv.Itoa(j * 13))
+			sets[i].Add(strconv.Itoa(j*13), DefaultSetLimits())
 		}
 	}
 	after = heapAfter()
@@ -402,7 +443,7 @@ func BenchmarkSetAdd(b *testing.B) {
 			s := NewSet()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				s.AddBytes(members[i&(1<<16-1)])
+				s.AddBytes(members[i&(1<<16-1)], DefaultSetLimits())
 			}
 		})
 	}

@@ -15,6 +15,11 @@ type Options struct {
 	// Access says how reads update a key's access clock (LRU or LFU). The
 	// caller may change it between operations (CONFIG SET maxmemory-policy).
 	Access *AccessPolicy
+	// Limits are the thresholds of the compact encodings, which writes
+	// read through DB.Limits. The caller may change them between
+	// operations (CONFIG SET hash-max-listpack-entries and the like); nil
+	// means Redis's defaults.
+	Limits *Limits
 }
 
 // Store is the whole keyspace: a fixed number of databases.
@@ -30,6 +35,10 @@ func New(opts Options) *Store {
 	}
 	if opts.Access == nil {
 		opts.Access = &AccessPolicy{}
+	}
+	if opts.Limits == nil {
+		lim := DefaultLimits()
+		opts.Limits = &lim
 	}
 	s := &Store{opts: opts, dbs: make([]*DB, opts.Databases)}
 	for i := range s.dbs {

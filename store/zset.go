@@ -34,8 +34,9 @@ func DefaultZSetLimits() ZSetLimits {
 // A small set is one flat byte slice (Redis's "listpack"): entries back to
 // back, each the member's length as a uvarint, the member, and the score's
 // eight bytes, in order. Every operation on it is a scan, as on a listpack;
-// the set has at most ZSetLimits.MaxEntries members there. Past the
-// thresholds it moves for good to the "skiplist" encoding: a Dict from
+// the set has at most the ZSetLimits.MaxEntries in force at its last
+// insertion there. An insertion past the thresholds moves it for good to
+// the "skiplist" encoding: a Dict from
 // member to score, for lookups and ZSCAN's cursor, and a counted B+tree
 // (ztree) of (score, member) for order, rank and ranges in O(log n). Both
 // hold the same member string.
@@ -104,7 +105,7 @@ func (s *ZSet) Score(member string) (float64, bool) {
 
 // Add sets the score of member, inserting it if absent, and reports
 // whether it was inserted. score must not be NaN. A listpack that would
-// pass lim's thresholds becomes a skiplist first.
+// pass lim's thresholds, or its safety size, becomes a skiplist first.
 func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 	if s.big == nil {
 		off, _, cur, ok := s.lpFind(member)
@@ -115,7 +116,7 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 			}
 			return false
 		}
-		if s.n+1 <= lim.MaxEntries && len(member) <= lim.MaxValue {
+		if s.n+1 <= lim.MaxEntries && len(member) <= lim.MaxValue && len(s.lp)+len(member) <= listpackSafeLimit {
 			s.lpInsert(member, score)
 			s.n++
 			return true
@@ -307,7 +308,7 @@ func (s *ZSet) Compact(lim ZSetLimits) {
 	var lp []byte
 	fits := true
 	s.walk(0, false, func(m string, score float64) bool {
-		if len(m) > lim.MaxValue {
+		if len(m) > lim.MaxValue || len(lp)+len(m) > listpackSafeLimit {
 			fits = false
 			return false
 		}

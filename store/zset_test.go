@@ -166,6 +166,46 @@ func TestZSetEncodingThresholds(t *testing.T) {
 	require.Equal(t, "listpack", NewZSet(lim, 64).Encoding())
 }
 
+// TestZSetFollowsTheLimitsOfEachAdd checks that a listpack converts when
+// an insertion would take it past the thresholds it is given, that a
+// score update never converts, as in Redis, and that raising the
+// thresholds leaves a skiplist as it is.
+func TestZSetFollowsTheLimitsOfEachAdd(t *testing.T) {
+	def := DefaultZSetLimits()
+	low := ZSetLimits{MaxEntries: 2, MaxValue: 3}
+	tests := []struct {
+		name string
+		run  func(s *ZSet)
+		want string
+	}{
+		{"within lowered limits", func(s *ZSet) { s.Add("a", 1, low); s.Add("bbb", 2, low) }, "listpack"},
+		{"a member past the lowered count", func(s *ZSet) {
+			s.Add("a", 1, low)
+			s.Add("b", 2, low)
+			s.Add("c", 3, low)
+		}, "skiplist"},
+		{"a member past the lowered length", func(s *ZSet) { s.Add("abcd", 1, low) }, "skiplist"},
+		{"a score update once the limits were lowered", func(s *ZSet) {
+			s.Add("a", 1, def)
+			s.Add("b", 2, def)
+			s.Add("long member", 3, def)
+			s.Add("long member", 4, low)
+		}, "listpack"},
+		{"raised limits leave a skiplist as it is", func(s *ZSet) {
+			s.Add("abcd", 1, low)
+			s.Remove("abcd")
+			s.Add("a", 1, def)
+		}, "skiplist"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewZSet(def, 0)
+			tc.run(s)
+			require.Equal(t, tc.want, s.Encoding())
+		})
+	}
+}
+
 func TestZSetCompact(t *testing.T) {
 	lim := DefaultZSetLimits()
 	s := NewBigZSet()

@@ -157,8 +157,9 @@ func TestRepliesMatchRedis(t *testing.T) {
 }
 
 // runCompat runs compatibility scripts against a real redis-server and a
-// Quordis server, each script on fresh connections after FLUSHALL, in
-// RESP2 and in RESP3, and requires byte-identical replies. Replies of
+// Quordis server, each script on fresh connections after FLUSHALL and with
+// maxmemory and the encoding thresholds at their defaults, in RESP2 and in
+// RESP3, and requires byte-identical replies. Replies of
 // commands whose order is a hash table's (KEYS, SMEMBERS, ...) are
 // compared as sorted arrays of bulk strings.
 func runCompat(t *testing.T, cases []compatCase) {
@@ -173,7 +174,10 @@ func runCompat(t *testing.T, cases []compatCase) {
 				for _, c := range []*Conn{a, b} {
 					c.Do("HELLO", proto)
 					c.Do("FLUSHALL")
-					c.Do("CONFIG", "SET", "maxmemory", "0")
+					c.Do("CONFIG", "SET", "maxmemory", "0", "hash-max-listpack-entries", "512",
+						"hash-max-listpack-value", "64", "set-max-intset-entries", "512",
+						"zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
+						"list-max-listpack-size", "-2")
 				}
 				for _, cmd := range tc.cmds {
 					want := a.Do(cmd...)

@@ -16,7 +16,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"quordis/aof"
 	"quordis/server"
+	"quordis/store"
 )
 
 // DUMP payloads that redis-server 7.0.15 replied with, for scripts: the
@@ -77,6 +79,61 @@ var dumpCompatCases = []compatCase{
 // TestDumpRepliesMatchRedis checks DUMP's payloads and RESTORE's replies
 // and errors, byte for byte.
 func TestDumpRepliesMatchRedis(t *testing.T) { runCompat(t, dumpCompatCases) }
+
+// TestRestoreUnderConfigSetThresholdsMatchesRedis restores payloads of the
+// compact and the general encodings after CONFIG SET changed the
+// thresholds, and compares the encodings the values get with Redis's.
+func TestRestoreUnderConfigSetThresholdsMatchesRedis(t *testing.T) {
+	// Values built with no compact encoding allowed dump in the general
+	// forms (RDB_TYPE_HASH, _SET, _ZSET_2); with the defaults, in the
+	// compact ones.
+	general, compact := store.Limits{}, store.DefaultLimits()
+	hash := func(lim store.Limits, kv ...string) string {
+		h := store.NewHash()
+		for i := 0; i < len(kv); i += 2 {
+			h.Set([]byte(kv[i]), []byte(kv[i+1]), lim.Hash)
+		}
+		return string(aof.Dump(&store.Object{Kind: store.KindHash, Data: h}))
+	}
+	set := func(lim store.Limits, ms ...string) string {
+		s := store.NewSet()
+		for _, m := range ms {
+			s.Add(m, lim.Set)
+		}
+		return string(aof.Dump(&store.Object{Kind: store.KindSet, Data: s}))
+	}
+	zset := func(lim store.Limits, ms ...string) string {
+		z := store.NewZSet(lim.ZSet, 0)
+		for i, m := range ms {
+			z.Add(m, float64(i), lim.ZSet)
+		}
+		return string(aof.Dump(&store.Object{Kind: store.KindZSet, Data: z}))
+	}
+	var cmds [][]string
+	restore := func(key, payload string) {
+		cmds = append(cmds, []string{"RESTORE", key, "0", payload}, []string{"OBJECT", "ENCODING", key})
+	}
+	cmds = append(cmds, []string{"CONFIG", "SET", "hash-max-listpack-entries", "2", "hash-max-listpack-value", "4",
+		"set-max-intset-entries", "2", "zset-max-listpack-entries", "2", "zset-max-listpack-value", "4"})
+	restore("h1", hash(compact, "a", "1", "b", "2"))
+	restore("h2", hash(compact, "a", "1", "b", "2", "c", "3"))
+	restore("h3", hash(compact, "a", "abcdef"))
+	restore("h4", hash(general, "a", "1"))
+	restore("h5", hash(general, "a", "abcdef"))
+	restore("h6", hash(general, "a", "1", "b", "2", "c", "3"))
+	restore("s1", set(compact, "1", "2"))
+	restore("s2", set(compact, "1", "2", "3"))
+	restore("s3", set(general, "1", "2"))
+	restore("s4", set(general, "1", "2", "3"))
+	restore("z1", zset(compact, "a", "b"))
+	restore("z2", zset(compact, "a", "b", "c"))
+	restore("z3", zset(compact, "abcdef"))
+	restore("z4", zset(general, "a"))
+	restore("z5", zset(general, "abcdef"))
+	restore("z6", zset(general, "a", "b", "c"))
+	cmds = append(cmds, []string{"HGETALL", "h3"}, []string{"ZRANGE", "z3", "0", "-1", "WITHSCORES"})
+	runCompat(t, []compatCase{{"restore under lowered thresholds", cmds}})
+}
 
 // dumpScenario is data built with commands: what it is for, the commands,
 // and whether Redis's DUMP of it is byte for byte what Quordis writes for

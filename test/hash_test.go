@@ -97,6 +97,32 @@ var hashCompatCases = []compatCase{
 		// returns it whole whatever the COUNT.
 		{"HGETALL", "e512"}, {"HSCAN", "e512", "0", "COUNT", "5"}, {"HRANDFIELD", "e512", "600", "WITHVALUES"},
 	}},
+	{"thresholds set at run time", script(
+		"CONFIG SET hash-max-listpack-entries 2 hash-max-listpack-value 4",
+		"CONFIG GET hash-max-ziplist-entries", "CONFIG GET hash-max-listpack-value",
+		"HSET h a 1 b 2", "OBJECT ENCODING h", "HSET h c 3", "OBJECT ENCODING h",
+		"HSET v a abcd", "OBJECT ENCODING v", "HSET v b abcde", "OBJECT ENCODING v",
+		"HSET f abcde 1", "OBJECT ENCODING f", "HMSET m a 1 b 22222", "OBJECT ENCODING m",
+		"HINCRBY i abcde 1", "OBJECT ENCODING i", "HSETNX n abcde 1", "OBJECT ENCODING n",
+		"HINCRBYFLOAT fl a 1.25", "HINCRBYFLOAT fl a 100", "OBJECT ENCODING fl",
+		// Raising the thresholds leaves hash tables as they are.
+		"CONFIG SET hash-max-listpack-entries 512 hash-max-listpack-value 64",
+		"HDEL h c", "HSET h d 4", "OBJECT ENCODING h", "HGET h d", "HLEN h",
+		// Lowering them converts a listpack at its next write only, even
+		// one that only changes a value; a delete never converts.
+		"HSET s a 1 b 2 c 3", "CONFIG SET hash-max-ziplist-entries 2", "OBJECT ENCODING s", "HGET s a",
+		"OBJECT ENCODING s", "HDEL s c", "OBJECT ENCODING s", "HSET s c 3", "OBJECT ENCODING s",
+		"CONFIG SET hash-max-ziplist-entries 512", "HSET t a 1 b 2 c 3", "CONFIG SET hash-max-ziplist-entries 2",
+		"HSET t a 9", "OBJECT ENCODING t", "HGET t a", "HLEN s",
+		"CONFIG SET hash-max-ziplist-entries 512", "HSET u a 1 b 2 c 3", "CONFIG SET hash-max-ziplist-entries 2",
+		"HSETNX u a 9", "OBJECT ENCODING u", "HINCRBY u a 1", "OBJECT ENCODING u",
+		"CONFIG SET hash-max-listpack-entries 0", "HSET z a 1", "OBJECT ENCODING z",
+		"CONFIG SET hash-max-listpack-entries 10 hash-max-listpack-value 0", "HSET e '' ''", "OBJECT ENCODING e",
+		"HSET e a ''", "OBJECT ENCODING e",
+		"CONFIG SET hash-max-listpack-value 1kb", "CONFIG GET hash-max-listpack-value",
+		"HSET big a "+strings.Repeat("x", 1000), "OBJECT ENCODING big", "HGETALL big",
+		"CONFIG SET hash-max-listpack-entries -1", "CONFIG SET hash-max-listpack-value x",
+		"CONFIG GET hash-max-listpack-entries")},
 	{"copy and rename keep the hash", script(
 		"HSET h a 1 b 2", "COPY h h2", "HSET h2 a changed", "HGET h a", "HGETALL h2", "RENAME h h3",
 		"HGETALL h3", "TYPE h3", "OBJECT ENCODING h3")},

@@ -104,6 +104,14 @@ var listCompatCases = []compatCase{
 		"WATCH d", "LMOVE l d LEFT LEFT", "MULTI", "PING", "EXEC",
 		"WATCH l", "LSET l 0 y", "MULTI", "PING", "EXEC",
 		"WATCH l", "LPOP l 0", "MULTI", "PING", "EXEC")},
+	{"node size set at run time", script(
+		"CONFIG GET list-max-listpack-size", "CONFIG SET list-max-listpack-size 1", "CONFIG GET list-max-ziplist-size",
+		"RPUSH l a b c", "LPUSH l z", "LRANGE l 0 -1", "OBJECT ENCODING l", "LINSERT l BEFORE b x", "LSET l 1 y",
+		"LRANGE l 0 -1", "LREM l 0 x", "LTRIM l 1 -1", "LRANGE l 0 -1",
+		"CONFIG SET list-max-listpack-size 0", "RPUSH z 1 2 3", "LINDEX z 1", "LPOP z 2", "LRANGE z 0 -1",
+		"CONFIG SET list-max-ziplist-size -5", "CONFIG SET list-max-listpack-size -6", "CONFIG GET list-max-listpack-size",
+		"RPUSH m a b", "LRANGE m 0 -1", "CONFIG SET list-max-listpack-size 32768", "RPUSH m c", "LLEN m",
+		"CONFIG SET list-max-listpack-size x", "CONFIG SET list-max-listpack-size 2147483648")},
 	{"list in multi", script(
 		"RPUSH l a b c", "MULTI", "LRANGE l 0 -1", "LSET l 0 x", "LPOP l", "RPUSH l y", "LINDEX l 0", "LRANGE l 0 -1",
 		"LMPOP 1 l RIGHT COUNT 2", "EXEC")},
@@ -205,7 +213,9 @@ func TestListRandomScriptMatchesRedis(t *testing.T) {
 		}
 		cmds = append(cmds, cmd)
 	}
-	runCompat(t, []compatCase{{"random", cmds}})
+	// The same script on lists whose nodes hold three elements each.
+	small := append([][]string{{"CONFIG", "SET", "list-max-listpack-size", "3"}}, cmds...)
+	runCompat(t, []compatCase{{"random", cmds}, {"random with three elements a node", small}})
 }
 
 // TestGoRedisLists drives every list command through go-redis in RESP3

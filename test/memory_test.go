@@ -193,6 +193,29 @@ func TestEvictionPolicies(t *testing.T) {
 	})
 }
 
+// TestEvictionTenacityBoundsEachRound checks that
+// maxmemory-eviction-tenacity bounds the evictions before each command as
+// Redis's evictionTimeLimitUs does: at 0 (no time) a command evicts one
+// batch of 16 keys and leaves the rest to the commands after it; at 100
+// (no limit) it evicts until memory is under maxmemory.
+func TestEvictionTenacityBoundsEachRound(t *testing.T) {
+	srv := StartServer(t, "maxmemory-policy allkeys-random", "maxmemory-eviction-tenacity 0")
+	// One connection, so that every command, and so every round of
+	// evictions, is one of this test's.
+	rdb := srv.ClientWith(t, &redis.Options{PoolSize: 1})
+	ctx := context.Background()
+	fillKeys(t, rdb, "k", 2000, 0)
+	used := infoField(t, rdb, "memory", "used_memory")
+	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used-200_000, 10)).Err())
+	require.Equal(t, int64(16), infoField(t, rdb, "stats", "evicted_keys"), "one batch before INFO")
+	require.Equal(t, int64(32), infoField(t, rdb, "stats", "evicted_keys"), "one more before the next INFO")
+	require.Greater(t, infoField(t, rdb, "memory", "used_memory"), infoField(t, rdb, "memory", "maxmemory"))
+
+	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory-eviction-tenacity", "100").Err())
+	require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(500))
+	require.LessOrEqual(t, infoField(t, rdb, "memory", "used_memory"), infoField(t, rdb, "memory", "maxmemory"))
+}
+
 func keys(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {

@@ -138,7 +138,7 @@ func TestReadRDBLoadsWhatRedisSaved(t *testing.T) {
 				expireAt int64
 			}
 			var entries []entry
-			aux, err := aof.ReadRDB(f, func(db int, key string, o store.Object, expireAt int64) error {
+			aux, err := aof.ReadRDB(f, store.DefaultLimits(), func(db int, key string, o store.Object, expireAt int64) error {
 				entries = append(entries, entry{db, key, o, expireAt})
 				return nil
 			})
@@ -191,7 +191,7 @@ func TestWriteRDBLoadsIntoRedis(t *testing.T) {
 		for _, key := range dumpKeys(t, ctx, q) {
 			p, err := q.Dump(ctx, key).Result()
 			require.NoError(t, err)
-			o, err := aof.Restore([]byte(p))
+			o, err := aof.Restore([]byte(p), store.DefaultLimits())
 			require.NoError(t, err)
 			st.DB(db).Set(key, o, now)
 			if exp := q.Do(ctx, "PEXPIRETIME", key).Val().(int64); exp > 0 {

@@ -31,6 +31,21 @@ func intsLine(prefix string, lo, hi int) string {
 // random picks are made from sets of one member or asked for the whole
 // set (SMEMBERS, SINTER, SUNION and SDIFF are compared unordered).
 var setCompatCases = []compatCase{
+	{"intset threshold set at run time", script(
+		"CONFIG SET set-max-intset-entries 2", "CONFIG GET set-max-intset-entries",
+		"SADD s 1 2", "OBJECT ENCODING s", "SADD s 1", "OBJECT ENCODING s", "SADD s 3", "OBJECT ENCODING s",
+		// Raising the threshold leaves a hash table as it is.
+		"CONFIG SET set-max-intset-entries 512", "SREM s 3", "SADD s 4", "OBJECT ENCODING s", "SMEMBERS s",
+		// Lowering it converts an intset at its next insertion only.
+		"SADD t 1 2 3", "CONFIG SET set-max-intset-entries 2", "OBJECT ENCODING t", "SADD t 2",
+		"OBJECT ENCODING t", "SREM t 3", "SADD t 3", "OBJECT ENCODING t",
+		"SADD t2 5", "SMOVE t2 t 5", "OBJECT ENCODING t2", "SMEMBERS t",
+		"CONFIG SET set-max-intset-entries 0", "SADD z 1", "OBJECT ENCODING z",
+		"CONFIG SET set-max-intset-entries 3", "SADD a 1 2 3", "SADD b 3 4 5", "SUNIONSTORE u a b",
+		"OBJECT ENCODING u", "SINTERSTORE i a b", "OBJECT ENCODING i", "SDIFFSTORE d a b", "OBJECT ENCODING d",
+		"SMEMBERS d", "SUNION a b", "SMOVE a m 1", "OBJECT ENCODING m",
+		"CONFIG SET set-max-intset-entries 2", "SADD c 7 8", "SINTERSTORE ci c c", "OBJECT ENCODING ci",
+		"SMEMBERS ci", "CONFIG SET set-max-intset-entries -1", "CONFIG GET set-max-intset-entries")},
 	{"sadd srem scard", script(
 		"SADD s 1 2 3", "SADD s 3 4 4", "SCARD s", "SCARD nokey", "TYPE s", "SREM s 1 9", "SREM nokey a",
 		"SREM s 9", "SCARD s", "SREM s 2 3 4 5", "EXISTS s", "SADD s", "SREM s", "SCARD", "SCARD s x",
@@ -409,6 +424,47 @@ func TestSpopAndSrandmemberAreUniform(t *testing.T) {
 		}
 		check("SPOP count", counts, draws)
 	}
+}
+
+// TestSpopOfMostOfASetRebuildsIt checks Redis's way of popping most of a
+// set (measured with redis-server 7.0.15): when at most one member stays
+// for five popped, the members that stay move to a new set, so a hash
+// table of integers may become an intset again, under the threshold in
+// force; popping fewer leaves the encoding as it is.
+func TestSpopOfMostOfASetRebuildsIt(t *testing.T) {
+	srv := StartServer(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	ints := make([]any, 600)
+	for i := range ints {
+		ints[i] = i + 1
+	}
+	encoding := func(key string) string {
+		t.Helper()
+		enc, err := rdb.ObjectEncoding(ctx, key).Result()
+		require.NoError(t, err)
+		return enc
+	}
+	for _, key := range []string{"most", "few", "over"} {
+		require.NoError(t, rdb.SAdd(ctx, key, ints...).Err())
+		require.Equal(t, "hashtable", encoding(key))
+	}
+	require.Len(t, rdb.SPopN(ctx, "most", 500).Val(), 500)
+	require.Equal(t, int64(100), rdb.SCard(ctx, "most").Val())
+	require.Equal(t, "intset", encoding("most"))
+
+	require.Len(t, rdb.SPopN(ctx, "few", 10).Val(), 10)
+	require.Equal(t, "hashtable", encoding("few"))
+
+	require.NoError(t, rdb.ConfigSet(ctx, "set-max-intset-entries", "50").Err())
+	require.Len(t, rdb.SPopN(ctx, "over", 500).Val(), 500)
+	require.Equal(t, "hashtable", encoding("over"))
+
+	require.NoError(t, rdb.SAdd(ctx, "mixed", 1, 2, 3, 4, 5, 6, "x").Err())
+	require.NoError(t, rdb.SRem(ctx, "mixed", "x").Err())
+	require.Equal(t, "hashtable", encoding("mixed"))
+	require.Len(t, rdb.SPopN(ctx, "mixed", 5).Val(), 5)
+	require.Equal(t, "intset", encoding("mixed"))
 }
 
 // TestSpopPropagatesWhatItRemoved checks the effects of the random and

@@ -215,6 +215,31 @@ var zsetCompatCases = []compatCase{
 	{"replies inside MULTI", script(
 		"ZADD z 1 a 2 b 3 c", "MULTI", "ZRANGE z 0 -1 WITHSCORES", "ZSCAN z 0", "ZRANDMEMBER z 5", "ZADD z 0 x",
 		"ZREM z b", "ZINCRBY z 5 a", "ZRANGE z 0 -1", "ZREMRANGEBYRANK z 0 0", "ZPOPMIN z", "ZRANGEBYLEX z - +", "EXEC")},
+	{"thresholds set at run time", script(
+		"CONFIG SET zset-max-listpack-entries 2 zset-max-listpack-value 4",
+		"CONFIG GET zset-max-ziplist-entries", "CONFIG GET zset-max-ziplist-value",
+		"ZADD z 1 a 2 b", "OBJECT ENCODING z", "ZADD z 3 c", "OBJECT ENCODING z",
+		"ZADD v 1 abcd", "OBJECT ENCODING v", "ZADD v 2 abcde", "OBJECT ENCODING v",
+		"ZADD n 1 abcde", "OBJECT ENCODING n", "ZINCRBY i 1 abcde", "OBJECT ENCODING i",
+		// Raising the thresholds leaves skiplists as they are.
+		"CONFIG SET zset-max-ziplist-entries 128 zset-max-ziplist-value 64",
+		"ZREM z c", "ZADD z 4 d", "OBJECT ENCODING z", "ZRANGE z 0 -1 WITHSCORES",
+		// Lowering them converts a listpack at its next insertion, never at
+		// a score update.
+		"ZADD w 1 a 2 b 3 c", "ZADD w2 1 abcdef", "CONFIG SET zset-max-listpack-entries 2 zset-max-listpack-value 4",
+		"ZADD w 5 a", "OBJECT ENCODING w", "ZINCRBY w 1 b", "OBJECT ENCODING w", "ZADD w2 7 abcdef",
+		"OBJECT ENCODING w2", "ZADD w 1 d", "OBJECT ENCODING w", "ZADD w2 1 ab", "OBJECT ENCODING w2",
+		"ZADD w2 1 abc", "OBJECT ENCODING w2",
+		"CONFIG SET zset-max-listpack-entries 0", "ZADD e 1 a", "OBJECT ENCODING e",
+		"CONFIG SET zset-max-listpack-entries 3 zset-max-listpack-value 64", "ZADD x 1 a 2 b", "ZADD y 3 c 4 d",
+		"ZUNIONSTORE u 2 x y", "OBJECT ENCODING u", "ZUNIONSTORE u3 2 x x", "OBJECT ENCODING u3",
+		"ZRANGESTORE r u 0 1", "OBJECT ENCODING r", "ZRANGESTORE r2 u 0 -1", "OBJECT ENCODING r2",
+		"ZDIFFSTORE d 2 u x", "OBJECT ENCODING d",
+		"GEOADD g 13.36 38.11 Palermo 15.08 37.50 Catania 13.58 37.31 Agrigento", "OBJECT ENCODING g",
+		"GEOADD g 14 38 Other", "OBJECT ENCODING g",
+		"GEOSEARCHSTORE gs g FROMLONLAT 15 37 BYRADIUS 500 km ASC", "OBJECT ENCODING gs",
+		"GEOSEARCHSTORE gs2 g FROMLONLAT 15 37 BYRADIUS 500 km ASC COUNT 2", "OBJECT ENCODING gs2",
+		"CONFIG SET zset-max-listpack-value -1", "CONFIG GET zset-max-listpack-value")},
 	{"encodings", script(
 		zaddLine("z", 128), "OBJECT ENCODING z", "ZADD z 5 m1", "OBJECT ENCODING z", "ZADD z 1 m129", "OBJECT ENCODING z",
 		"ZREMRANGEBYRANK z 0 -5", "OBJECT ENCODING z", "ZADD v 1 "+strings.Repeat("v", 64), "OBJECT ENCODING v",
