@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,6 +70,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else {
 			defer os.Remove(cfg.PidFile)
 		}
+	}
+	// QUORDIS_CPUPROFILE names a file that gets a pprof CPU profile of the
+	// whole run (written when the server shuts down), for the performance
+	// work on the benchmark scenarios.
+	if path := os.Getenv("QUORDIS_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			logger.Error("could not start the CPU profile", "err", err)
+			return 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	srv, err := server.New(cfg, server.Options{Logger: logger, TuneGC: true})
 	if err != nil {
