@@ -465,6 +465,9 @@ func (n *clusterNode) handleControl(b []byte) ([]byte, error) {
 	if err := json.Unmarshal(b, &req); err != nil {
 		return nil, fmt.Errorf("bad request: %w", err)
 	}
+	if (req.Type == "propose" && req.Op == nil) || (req.Type == "invite" && (req.Node == nil || len(req.Node.ID) != 40)) {
+		return nil, fmt.Errorf("bad %s request", req.Type)
+	}
 	switch req.Type {
 	case "ping":
 		return []byte("PONG"), nil
