@@ -460,7 +460,16 @@ func (n *clusterNode) call(addr string, req *ctlRequest) ([]byte, error) {
 }
 
 // handleControl answers the control RPCs of other nodes.
-func (n *clusterNode) handleControl(b []byte) ([]byte, error) {
+//
+// A panic here would take the process down from a bus goroutine, so it is
+// turned into an error for the caller, as runHandler does for commands.
+func (n *clusterNode) handleControl(b []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n.log.Error("control request panicked", "panic", fmt.Sprint(p))
+			out, err = nil, errors.New("internal error")
+		}
+	}()
 	var req ctlRequest
 	if err := json.Unmarshal(b, &req); err != nil {
 		return nil, fmt.Errorf("bad request: %w", err)
