@@ -142,28 +142,46 @@ func (d *Dict[V]) Key(key string) (string, bool) {
 // Set stores v under key. When key is new the table retains the key string,
 // so the caller must pass one it owns; when key exists only the value is
 // replaced and the stored key is kept.
-func (d *Dict[V]) Set(key string, v V) {
+func (d *Dict[V]) Set(key string, v V) { d.upsert(key, v, false) }
+
+// Swap stores v under key and returns the value it replaced, if any. Unlike
+// Set, an existing entry takes the new key string too, so a key that
+// shares one allocation with its value (a hash's field and value) frees
+// the old one. One lookup does what Delete then Set would do in two.
+func (d *Dict[V]) Swap(key string, v V) (old V, existed bool) { return d.upsert(key, v, true) }
+
+// upsert is Set and Swap: it hashes key once, replaces the value of an
+// existing entry (and its key when replaceKey), or inserts a new one.
+func (d *Dict[V]) upsert(key string, v V, replaceKey bool) (old V, existed bool) {
 	if d.tables[1] != nil {
 		d.rehash()
-	}
-	if e := d.find(key); e != nil {
-		e.val = v
-		return
-	}
-	if d.n == maxEntries {
-		panic("store: Dict is full")
 	}
 	if d.tables[0] == nil {
 		d.tables[0] = make([]uint32, minTable)
 	}
+	h := d.hash(key)
+	for ref := *d.head(h); ref != 0; {
+		e := d.at(ref)
+		if e.hash == h && e.key == key {
+			old, e.val = e.val, v
+			if replaceKey {
+				e.key = key
+			}
+			return old, true
+		}
+		ref = e.next
+	}
+	if d.n == maxEntries {
+		panic("store: Dict is full")
+	}
 	d.reserve()
 	ref := uint32(d.n + 1)
-	h := d.hash(key)
 	head := d.head(h)
 	*d.at(ref) = entry[V]{key: key, hash: h, next: *head, val: v}
 	*head = ref
 	d.n++
 	d.resizeIfNeeded()
+	return old, false
 }
 
 // Delete removes key and returns the value it held and whether it was

@@ -719,3 +719,20 @@ func TestDictMemoryOverhead(t *testing.T) {
 	require.Less(t, dict, 32.0)
 	runtime.KeepAlive(keys)
 }
+
+func TestDictSwapReplacesKeyAndValue(t *testing.T) {
+	d := NewDict[string](1)
+	old, existed := d.Swap("f", "1")
+	require.False(t, existed)
+	require.Equal(t, "", old)
+	joined := "fvalue"
+	old, existed = d.Swap(joined[:1], joined[1:])
+	require.True(t, existed)
+	require.Equal(t, "1", old)
+	var key string
+	d.Range(func(k string, v *string) bool { key = k; return true })
+	require.Equal(t, unsafe.StringData(joined), unsafe.StringData(key), "the entry holds the new key string")
+	v, _ := d.Get("f")
+	require.Equal(t, "value", v)
+	require.Equal(t, 1, d.Len())
+}

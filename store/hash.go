@@ -134,16 +134,15 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 	return added
 }
 
-// dictSet is Set on the hash table encoding. An existing entry is removed
-// and inserted again, so that the new value shares an allocation with the
-// field and the old one is freed with it.
+// dictSet is Set on the hash table encoding. An existing entry takes the
+// new field string too (Dict.Swap), so that the new value shares an
+// allocation with the field and the old one is freed with it.
 func (h *Hash) dictSet(field, value []byte) bool {
-	old, existed := h.dict.Delete(hashView(field))
+	k, v := hashJoin(field, value)
+	old, existed := h.dict.Swap(k, v)
 	if existed {
 		h.strBytes -= roundAlloc(len(field) + len(old))
 	}
-	k, v := hashJoin(field, value)
-	h.dict.Set(k, v)
 	h.strBytes += roundAlloc(len(field) + len(value))
 	return !existed
 }
