@@ -18,6 +18,9 @@ type Request struct {
 	Migrate bool
 	// Write is set for commands that may change data.
 	Write bool
+	// EndpointType is cluster-preferred-endpoint-type: how redirections
+	// name the node ("ip", "hostname" or "unknown-endpoint").
+	EndpointType string
 }
 
 // Route decides, in the order of Redis 7.0's getNodeByQuery, whether node
@@ -67,7 +70,7 @@ func (st *State) Route(me string, req *Request, clusterOK bool) (errMsg string, 
 		if existing > 0 {
 			return "TRYAGAIN Multiple keys request during rehashing of slot", slot
 		}
-		return st.redirect("ASK", slot, migratingTo), slot
+		return st.redirect("ASK", slot, migratingTo, req.EndpointType), slot
 	}
 	if importing && req.Asking {
 		if len(req.Keys) > 1 && missing > 0 {
@@ -81,15 +84,33 @@ func (st *State) Route(me string, req *Request, clusterOK bool) (errMsg string, 
 		}
 	}
 	if owner != me {
-		return st.redirect("MOVED", slot, owner), slot
+		return st.redirect("MOVED", slot, owner, req.EndpointType), slot
 	}
 	return "", slot
 }
 
-func (st *State) redirect(kind string, slot int, id string) string {
+func (st *State) redirect(kind string, slot int, id, endpointType string) string {
 	n := st.Nodes[id]
 	if n == nil {
 		return "CLUSTERDOWN Hash slot not served"
 	}
-	return kind + " " + strconv.Itoa(slot) + " " + joinHostPort(n.IP, n.Port)
+	return kind + " " + strconv.Itoa(slot) + " " + RedirectAddr(n, endpointType)
+}
+
+// RedirectAddr is how MOVED and ASK name node n under
+// cluster-preferred-endpoint-type, as Redis's getPreferredEndpoint: its
+// IP, its hostname ("?" when it announces none), or nothing before the
+// port for unknown-endpoint.
+func RedirectAddr(n *Node, endpointType string) string {
+	switch endpointType {
+	case "hostname":
+		host := n.Hostname
+		if host == "" {
+			host = "?"
+		}
+		return host + ":" + strconv.Itoa(n.Port)
+	case "unknown-endpoint":
+		return ":" + strconv.Itoa(n.Port)
+	}
+	return joinHostPort(n.IP, n.Port)
 }

@@ -154,3 +154,16 @@ func TestStateSnapshotRoundTrips(t *testing.T) {
 	require.Equal(t, st.NodesText(n[0].ID, 5), back.NodesText(n[0].ID, 5))
 	require.Equal(t, st.Owner, back.Owner)
 }
+
+func TestRedirectsNameThePreferredEndpoint(t *testing.T) {
+	st, n := threeMasters(t)
+	st.Nodes[n[2].ID].Hostname = "c.example"
+	none := func([]byte) bool { return false }
+	for typ, want := range map[string]string{"ip": "MOVED 12182 127.0.0.1:7002",
+		"hostname": "MOVED 12182 c.example:7002", "unknown-endpoint": "MOVED 12182 :7002"} {
+		msg, _ := st.Route(n[0].ID, &Request{Keys: [][]byte{[]byte("foo")}, Exists: none, EndpointType: typ}, true)
+		require.Equal(t, want, msg, typ)
+	}
+	st.Nodes[n[2].ID].Hostname = ""
+	require.Equal(t, "?:7002", RedirectAddr(st.Nodes[n[2].ID], "hostname"))
+}

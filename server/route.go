@@ -34,22 +34,24 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 	n := s.cluster
 	st := n.view()
 	db := s.store.DB(0)
+	cfg := s.config()
 	req := cluster.Request{
-		Keys:     keys,
-		Asking:   asking || cmd.Flags&FlagAsking != 0,
-		ReadOnly: c.flags&flagReadonly != 0,
-		Migrate:  cmd.Name == "migrate",
-		Write:    write,
+		Keys:         keys,
+		Asking:       asking || cmd.Flags&FlagAsking != 0,
+		ReadOnly:     c.flags&flagReadonly != 0,
+		Migrate:      cmd.Name == "migrate",
+		Write:        write,
+		EndpointType: cfg.ClusterPreferredEndpointType,
 	}
 	if len(st.Migrating) > 0 || len(st.Importing) > 0 {
 		// Only an open slot asks which keys are here.
 		req.Exists = func(k []byte) bool { return db.Exists(string(k), now) }
 	}
 	msg, _ := st.Route(n.id, &req, n.healthy(st))
-	if msg == "CLUSTERDOWN The cluster is down" && !write && s.config().ClusterAllowReadsWhenDown {
+	if msg == "CLUSTERDOWN The cluster is down" && !write && cfg.ClusterAllowReadsWhenDown {
 		return ""
 	}
-	if msg == "CLUSTERDOWN The cluster is down" && write && s.config().ClusterAllowReadsWhenDown {
+	if msg == "CLUSTERDOWN The cluster is down" && write && cfg.ClusterAllowReadsWhenDown {
 		return "CLUSTERDOWN The cluster is down and only accepts read commands"
 	}
 	return msg
@@ -103,7 +105,7 @@ func (s *Server) redirectBlocked() {
 			if cl.blocked == nil || slices.Contains(release, cl) {
 				continue
 			}
-			if msg := blockedRedirect(st, n.id, cl.blocked.keys, ok); msg != "" {
+			if msg := blockedRedirect(st, n.id, cl.blocked.keys, ok, s.config().ClusterPreferredEndpointType); msg != "" {
 				release = append(release, cl)
 				replies = append(replies, Err(msg))
 			}
@@ -116,7 +118,7 @@ func (s *Server) redirectBlocked() {
 
 // blockedRedirect is the error that releases a client blocked on keys, or
 // "" when this node still serves them.
-func blockedRedirect(st *cluster.State, me string, keys []watchKey, ok bool) string {
+func blockedRedirect(st *cluster.State, me string, keys []watchKey, ok bool, endpointType string) string {
 	if !ok {
 		return "CLUSTERDOWN The cluster is down"
 	}
@@ -132,7 +134,7 @@ func blockedRedirect(st *cluster.State, me string, keys []watchKey, ok bool) str
 		if owner == "" || st.Nodes[owner] == nil {
 			return "CLUSTERDOWN Hash slot not served"
 		}
-		return "MOVED " + strconv.Itoa(slot) + " " + st.Nodes[owner].Addr()
+		return "MOVED " + strconv.Itoa(slot) + " " + cluster.RedirectAddr(st.Nodes[owner], endpointType)
 	}
 	return ""
 }
