@@ -18,8 +18,14 @@ func benchClient(b *testing.B) (*Server, *client) {
 	return s, c
 }
 
-func benchHandle(b *testing.B, args ...string) {
+func benchHandle(b *testing.B, args ...string) { benchHandleOn(b, nil, args...) }
+
+// benchHandleOn drives handle with args on a fresh server, after setup.
+func benchHandleOn(b *testing.B, setup func(s *Server), args ...string) {
 	s, c := benchClient(b)
+	if setup != nil {
+		setup(s)
+	}
 	argv := make([][]byte, len(args))
 	for i, a := range args {
 		argv[i] = []byte(a)
@@ -43,27 +49,15 @@ func BenchmarkHandlePing(b *testing.B) { benchHandle(b, "PING") }
 // benchClusterHandle is benchHandle on a cluster node that owns every
 // slot: the cost of routing on the hot path.
 func benchClusterHandle(b *testing.B, args ...string) {
-	s, c := benchClient(b)
-	self := &cluster.Node{ID: strings.Repeat("a", 40), IP: "127.0.0.1", Port: 7000, BusPort: 17000}
-	st := cluster.NewState(self)
-	for i := range st.Owner {
-		st.Owner[i] = self.ID
-	}
-	s.cluster = &clusterNode{s: s, id: self.ID}
-	s.cluster.meta.state.Store(st)
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.handle(c, argv, nil)
-	out := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		out = s.handle(c, argv, out[:0])
-	}
+	benchHandleOn(b, func(s *Server) {
+		self := &cluster.Node{ID: strings.Repeat("a", 40), IP: "127.0.0.1", Port: 7000, BusPort: 17000}
+		st := cluster.NewState(self)
+		for i := range st.Owner {
+			st.Owner[i] = self.ID
+		}
+		s.cluster = &clusterNode{s: s, id: self.ID}
+		s.cluster.meta.state.Store(st)
+	}, args...)
 }
 
 func BenchmarkHandleGetCluster(b *testing.B) { benchClusterHandle(b, "GET", "key") }
