@@ -647,13 +647,18 @@ func (n *clusterNode) join(ip string, port, bus int) error {
 		for n.meta.state.Load().Nodes[n.id] == nil && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
-		if n.meta.state.Load().Nodes[n.id] != nil {
-			n.dirty.Store(true)
-			return nil
+		n.dirty.Store(true)
+		if n.meta.state.Load().Nodes[n.id] == nil {
+			// The leader has added us: founding a group of our own now would
+			// answer its appends with a second history. Stay; the metadata
+			// arrives when the leader reaches us.
+			return errors.New("joined, but the cluster's metadata has not arrived yet")
 		}
-		err = errors.New("timed out waiting for the cluster's metadata")
+		return nil
 	}
-	// Back to a group of our own, as we were.
+	// The join was refused or never arrived (a timeout after the leader
+	// added us is the one case this guess gets wrong): back to a group of
+	// our own, as we were.
 	if rerr := n.g0.Remove(); rerr != nil {
 		n.log.Warn("leaving a failed join", "err", rerr)
 	}
