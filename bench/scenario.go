@@ -100,7 +100,7 @@ var commands = []command{
 
 // Catalogue returns every scenario, in report order: the redis-benchmark
 // commands, the Zipf mix, the persistence rows, the cluster rows, then the
-// placeholders.
+// rows measured by other tools (memory per key).
 func Catalogue(o Options) []Scenario {
 	var out []Scenario
 	for _, c := range commands {
