@@ -144,7 +144,7 @@ func status(o Outcome) string {
 	case q.Err != "" || r.Err != "":
 		return "failed (see its table)"
 	case o.NotComparable:
-		return "Quordis: AOF not implemented, numbers not comparable"
+		return "Quordis wrote no AOF while Redis did: numbers not comparable"
 	}
 	return "ok"
 }
