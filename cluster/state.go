@@ -262,20 +262,16 @@ func (st *State) apply(op *Op, index uint64) Result {
 		if st.Nodes[op.ID] == nil {
 			return Result{Err: "ERR Unknown node " + op.ID}
 		}
-		for _, s := range op.Slots {
-			if st.Owner[s] != "" {
-				return Result{Err: fmt.Sprintf("ERR Slot %d is already busy", s)}
-			}
+		if msg := st.checkSlots(op.Slots, true); msg != "" {
+			return Result{Err: msg}
 		}
 		for _, s := range op.Slots {
 			st.Owner[s] = op.ID
 			delete(st.Importing, s)
 		}
 	case OpDelSlots:
-		for _, s := range op.Slots {
-			if st.Owner[s] == "" {
-				return Result{Err: fmt.Sprintf("ERR Slot %d is already unassigned", s)}
-			}
+		if msg := st.checkSlots(op.Slots, false); msg != "" {
+			return Result{Err: msg}
 		}
 		for _, s := range op.Slots {
 			st.Owner[s] = ""
@@ -325,6 +321,26 @@ func (st *State) apply(op *Op, index uint64) Result {
 		return Result{Err: "ERR unknown cluster operation " + op.Kind}
 	}
 	return Result{}
+}
+
+// checkSlots checks the slots of ADDSLOTS (add) or DELSLOTS in argument
+// order, as Redis does, and returns the error of the first bad one: busy
+// (or unassigned), or given twice.
+func (st *State) checkSlots(slots []int, add bool) string {
+	seen := make(map[int]bool, len(slots))
+	for _, s := range slots {
+		if add && st.Owner[s] != "" {
+			return fmt.Sprintf("ERR Slot %d is already busy", s)
+		}
+		if !add && st.Owner[s] == "" {
+			return fmt.Sprintf("ERR Slot %d is already unassigned", s)
+		}
+		if seen[s] {
+			return fmt.Sprintf("ERR Slot %d specified multiple times", s)
+		}
+		seen[s] = true
+	}
+	return ""
 }
 
 // check rejects an op that no node would propose (it comes off the

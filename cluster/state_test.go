@@ -167,3 +167,16 @@ func TestRedirectsNameThePreferredEndpoint(t *testing.T) {
 	st.Nodes[n[2].ID].Hostname = ""
 	require.Equal(t, "?:7002", RedirectAddr(st.Nodes[n[2].ID], "hostname"))
 }
+
+func TestSlotArgumentsAreCheckedInOrder(t *testing.T) {
+	st, n := threeMasters(t)
+	st = apply(t, st, &Op{Kind: OpDelSlots, Slots: []int{5, 6}})
+	_, r := st.Apply(&Op{Kind: OpAddSlots, ID: n[0].ID, Slots: []int{5, 5, 7}}, 9)
+	require.Equal(t, "ERR Slot 5 specified multiple times", r.Err)
+	_, r = st.Apply(&Op{Kind: OpAddSlots, ID: n[0].ID, Slots: []int{5, 7, 5}}, 9)
+	require.Equal(t, "ERR Slot 7 is already busy", r.Err)
+	_, r = st.Apply(&Op{Kind: OpDelSlots, Slots: []int{8, 6}}, 9)
+	require.Equal(t, "ERR Slot 6 is already unassigned", r.Err)
+	_, r = st.Apply(&Op{Kind: OpForget, Target: "nope"}, 9)
+	require.Equal(t, "ERR Unknown node nope", r.Err)
+}

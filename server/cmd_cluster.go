@@ -216,9 +216,9 @@ func parseSlot(b []byte) (int, *Reply) {
 // CLUSTER ADDSLOTS slot [slot ...] | ADDSLOTSRANGE start end [start end ...]
 // CLUSTER DELSLOTS ... | DELSLOTSRANGE ...
 //
-// The slots are checked in argument order with Redis's errors against
-// this node's view, then changed through the metadata group, which checks
-// them again.
+// The arguments are parsed here; whether each slot is free (or assigned)
+// and given once is checked by the metadata group's state machine, in
+// argument order with Redis's errors, where it is atomic with the change.
 func clusterAddSlots(c *Ctx, n *clusterNode) Reply { return changeSlots(c, n, true) }
 
 func clusterDelSlots(c *Ctx, n *clusterNode) Reply { return changeSlots(c, n, false) }
@@ -255,20 +255,6 @@ func changeSlots(c *Ctx, n *clusterNode, add bool) Reply {
 			}
 			slots = append(slots, s)
 		}
-	}
-	st := n.view()
-	seen := make(map[int]bool, len(slots))
-	for _, s := range slots {
-		if add && st.Owner[s] != "" {
-			return Err(fmt.Sprintf("ERR Slot %d is already busy", s))
-		}
-		if !add && st.Owner[s] == "" {
-			return Err(fmt.Sprintf("ERR Slot %d is already unassigned", s))
-		}
-		if seen[s] {
-			return Err(fmt.Sprintf("ERR Slot %d specified multiple times", s))
-		}
-		seen[s] = true
 	}
 	kind := cluster.OpDelSlots
 	if add {
@@ -392,16 +378,12 @@ func clusterMeet(c *Ctx, n *clusterNode) Reply {
 }
 
 // CLUSTER FORGET node-id
+//
+// An unknown node, or one another node's FORGET removed already, is the
+// state machine's to answer.
 func clusterForget(c *Ctx, n *clusterNode) Reply {
 	id := string(c.Args[2])
 	st := n.view()
-	target := st.Nodes[id]
-	if target == nil {
-		if _, ok := st.Forgotten[id]; ok {
-			return replyOK // forgotten through another node already
-		}
-		return Err("ERR Unknown node " + id)
-	}
 	if id == n.id {
 		return Err("ERR I tried hard but I can't forget myself...")
 	}

@@ -48,6 +48,16 @@ func TestFreshNodeLooksEmptyToRedisCLI(t *testing.T) {
 	require.EqualError(t, err, "ERR SELECT is not allowed in cluster mode")
 	_, err = nd.Do(t, "get", "foo")
 	require.EqualError(t, err, "CLUSTERDOWN Hash slot not served")
+
+	// Slot arguments are checked in order, with Redis's words.
+	_, err = nd.Do(t, "cluster", "addslots", "1", "1")
+	require.EqualError(t, err, "ERR Slot 1 specified multiple times")
+	_, err = nd.Do(t, "cluster", "delslots", "2")
+	require.EqualError(t, err, "ERR Slot 2 is already unassigned")
+	_, err = nd.Do(t, "cluster", "addslots", "16384")
+	require.EqualError(t, err, "ERR Invalid or out of range slot")
+	_, err = nd.Do(t, "cluster", "forget", strings.Repeat("0", 40))
+	require.EqualError(t, err, "ERR Unknown node "+strings.Repeat("0", 40))
 }
 
 // TestClusterCreateCheckAndClients builds a three-master cluster with
