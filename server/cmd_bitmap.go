@@ -522,10 +522,7 @@ func bitfield(c *Ctx, readOnly bool) Reply {
 		}
 		replies[i] = Int(ret)
 	}
-	if changes > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(changes - 1)
-	}
+	c.ModifiedTimes(c.Args[1], changes)
 	return Array(replies...)
 }
 

@@ -150,10 +150,7 @@ func saddCommand(c *Ctx) Reply {
 	if created {
 		c.storeSet(1, s)
 	}
-	if added > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(added - 1)
-	}
+	c.ModifiedTimes(c.Args[1], added)
 	return Int(int64(added))
 }
 
@@ -176,10 +173,7 @@ func sremCommand(c *Ctx) Reply {
 			}
 		}
 	}
-	if removed > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(removed - 1)
-	}
+	c.ModifiedTimes(c.Args[1], removed)
 	return Int(int64(removed))
 }
 

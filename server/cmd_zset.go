@@ -268,10 +268,7 @@ func zaddCommand(c *Ctx) Reply {
 			updated++
 		}
 	}
-	if added+updated > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(added + updated - 1)
-	}
+	c.ModifiedTimes(c.Args[1], added+updated)
 	if incr {
 		if processed == 0 {
 			return Null()
@@ -300,10 +297,7 @@ func zremCommand(c *Ctx) Reply {
 			break
 		}
 	}
-	if deleted > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(deleted - 1)
-	}
+	c.ModifiedTimes(c.Args[1], deleted)
 	return Int(int64(deleted))
 }
 

@@ -359,9 +359,6 @@ func zremrangeCommand(c *Ctx) Reply {
 	if zs.Len() == 0 {
 		c.DB.Delete(c.key(1))
 	}
-	if deleted > 0 {
-		c.Modified(c.Args[1])
-		c.Changed(deleted - 1)
-	}
+	c.ModifiedTimes(c.Args[1], deleted)
 	return Int(int64(deleted))
 }

@@ -33,6 +33,15 @@ func (c *Ctx) Modified(key []byte) {
 	c.s.signalModified(c.DB.ID(), key)
 }
 
+// ModifiedTimes records n changes to key (none when n is 0): one
+// Modified, so WATCHes on key fail, and n changes counted in all.
+func (c *Ctx) ModifiedTimes(key []byte, n int) {
+	if n > 0 {
+		c.Modified(key)
+		c.Changed(n - 1)
+	}
+}
+
 // Changed counts n changes that are not tied to one key's WATCH (FLUSHDB
 // and the like invalidate WATCHes themselves).
 func (c *Ctx) Changed(n int) { c.dirty += n }
