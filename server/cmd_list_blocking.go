@@ -57,11 +57,7 @@ func blpopCommand(c *Ctx) Reply {
 	if msg != "" {
 		return Err(msg)
 	}
-	keys := make([]int, 0, len(c.Args)-2)
-	for i := 1; i < len(c.Args)-1; i++ {
-		keys = append(keys, i)
-	}
-	return c.popOrBlock(keys, store.KindList, timeout, replyNullArray, serveBPop(left))
+	return c.popOrBlock(c.Cmd.KeyPositions(c.Args), store.KindList, timeout, replyNullArray, serveBPop(left))
 }
 
 // serveBPop serves BLPOP/BRPOP from key: [key, element], propagated as

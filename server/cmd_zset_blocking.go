@@ -39,11 +39,7 @@ func bzpopCommand(c *Ctx) Reply {
 	if msg != "" {
 		return Err(msg)
 	}
-	keys := make([]int, 0, len(c.Args)-2)
-	for i := 1; i < len(c.Args)-1; i++ {
-		keys = append(keys, i)
-	}
-	return c.popOrBlock(keys, store.KindZSet, timeout, replyNullArray, serveBZPop(max))
+	return c.popOrBlock(c.Cmd.KeyPositions(c.Args), store.KindZSet, timeout, replyNullArray, serveBZPop(max))
 }
 
 // serveBZPop serves BZPOPMIN/BZPOPMAX from key: [key, member, score],
