@@ -16,14 +16,13 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"quordis/bench"
 )
 
 func main() {
@@ -57,31 +56,19 @@ func check(err error) {
 // replay starts bin with the policy, runs the trace (the same for every
 // call: the seed is fixed) and returns the hit ratio.
 func replay(bin, policy, maxmemory string, n int, keys uint64, s float64) (float64, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "quordis-hitratio-")
 	if err != nil {
 		return 0, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--maxmemory", maxmemory, "--maxmemory-policy", policy)
-	if err := cmd.Start(); err != nil {
+	defer os.RemoveAll(dir)
+	srv, err := bench.Start(ctx, policy, bin, dir, bench.Mode{Name: "standalone", Args: []string{
+		"--save", "", "--appendonly", "no", "--maxmemory", maxmemory, "--maxmemory-policy", policy}})
+	if err != nil {
 		return 0, err
 	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Protocol: 2})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(ctx).Err() != nil {
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("%s did not start", bin)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	defer srv.Stop()
+	rdb := srv.Client
 	zipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), s, 1, keys-1)
 	value := strings.Repeat("v", 100)
 	for i := 0; i < n; i++ {

@@ -16,14 +16,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"quordis/bench"
 )
 
 func main() {
@@ -50,30 +50,20 @@ func main() {
 // measure starts bin, loads n elements of kind and returns the RSS growth
 // per element.
 func measure(bin, kind string, n int) (float64, error) {
-	port, err := freePort()
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "quordis-memory-")
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
+	defer os.RemoveAll(dir)
+	srv, err := bench.Start(ctx, kind, bin, dir, bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}})
+	if err != nil {
 		return 0, err
 	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Protocol: 2})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(ctx).Err() != nil {
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("%s did not start", bin)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	defer srv.Stop()
+	rdb := srv.Client
 	time.Sleep(300 * time.Millisecond)
-	before := rss(cmd.Process.Pid)
+	before := rss(srv.PID)
 	const batch = 1000
 	for i := 0; i < n; i += batch {
 		p := rdb.Pipeline()
@@ -97,7 +87,7 @@ func measure(bin, kind string, n int) (float64, error) {
 	}
 	// Let a garbage collection and the scavenger run.
 	time.Sleep(2 * time.Second)
-	return float64(rss(cmd.Process.Pid)-before) / float64(n), nil
+	return float64(rss(srv.PID)-before) / float64(n), nil
 }
 
 // rss reads a process's resident set size from /proc.
@@ -110,13 +100,4 @@ func rss(pid int) int64 {
 		}
 	}
 	return 0
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
