@@ -220,7 +220,7 @@ func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 	}
 	var r Reply
 	var ok bool
-	written := append(s.writtenKeys(wk.db, bs.cmd, bs.args), dbKey{wk.db, []byte(wk.key)})
+	written := append(s.writtenKeys(wk.db, bs.cmd, bs.args, nil), dbKey{wk.db, []byte(wk.key)})
 	s.trackWrite(written, ctx.Now, func() { r, ok = bs.serve(ctx, wk.key) })
 	if ok {
 		s.dirty += int64(ctx.dirty)

@@ -220,12 +220,17 @@ func (c *Command) arityOK(n int) bool {
 
 // KeyPositions returns the indexes of the key arguments of args, using the
 // table's key description.
-func (c *Command) KeyPositions(args [][]byte) []int {
+func (c *Command) KeyPositions(args [][]byte) []int { return c.appendKeyPositions(nil, args) }
+
+// appendKeyPositions appends the key positions of args to pos, without an
+// allocation when pos has room (the per-command paths: routing, memory
+// accounting).
+func (c *Command) appendKeyPositions(pos []int, args [][]byte) []int {
 	if c.Keys != nil {
-		return c.Keys(args)
+		return append(pos, c.Keys(args)...)
 	}
 	if c.FirstKey <= 0 || c.FirstKey >= len(args) {
-		return nil
+		return pos
 	}
 	last := c.LastKey
 	if last < 0 {
@@ -238,7 +243,6 @@ func (c *Command) KeyPositions(args [][]byte) []int {
 	if step <= 0 {
 		step = 1
 	}
-	var pos []int
 	for i := c.FirstKey; i <= last; i += step {
 		pos = append(pos, i)
 	}

@@ -118,10 +118,12 @@ func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
 // writtenKeys lists the keys a write command may change: its key
 // arguments in the client's database, plus the destination of MOVE and of
 // COPY ... DB, which live in another database.
-func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte) []dbKey {
-	pos := cmd.KeyPositions(args)
-	out := make([]dbKey, 0, len(pos)+1)
-	for _, p := range pos {
+//
+// They are appended to out, which callers on the per-command path give
+// room on their stack, so that a write leaves no garbage behind.
+func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte, out []dbKey) []dbKey {
+	var pbuf [4]int
+	for _, p := range cmd.appendKeyPositions(pbuf[:0], args) {
 		out = append(out, dbKey{db, args[p]})
 	}
 	switch cmd.Name {

@@ -233,7 +233,7 @@ func (s *Server) replay(c *client, db int, argv [][]byte) error {
 	s.persist.replaying = true
 	ctx := s.acquireCtx()
 	*ctx = Ctx{s: s, cl: c, Cmd: cmd, Args: argv, DB: s.store.DB(db), Now: s.now(), Rand: s.rng, effects: ctx.effects[:0]}
-	s.trackWrite(s.writtenKeys(db, cmd, argv), ctx.Now, func() { s.runHandler(ctx) })
+	s.trackWrite(s.writtenKeys(db, cmd, argv, nil), ctx.Now, func() { s.runHandler(ctx) })
 	s.releaseCtx()
 	s.persist.replaying = false
 	s.pending = s.pending[:0]

@@ -26,7 +26,10 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 			write = write || q.cmd.Flags&FlagWrite != 0
 		}
 	} else {
-		keys = appendKeys(keys, cmd, args)
+		var pbuf [4]int
+		for _, p := range cmd.appendKeyPositions(pbuf[:0], args) {
+			keys = append(keys, args[p])
+		}
 	}
 	if len(keys) == 0 {
 		return ""
@@ -55,30 +58,6 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 		return "CLUSTERDOWN The cluster is down and only accepts read commands"
 	}
 	return msg
-}
-
-// appendKeys appends the key arguments of cmd to keys without the slice
-// KeyPositions allocates, for the common fixed-position commands.
-func appendKeys(keys [][]byte, cmd *Command, args [][]byte) [][]byte {
-	if cmd.Keys != nil {
-		for _, p := range cmd.Keys(args) {
-			keys = append(keys, args[p])
-		}
-		return keys
-	}
-	if cmd.FirstKey <= 0 || cmd.FirstKey >= len(args) {
-		return keys
-	}
-	last := cmd.LastKey
-	if last < 0 {
-		last += len(args)
-	}
-	last = min(last, len(args)-1)
-	step := max(cmd.Step, 1)
-	for i := cmd.FirstKey; i <= last; i += step {
-		keys = append(keys, args[i])
-	}
-	return keys
 }
 
 // redirectBlocked releases the clients blocked on keys this node no longer
