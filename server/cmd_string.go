@@ -144,6 +144,13 @@ func setCommand(c *Ctx) Reply {
 // absolute expiry when opts has one) and returns SET's reply.
 func (c *Ctx) setString(opts options, at int64) Reply {
 	key := c.key(1)
+	if opts.set == 0 {
+		// A plain SET replaces whatever is there: no need to look it up
+		// first (an expired value is replaced just the same).
+		c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
+		c.Modified(c.Args[1])
+		return replyOK
+	}
 	old := c.DB.Get(key, c.Now)
 	reply := replyOK
 	if opts.has(optGet) {

@@ -167,6 +167,7 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 			s.snapshotHook(cmd, written)
 		}
 	}
+	nested := s.ctxDepth > 0
 	ctx := s.acquireCtx()
 	defer s.releaseCtx()
 	*ctx = Ctx{
@@ -180,8 +181,16 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 		effects: ctx.effects[:0],
 	}
 	// Durations come from the monotonic clock alone, which is much cheaper
-	// to read than the wall clock.
-	start := time.Since(s.monoBase)
+	// to read than the wall clock. A top-level command starts at now, whose
+	// monotonic reading handle has just taken; a command that EXEC runs
+	// shares EXEC's now, and a test clock has no monotonic reading, so
+	// those read the clock themselves.
+	var start time.Duration
+	if nested || s.anchor.Load() == nil {
+		start = time.Since(s.monoBase)
+	} else {
+		start = now.Sub(s.monoBase)
+	}
 	var r Reply
 	s.trackWrite(written, ctx.Now, func() { r = s.runHandler(ctx) })
 	elapsed := time.Since(s.monoBase) - start
