@@ -95,6 +95,12 @@ func (s *Server) applyConfig(old, cfg *conf.Config) {
 	if old.MaxMemory != cfg.MaxMemory || old == cfg {
 		s.tuneGC(cfg.MaxMemory)
 	}
+	if old.MaxMemory != cfg.MaxMemory && cfg.MaxMemory > 0 {
+		if used := s.usedMemory(); used > cfg.MaxMemory {
+			s.log.Warn(fmt.Sprintf("WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", cfg.MaxMemory, used))
+		}
+		s.wakeEvictor()
+	}
 	s.access.LFU = strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu")
 	s.access.LogFactor = cfg.LFULogFactor
 	s.access.DecayTime = cfg.LFUDecayTime

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // paths that touch other keys (expiry, eviction, FLUSH*, SWAPDB, MOVE and
 // COPY into another database, served blocking pops, loading) account for
 // themselves. used_memory = the heap at start-up + the dataset + client
-// buffers.
+// buffers + the per-slot key index in cluster mode.
 
 // dbKey names a key of a database.
 type dbKey struct {
@@ -37,6 +38,9 @@ type memState struct {
 	oldLimit int64 // the memory limit before the server changed it
 	clients  int64 // the clients' buffers, as of the last cron
 	dataset  int64 // the sum of dbUsage, kept up to date
+	// evictWake wakes evictLoop when a round of evictions stopped at its
+	// time limit with memory still over maxmemory.
+	evictWake chan struct{}
 }
 
 // sharedProcessStartup stands for the start-up memory of a server that
@@ -46,6 +50,7 @@ const sharedProcessStartup = 1 << 20
 // initMemory measures the start-up heap. Called from New.
 func (s *Server) initMemory(dbs int, tuneGC bool) {
 	s.mem.dbUsage = make([]int64, dbs)
+	s.mem.evictWake = make(chan struct{}, 1)
 	s.mem.startup = sharedProcessStartup
 	if tuneGC {
 		// The server owns the process: its heap now is the server's
@@ -89,9 +94,14 @@ func (s *Server) clientBytes() int64 {
 
 // usedMemory is INFO's used_memory and what maxmemory is compared with;
 // the clients' part is refreshed by the cron (memoryCron), not counted
-// at every command. Called with s.mu held.
+// at every command. The per-slot key index (cluster mode) is overhead
+// outside the dataset, as Redis's slot-to-keys links are. Called with
+// s.mu held.
 func (s *Server) usedMemory() int64 {
 	n := s.mem.startup + s.mem.dataset + s.mem.clients
+	if s.cluster != nil {
+		n += s.store.SlotIndexBytes()
+	}
 	if n > s.mem.peak {
 		s.mem.peak = n
 	}
@@ -239,23 +249,70 @@ const evictionCheckEvery = 16
 // performEvictions evicts keys by maxmemory-policy until used memory is
 // under maxmemory, and reports whether it is (Redis's performEvictions).
 // Past maxmemory-eviction-tenacity's time limit it stops and reports true:
-// the command may run, and the next one goes on evicting. Each eviction is
-// logged as a DEL (UNLINK with lazyfree-lazy-eviction) and counted in
-// evicted_keys. Called with s.mu held.
+// the command may run, and evictLoop goes on evicting in the background,
+// a round at a time between commands, as Redis's evictionTimeProc does.
+// Called with s.mu held.
 func (s *Server) performEvictions(now time.Time) bool {
+	ok, cut := s.evictRound(now)
+	if cut {
+		s.wakeEvictor()
+	}
+	return ok
+}
+
+// wakeEvictor has evictLoop run rounds of evictions until memory is under
+// maxmemory.
+func (s *Server) wakeEvictor() {
+	select {
+	case s.mem.evictWake <- struct{}{}:
+	default:
+	}
+}
+
+// evictLoop runs rounds of evictions, releasing the keyspace lock between
+// them, from when a round stops at its time limit until memory is under
+// maxmemory (or nothing more can be evicted).
+func (s *Server) evictLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-s.mem.evictWake:
+		}
+		for cut := true; cut; {
+			s.mu.Lock()
+			if s.isClosed() {
+				s.mu.Unlock()
+				return
+			}
+			_, cut = s.evictRound(s.clock())
+			s.flushEffects(false)
+			s.mu.Unlock()
+			runtime.Gosched()
+		}
+	}
+}
+
+// evictRound is one round of evictions. It reports whether used memory is
+// under maxmemory (or the round stopped at its time limit: ok), and
+// whether it stopped at the limit with memory still over (cut). Each
+// eviction is logged as a DEL (UNLINK with lazyfree-lazy-eviction) and
+// counted in evicted_keys. Called with s.mu held.
+func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 	cfg := s.config()
 	maxmemory := cfg.MaxMemory
 	if maxmemory <= 0 || s.persist.loading {
-		return true
+		return true, false
 	}
 	start := time.Now()
 	timeLimit := evictionTimeLimit(cfg.MaxMemoryEvictionTenacity)
 	policy := store.ParseEvictPolicy(cfg.MaxMemoryPolicy)
 	nowMS := now.UnixMilli()
 	for evicted := 1; s.usedMemory() > maxmemory; evicted++ {
-		db, key, ok := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
-		if !ok {
-			return false
+		db, key, found := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
+		if !found {
+			return false, false
 		}
 		d := s.store.DB(db)
 		k := []byte(key)
@@ -273,10 +330,10 @@ func (s *Server) performEvictions(now time.Time) bool {
 		s.queueEffect(db, [][]byte{[]byte(del), k})
 		s.flushEffects(false)
 		if evicted%evictionCheckEvery == 0 && time.Since(start) > timeLimit {
-			return true
+			return true, s.usedMemory() > maxmemory
 		}
 	}
-	return true
+	return true, false
 }
 
 // denyOOM reports whether cmd (with its queued commands, for EXEC) may

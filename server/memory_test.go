@@ -1,11 +1,14 @@
 package server
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"quordis/conf"
 )
 
 // TestEvictionTimeLimitFollowsRedisTenacity checks the time limit of one
@@ -28,5 +31,38 @@ func TestEvictionTimeLimitFollowsRedisTenacity(t *testing.T) {
 		{100, math.MaxInt64},
 	} {
 		require.Equal(t, tc.want, evictionTimeLimit(tc.tenacity), "tenacity %d", tc.tenacity)
+	}
+}
+
+// TestEvictionRoundStopsAtItsTimeLimit checks that a round of evictions
+// with maxmemory-eviction-tenacity 0 evicts one batch (16 keys), says it
+// was cut short, and wakes the background evictor.
+func TestEvictionRoundStopsAtItsTimeLimit(t *testing.T) {
+	cfg := conf.Default()
+	cfg.MaxMemoryPolicy = "allkeys-random"
+	cfg.MaxMemoryEvictionTenacity = 0
+	s, err := New(cfg, Options{})
+	require.NoError(t, err)
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range 1000 {
+		s.handle(c, [][]byte{[]byte("SET"), []byte(fmt.Sprint("key:", i)), []byte("value")}, nil)
+	}
+	cfg = cfg.Clone()
+	cfg.MaxMemory = s.usedMemory() / 2
+	s.cfg.Store(cfg)
+
+	ok, cut := s.evictRound(s.clock())
+	require.True(t, ok, "a round cut short lets the command run")
+	require.True(t, cut)
+	require.Equal(t, int64(evictionCheckEvery), s.mem.evicted)
+	require.Equal(t, 1000-evictionCheckEvery, s.store.Keys())
+
+	require.True(t, s.performEvictions(s.clock()))
+	select {
+	case <-s.mem.evictWake:
+	default:
+		t.Fatal("a round cut short did not wake the background evictor")
 	}
 }

@@ -302,8 +302,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners = append(s.listeners, ln)
 	if first {
-		s.wg.Add(1)
+		s.wg.Add(2)
 		go s.cron()
+		go s.evictLoop()
 	}
 	s.lnMu.Unlock()
 	s.log.Info("ready to accept connections", "addr", ln.Addr().String())

@@ -1,5 +1,7 @@
 package store
 
+import "unsafe"
+
 // NumSlots is the number of hash slots of a cluster keyspace, the range of
 // the function given to EnableSlotIndex.
 const NumSlots = 16384
@@ -22,6 +24,20 @@ const NumSlots = 16384
 type slotIndex struct {
 	slotOf func(key string) int
 	slots  [NumSlots]*Dict[struct{}]
+	bytes  int64 // the sum of the slots' Dict.Bytes, kept by add and remove
+}
+
+// slotArrayBytes is the fixed part of an index: its array of slots.
+const slotArrayBytes = int64(unsafe.Sizeof(slotIndex{}))
+
+// SlotIndexBytes returns the memory the per-slot key index takes, 0 when it
+// is not enabled. It is overhead, not dataset: used_memory counts it, as
+// Redis counts its slot-to-keys links.
+func (db *DB) SlotIndexBytes() int64 {
+	if db.slots == nil {
+		return 0
+	}
+	return slotArrayBytes + db.slots.bytes
 }
 
 // EnableSlotIndex makes db keep, for each of the NumSlots hash slots, the
@@ -80,8 +96,11 @@ func (x *slotIndex) add(key string) {
 	if d == nil {
 		d = NewDict[struct{}](0)
 		x.slots[s] = d
+	} else {
+		x.bytes -= d.Bytes()
 	}
 	d.Set(key, struct{}{})
+	x.bytes += d.Bytes()
 }
 
 // remove forgets key, which the keyspace has just dropped.
@@ -91,10 +110,13 @@ func (x *slotIndex) remove(key string) {
 	if d == nil {
 		return
 	}
+	x.bytes -= d.Bytes()
 	d.Delete(key)
 	if d.Len() == 0 {
 		x.slots[s] = nil
+		return
 	}
+	x.bytes += d.Bytes()
 }
 
 // setKey stores o under key in the keyspace and, when key is new, in the
@@ -127,6 +149,7 @@ func (db *DB) deleteKey(key string) bool {
 func (db *DB) clearSlotIndex() {
 	if db.slots != nil {
 		db.slots.slots = [NumSlots]*Dict[struct{}]{}
+		db.slots.bytes = 0
 	}
 }
 

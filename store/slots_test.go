@@ -165,4 +165,14 @@ func TestSlotIndexMemoryOverhead(t *testing.T) {
 	t.Logf("slot index: %.1f bytes per key for %d keys over %d slots", perKey, n, NumSlots)
 	// 24-byte entry + 4 to 8 of buckets + first-chunk slack + per-slot headers.
 	require.Less(t, perKey, 48.0)
+	// What used_memory counts for the index is what it takes.
+	est := db.SlotIndexBytes()
+	t.Logf("counted: %d bytes, measured: %d", est, after-before)
+	require.InEpsilon(t, float64(after-before), float64(est), 0.15)
+	for i := range n / 2 {
+		db.Delete(fmt.Sprintf("key:%09d", i))
+	}
+	require.Less(t, db.SlotIndexBytes(), est)
+	db.Flush()
+	require.Equal(t, slotArrayBytes, db.SlotIndexBytes())
 }

@@ -76,3 +76,13 @@ func (s *Store) Keys() int {
 	}
 	return n
 }
+
+// SlotIndexBytes returns the memory the databases' per-slot key indexes
+// take (cluster mode), 0 when none is enabled.
+func (s *Store) SlotIndexBytes() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		n += db.SlotIndexBytes()
+	}
+	return n
+}
