@@ -38,6 +38,7 @@ type client struct {
 	srv   *Server
 	id    uint64
 	conn  net.Conn
+	w     io.Writer // conn, or raw system calls on it (rawIO)
 	rd    *Reader
 	out   []byte
 	laddr string
@@ -116,7 +117,12 @@ func (s *Server) accept(conn net.Conn) {
 		created:       now,
 		lastActive:    now,
 	}
-	c.rd = NewReader(netCounter{conn, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
+	var r io.Reader = conn
+	c.w = conn
+	if raw := newRawIO(conn); raw != nil {
+		r, c.w = raw, raw
+	}
+	c.rd = NewReader(netCounter{r, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
 	c.rd.SetAuthenticated(c.authenticated)
 	s.clients[c.id] = c
 	s.wg.Add(1)
@@ -253,7 +259,7 @@ func (c *client) flush() bool {
 	if soft {
 		c.conn.SetWriteDeadline(time.Now().Add(time.Duration(lim.SoftSeconds) * time.Second))
 	}
-	n, err := c.conn.Write(c.out)
+	n, err := c.w.Write(c.out)
 	if soft {
 		c.conn.SetWriteDeadline(time.Time{})
 	}
@@ -308,7 +314,7 @@ func (c *client) startPusher() {
 			c.pushMu.Lock()
 			buf, c.pushBuf = c.pushBuf, buf[:0]
 			c.pushMu.Unlock()
-			n, err := c.conn.Write(buf)
+			n, err := c.w.Write(buf)
 			c.writeMu.Unlock()
 			c.srv.netOutput.Add(int64(n))
 			if err != nil {

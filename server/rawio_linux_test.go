@@ -1,0 +1,113 @@
+//go:build linux
+
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// rawPair returns a rawIO over one end of a loopback TCP connection and
+// the other end.
+func rawPair(t *testing.T) (*rawIO, net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	conn, err := ln.Accept()
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(); peer.Close() })
+	raw := newRawIO(conn)
+	require.NotNil(t, raw)
+	return raw, conn, peer
+}
+
+func TestRawIOReadsAndWritesLikeTheConn(t *testing.T) {
+	raw, conn, peer := rawPair(t)
+
+	// A read waits for data, and returns what has arrived.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		peer.Write([]byte("hello"))
+	}()
+	buf := make([]byte, 64)
+	n, err := raw.Read(buf)
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(buf[:n]))
+
+	// A write far larger than the socket buffers completes while the peer
+	// reads slowly, and reading goes on at the same time.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 4<<20) // 64 MiB
+	got := make(chan []byte)
+	go func() {
+		var b bytes.Buffer
+		chunk := make([]byte, 1<<20)
+		for b.Len() < len(big) {
+			n, err := peer.Read(chunk)
+			if err != nil {
+				break
+			}
+			b.Write(chunk[:n])
+			if b.Len() < 1<<20 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		got <- b.Bytes()
+	}()
+	readDone := make(chan string)
+	go func() {
+		b := make([]byte, 16)
+		n, _ := raw.Read(b)
+		readDone <- string(b[:n])
+	}()
+	n, err = raw.Write(big)
+	require.NoError(t, err)
+	require.Equal(t, len(big), n)
+	require.True(t, bytes.Equal(big, <-got))
+	peer.Write([]byte("again"))
+	require.Equal(t, "again", <-readDone)
+
+	// The peer's close is io.EOF.
+	peer.Close()
+	_, err = raw.Read(buf)
+	require.ErrorIs(t, err, io.EOF)
+	conn.Close()
+}
+
+func TestRawIOHonoursDeadlinesAndClose(t *testing.T) {
+	raw, conn, _ := rawPair(t)
+
+	// A write to a peer that never reads stops at the write deadline,
+	// having written what the socket buffers took.
+	require.NoError(t, conn.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
+	n, err := raw.Write(make([]byte, 256<<20))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	require.Greater(t, n, 0)
+	require.Less(t, n, 256<<20)
+
+	// Closing the connection ends a read waiting for data.
+	errc := make(chan error)
+	go func() {
+		_, err := raw.Read(make([]byte, 16))
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	conn.Close()
+	select {
+	case err := <-errc:
+		require.True(t, errors.Is(err, net.ErrClosed), "got %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read went on after Close")
+	}
+	_, err = raw.Write([]byte("x"))
+	require.ErrorIs(t, err, net.ErrClosed)
+}
