@@ -47,8 +47,15 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 		// A nil *os.File in a non-nil File interface would hide the error.
 		return nil, err
 	}
-	return f, nil
+	return osFile{f}, nil
 }
+
+// osFile is an os.File whose Sync is fdatasync where there is one: what
+// an append needs to be durable, and cheaper on the appendfsync always
+// path.
+type osFile struct{ *os.File }
+
+func (f osFile) Sync() error { return datasync(f.File) }
 
 func (osFS) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
 func (osFS) Rename(oldpath, newpath string) error         { return os.Rename(oldpath, newpath) }
