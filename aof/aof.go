@@ -457,10 +457,13 @@ func (a *AOF) flushLocked(switching bool) error {
 	return nil
 }
 
-// syncTo returns once an fsync covering the logical offset target (already
-// written) completed. Concurrent callers share fsyncs: one claims the sync
-// and covers everything written when it starts; the others wait for it and
-// return if it covered them, or one of them claims the next.
+// syncTo returns once an fsync covering the logical offset target
+// completed. It is a group commit, as Redis's write and fsync once per event
+// loop iteration: one caller, the leader, writes everything buffered and
+// fsyncs it, covering every command appended before it started; callers
+// that arrive meanwhile wait for it and return if it covered them, or one of
+// them leads the next round with all that arrived in the meantime. So a
+// batch costs one write and one fsync however many clients wait on it.
 func (a *AOF) syncTo(target uint64) error {
 	a.smu.Lock()
 	defer a.smu.Unlock()
@@ -474,22 +477,35 @@ func (a *AOF) syncTo(target uint64) error {
 			return a.writeErr
 		case a.closed:
 			return ErrClosed
-		case a.syncing || a.written < target:
-			// An fsync is running, or the bytes are not written yet
-			// (a failed write that will be retried).
-			if !a.syncing && a.writeErr != nil {
-				return a.writeErr
-			}
+		case a.syncing:
 			a.cond.Wait()
 			continue
 		}
-		a.syncing = true
-		f, w := a.file, a.written
+		// Lead. wmu comes before the sync claim, the order of claimSync's
+		// callers; whoever got either first is served before we look again.
 		a.smu.Unlock()
-		err := f.Sync()
+		a.wmu.Lock()
+		a.smu.Lock()
+		if a.syncing || a.synced >= target || a.closed || a.syncErr != nil {
+			a.wmu.Unlock()
+			continue
+		}
+		a.syncing = true
+		a.smu.Unlock()
+		werr := a.flushLocked(false)
+		a.smu.Lock()
+		f, w, sync := a.file, a.written, a.written > a.synced
+		a.smu.Unlock()
+		a.wmu.Unlock()
+		var err error
+		if sync {
+			err = f.Sync()
+		}
 		a.smu.Lock()
 		a.syncing = false
-		a.fsyncs++
+		if sync {
+			a.fsyncs++
+		}
 		if err != nil {
 			a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", err)
 			a.log.Error("Can't persist AOF for fsync error", "file", a.curName, "err", err)
@@ -497,27 +513,42 @@ func (a *AOF) syncTo(target uint64) error {
 			a.synced = w
 		}
 		a.cond.Broadcast()
+		if w < target && a.syncErr == nil {
+			// What target needs could not be written; a later write may.
+			if werr == nil {
+				werr = fmt.Errorf("aof: offset %d was never appended", target)
+			}
+			return werr
+		}
 	}
 }
 
 // WaitDurable returns once the command with sequence number seq is as
-// durable as the policy promises: fsynced with Always (one fsync shared by
-// all concurrent waiters), written to the OS with EverySec and No. It
-// flushes the buffer if needed. It returns the error state (see Err).
+// durable as the policy promises: fsynced with Always (one write and one
+// fsync shared by all concurrent waiters), written to the OS with EverySec
+// and No. It returns the error state (see Err).
 func (a *AOF) WaitDurable(seq uint64) error {
+	if a.opts.Fsync == Always {
+		return a.syncTo(seq)
+	}
 	a.smu.Lock()
 	w := a.written
 	a.smu.Unlock()
 	if w < seq {
 		a.wmu.Lock()
-		err := a.flushLocked(false)
+		a.smu.Lock()
+		w = a.written
+		a.smu.Unlock()
+		var err error
+		if w < seq {
+			// Not written by the writer we may have waited for: write
+			// everything buffered, our command and whatever came after it.
+			err = a.flushLocked(false)
+		}
 		a.wmu.Unlock()
 		if err != nil {
 			return err
 		}
-	}
-	if a.opts.Fsync == Always {
-		return a.syncTo(seq)
 	}
 	return a.Err()
 }
