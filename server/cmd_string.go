@@ -313,12 +313,14 @@ func incrCommand(c *Ctx) Reply {
 		return Err(msgOverflow)
 	}
 	cur += by
-	val := store.NewString(strconv.AppendInt(nil, cur, 10))
 	if o != nil {
-		val.Access = o.Access
-		*o = val
+		// The number is written over the old one in place: the store owns
+		// o.Str, and no reply still refers to it (replies are encoded
+		// before the next command runs), so a counter costs no allocation.
+		o.Str = strconv.AppendInt(o.Str[:0], cur, 10)
+		o.Raw = false
 	} else {
-		c.DB.Set(c.ownedKey(1), val, c.Now)
+		c.DB.Set(c.ownedKey(1), store.NewString(strconv.AppendInt(nil, cur, 10)), c.Now)
 	}
 	c.Modified(c.Args[1])
 	return Int(cur)

@@ -119,7 +119,9 @@ var compatCases = []compatCase{
 		"MULTI", "SET a 1", "INCR a", "GET a", "EXEC",
 		"MULTI", "SET b 1", "DISCARD", "GET b")},
 	{"replies inside EXEC are those of their moment", script(
-		"SET k hello", "MULTI", "GET k", "SETRANGE k 0 J", "APPEND k !", "GET k", "EXEC")},
+		"SET k hello", "MULTI", "GET k", "SETRANGE k 0 J", "APPEND k !", "GET k", "EXEC",
+		"SET c 9", "MULTI", "GET c", "INCR c", "GET c", "INCRBY c 123456789012", "GET c", "DECR c", "EXEC",
+		"APPEND c 0", "OBJECT ENCODING c", "INCR c", "OBJECT ENCODING c", "GET c")},
 	{"watch", script(
 		"WATCH a", "SET a 1", "MULTI", "GET a", "EXEC", "WATCH a", "MULTI", "GET a", "EXEC", "UNWATCH",
 		"WATCH nokey", "MULTI", "PING", "EXEC")},
