@@ -224,7 +224,11 @@ func (c *client) readFailed(err error) {
 	case errors.Is(err, ErrQueryBufferLimit):
 		c.srv.log.Warn("closing client that reached max query buffer length", "addr", c.raddr)
 	}
-	c.flush()
+	// Replies of writes that came before the bad input are owed their
+	// durability like any other.
+	if c.waitDurable() {
+		c.flush()
+	}
 }
 
 // overOutputLimit reports whether the pending replies exceed the hard
