@@ -2,6 +2,7 @@ package store
 
 import (
 	"math/rand/v2"
+	"unsafe"
 )
 
 // EvictPolicy is maxmemory-policy.
@@ -100,13 +101,17 @@ func (e *Evictor) Next(s *Store, policy EvictPolicy, samples, decay int, now int
 			if policy.volatile() {
 				total += d.expires.Len()
 				d.expires.Sample(rng, samples, func(k string, at *int64) bool {
-					e.offer(d, k, policy, decay, now)
+					if policy == VolatileTTL {
+						e.offer(d, k, ^uint64(*at)) // the nearest expiry is the best victim
+					} else if o := d.keys.GetPtr(k); o != nil {
+						e.offer(d, k, score(o, policy, decay, now))
+					}
 					return true
 				})
 			} else {
 				total += d.keys.Len()
 				d.keys.Sample(rng, samples, func(k string, o *Object) bool {
-					e.offer(d, k, policy, decay, now)
+					e.offer(d, k, score(o, policy, decay, now))
 					return true
 				})
 			}
@@ -123,39 +128,35 @@ func (e *Evictor) Next(s *Store, policy EvictPolicy, samples, decay int, now int
 			if _, exists := d.keys.Key(c.key); !exists {
 				continue
 			}
-			if _, has := d.expires.Get(c.key); policy.volatile() && !has {
-				continue
+			if policy.volatile() {
+				if _, has := d.expires.Get(c.key); !has {
+					continue
+				}
 			}
 			return c.db, c.key, true
 		}
 	}
 }
 
-// offer considers key of d for the pool.
-func (e *Evictor) offer(d *DB, key string, policy EvictPolicy, decay int, now int64) {
-	var score uint64
-	switch policy {
-	case AllKeysLRU, VolatileLRU:
-		o := d.keys.GetPtr(key)
-		if o == nil {
-			return
-		}
-		score = uint64(o.IdleMillis(now))
-	case AllKeysLFU, VolatileLFU:
-		o := d.keys.GetPtr(key)
-		if o == nil {
-			return
-		}
-		score = uint64(255 - o.LFUCounter(now, decay))
-	case VolatileTTL:
-		at, ok := d.expires.Get(key)
-		if !ok {
-			return
-		}
-		score = ^uint64(at) // the nearest expiry is the best victim
+// score rates o as a victim under an LRU or LFU policy: its idle time, or
+// how rarely it is used. Higher is a better victim.
+func score(o *Object, policy EvictPolicy, decay int, now int64) uint64 {
+	if policy == AllKeysLFU || policy == VolatileLFU {
+		return uint64(255 - o.LFUCounter(now, decay))
 	}
+	return uint64(o.IdleMillis(now))
+}
+
+// offer considers key of d, rated score, for the pool.
+func (e *Evictor) offer(d *DB, key string, score uint64) {
+	// A key already in the pool holds the table's own string, the one
+	// sampling hands out, so comparing the strings' addresses finds it
+	// without reading 16 keys' bytes per sample. A key deleted and set
+	// again has a new string and may then sit in the pool twice, as in
+	// Redis, whose pool does not look for duplicates at all: the second
+	// copy is skipped when taken, its key being gone.
 	for _, c := range e.pool {
-		if c.db == d.ID() && c.key == key {
+		if c.db == d.ID() && len(c.key) == len(key) && unsafe.StringData(c.key) == unsafe.StringData(key) {
 			return
 		}
 	}
