@@ -132,7 +132,7 @@ func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
 // They are appended to out, which callers on the per-command path give
 // room on their stack, so that a write leaves no garbage behind.
 func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte, out []dbKey) []dbKey {
-	var pbuf [4]int
+	var pbuf [16]int
 	for _, p := range cmd.appendKeyPositions(pbuf[:0], args) {
 		out = append(out, dbKey{db, args[p]})
 	}
@@ -154,21 +154,38 @@ func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte, out []dbKey) [
 }
 
 // measure returns the usage of keys (each counted once) per database into
-// into, which must have one slot per key. Called with s.mu held.
-func (s *Server) measure(keys []dbKey, now int64, into []int64) {
+// into, which must have one slot per key; a key listed before gets -1.
+// With first set, into holds an earlier measure of the same keys whose -1
+// marks are reused instead of looking for repeats again. Called with s.mu
+// held.
+func (s *Server) measure(keys []dbKey, now int64, into []int64, first []int64) {
 	for i, k := range keys {
-		into[i] = -1
-		dup := false
-		for _, prev := range keys[:i] {
-			if prev.db == k.db && string(prev.key) == string(k.key) {
-				dup = true
-				break
+		if first != nil {
+			if first[i] < 0 {
+				into[i] = -1
+				continue
 			}
+		} else if listedBefore(keys, i) {
+			into[i] = -1
+			continue
 		}
-		if !dup {
-			into[i] = s.keyUsage(k.db, k.key, now)
+		into[i] = s.keyUsage(k.db, k.key, now)
+	}
+}
+
+// listedBefore reports whether keys[i] repeats one of keys[:i]. Keys that
+// differ usually differ in their last byte (key:1, key:2), so that byte is
+// compared before the rest.
+func listedBefore(keys []dbKey, i int) bool {
+	k := keys[i]
+	n := len(k.key)
+	for _, prev := range keys[:i] {
+		if prev.db == k.db && len(prev.key) == n && (n == 0 || prev.key[n-1] == k.key[n-1]) &&
+			string(prev.key) == string(k.key) {
+			return true
 		}
 	}
+	return false
 }
 
 // account adds the change between two measures of keys to the databases'
@@ -188,7 +205,7 @@ func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
 		fn()
 		return
 	}
-	var buf [8]int64
+	var buf [32]int64 // room for MSET's ten keys and more without allocating
 	var m []int64
 	if 2*len(keys) <= len(buf) {
 		m = buf[:2*len(keys)]
@@ -196,9 +213,9 @@ func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
 		m = make([]int64, 2*len(keys))
 	}
 	before, after := m[:len(keys)], m[len(keys):]
-	s.measure(keys, now, before)
+	s.measure(keys, now, before, nil)
 	fn()
-	s.measure(keys, now, after)
+	s.measure(keys, now, after, before)
 	s.account(keys, before, after)
 }
 

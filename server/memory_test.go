@@ -3,12 +3,14 @@ package server
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"quordis/conf"
+	"quordis/store"
 )
 
 // TestEvictionTimeLimitFollowsRedisTenacity checks the time limit of one
@@ -65,4 +67,44 @@ func TestEvictionRoundStopsAtItsTimeLimit(t *testing.T) {
 	default:
 		t.Fatal("a round cut short did not wake the background evictor")
 	}
+}
+
+// The dataset count follows writes that name a key more than once (each
+// key counted once) and writes of more keys than the per-command buffers
+// hold, and stays equal to a count made from scratch.
+func TestDatasetCountWithRepeatedKeys(t *testing.T) {
+	s, err := New(conf.Default(), Options{})
+	require.NoError(t, err)
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	run := func(words ...string) {
+		args := make([][]byte, len(words))
+		for i, w := range words {
+			args[i] = []byte(w)
+		}
+		out := s.handle(c, args, nil)
+		require.NotEqual(t, byte('-'), out[0], "%q: %s", words, out)
+	}
+	fromScratch := func() int64 {
+		var n int64
+		db := s.store.DB(0)
+		db.Range(func(key string, o *store.Object) bool {
+			_, ttl := db.Expiry(key)
+			n += store.Usage(key, o, ttl)
+			return true
+		})
+		return n
+	}
+	run("MSET", "a", "1", "b", "22", "a", "333", "c", "4", "a", "55555")
+	require.Equal(t, fromScratch(), s.datasetBytes())
+	many := []string{"MSET"}
+	for i := range 40 {
+		many = append(many, fmt.Sprint("k", i%7), strings.Repeat("v", i))
+	}
+	run(many...)
+	require.Equal(t, fromScratch(), s.datasetBytes())
+	run("DEL", "a", "a", "k1", "b", "k1")
+	require.Equal(t, fromScratch(), s.datasetBytes())
+	require.Equal(t, 7, s.store.Keys(), "k0..k6 and c")
 }
