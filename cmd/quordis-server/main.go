@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,6 +86,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer func() {
 			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	if path := os.Getenv("QUORDIS_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			logger.Error("could not start the execution trace", "err", err)
+			return 1
+		}
+		defer func() {
+			trace.Stop()
 			f.Close()
 		}()
 	}
