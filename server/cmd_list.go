@@ -207,7 +207,10 @@ func listPopCommand(left bool) Handler {
 			return Bulks([][]byte{})
 		}
 		if !withCount {
-			v, _ := l.PopOne(left)
+			v, _ := l.PopOneTo(left, c.s.popped[:0])
+			if cap(v) <= 64<<10 {
+				c.s.popped = v // reused once the reply is encoded
+			}
 			listPopped(c, l, c.key(1))
 			return Bulk(v)
 		}

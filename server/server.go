@@ -72,6 +72,10 @@ type Server struct {
 	ctxs       []*Ctx   // reusable handler contexts, one per call depth
 	ctxDepth   int
 	inExec     bool // EXEC is running queued commands: blocking commands do not block
+	// popped holds the element a single-element pop removed until its
+	// reply is encoded, which happens before the next command runs, so
+	// that a pop allocates nothing.
+	popped []byte
 
 	// blockers lists, per key, the clients blocked on it in the order they
 	// blocked; readyKeys are keys written since they were last served.

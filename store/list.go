@@ -214,6 +214,16 @@ func (l *List) PopOne(front bool) ([]byte, bool) {
 	return e.appendTo(make([]byte, 0, len(e.str))), true
 }
 
+// PopOneTo is PopOne appending the element to dst, for a caller that
+// reuses a buffer.
+func (l *List) PopOneTo(front bool, dst []byte) ([]byte, bool) {
+	if l.count == 0 {
+		return dst, false
+	}
+	e := l.popEntry(front)
+	return e.appendTo(dst), true
+}
+
 // popEntry removes the entry at one end and returns it, still pointing
 // into its chunk: it must be copied before the list changes again.
 func (l *List) popEntry(front bool) listEntry {

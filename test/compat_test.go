@@ -121,7 +121,8 @@ var compatCases = []compatCase{
 	{"replies inside EXEC are those of their moment", script(
 		"SET k hello", "MULTI", "GET k", "SETRANGE k 0 J", "APPEND k !", "GET k", "EXEC",
 		"SET c 9", "MULTI", "GET c", "INCR c", "GET c", "INCRBY c 123456789012", "GET c", "DECR c", "EXEC",
-		"APPEND c 0", "OBJECT ENCODING c", "INCR c", "OBJECT ENCODING c", "GET c")},
+		"APPEND c 0", "OBJECT ENCODING c", "INCR c", "OBJECT ENCODING c", "GET c",
+		"RPUSH pl aaa bbbbbb 12345 c", "MULTI", "LPOP pl", "RPOP pl", "LPOP pl", "EXEC", "LPOP pl", "LPOP pl")},
 	{"watch", script(
 		"WATCH a", "SET a 1", "MULTI", "GET a", "EXEC", "WATCH a", "MULTI", "GET a", "EXEC", "UNWATCH",
 		"WATCH nokey", "MULTI", "PING", "EXEC")},
