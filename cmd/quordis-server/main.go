@@ -72,34 +72,32 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer os.Remove(cfg.PidFile)
 		}
 	}
-	// QUORDIS_CPUPROFILE names a file that gets a pprof CPU profile of the
-	// whole run (written when the server shuts down), for the performance
-	// work on the benchmark scenarios.
-	if path := os.Getenv("QUORDIS_CPUPROFILE"); path != "" {
+	// QUORDIS_CPUPROFILE and QUORDIS_TRACE name files that get a pprof CPU
+	// profile and a Go execution trace of the whole run (written when the
+	// server shuts down), for the performance work on the benchmark
+	// scenarios.
+	for _, p := range []struct {
+		env, what string
+		start     func(io.Writer) error
+		stop      func()
+	}{
+		{"QUORDIS_CPUPROFILE", "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile},
+		{"QUORDIS_TRACE", "execution trace", trace.Start, trace.Stop},
+	} {
+		path := os.Getenv(p.env)
+		if path == "" {
+			continue
+		}
 		f, err := os.Create(path)
 		if err == nil {
-			err = pprof.StartCPUProfile(f)
+			err = p.start(f)
 		}
 		if err != nil {
-			logger.Error("could not start the CPU profile", "err", err)
+			logger.Error("could not start the "+p.what, "err", err)
 			return 1
 		}
 		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
-	if path := os.Getenv("QUORDIS_TRACE"); path != "" {
-		f, err := os.Create(path)
-		if err == nil {
-			err = trace.Start(f)
-		}
-		if err != nil {
-			logger.Error("could not start the execution trace", "err", err)
-			return 1
-		}
-		defer func() {
-			trace.Stop()
+			p.stop()
 			f.Close()
 		}()
 	}
