@@ -3,10 +3,12 @@ package replication
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -370,8 +372,34 @@ func (g *Group) Remove() error {
 	if err := g.Shutdown(); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(g.cfg.Dir); err != nil {
+	// Raft has stopped writing when Shutdown returns, yet CI once saw
+	// RemoveAll find the directory refilled under it (ENOTEMPTY) while
+	// CLUSTER RESET ran. Whatever wrote there is done a moment later:
+	// try again for a while before giving up.
+	var err error
+	for try := 0; try < 20; try++ {
+		if err = os.RemoveAll(g.cfg.Dir); err == nil || !errors.Is(err, syscall.ENOTEMPTY) {
+			break
+		}
+		g.cfg.Logger.Warn("the group's directory filled again while being removed; retrying",
+			"dir", g.cfg.Dir, "err", err, "found", dirEntries(g.cfg.Dir, 20))
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
 		return fmt.Errorf("replication: %w", err)
 	}
 	return nil
+}
+
+// dirEntries lists up to n paths under dir, for a log line.
+func dirEntries(dir string, n int) []string {
+	var out []string
+	filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil || len(out) == n {
+			return filepath.SkipAll
+		}
+		out = append(out, path)
+		return nil
+	})
+	return out
 }
