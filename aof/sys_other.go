@@ -6,3 +6,6 @@ import "os"
 
 // datasync is f.Sync where fdatasync is not available.
 func datasync(f *os.File) error { return f.Sync() }
+
+// writeFile is f.Write where raw write system calls are not used.
+func writeFile(f *os.File, p []byte) (int, error) { return f.Write(p) }
