@@ -296,17 +296,8 @@ func (in *input) zsetPacked(listpack bool) (store.Object, error) {
 	}
 	keepLim := store.ZSetLimits{MaxEntries: in.lim.ZSet.MaxEntries, MaxValue: math.MaxInt}
 	var zs *store.ZSet
-	var member []byte
-	odd := false
 	var dup, nan bool
-	fn := func(e lpEntry) error {
-		if !odd {
-			member = e.appendTo(in.keep[:0])
-			in.keep = member
-			odd = true
-			return nil
-		}
-		odd = false
+	n, err := in.walkPairs(blob, listpack, func(member []byte, e lpEntry) error {
 		score := float64(e.num)
 		if !e.isInt {
 			f, ok := parseScore(e.str)
@@ -327,13 +318,7 @@ func (in *input) zsetPacked(listpack bool) (store.Object, error) {
 			return errors.New("duplicate member")
 		}
 		return nil
-	}
-	var n int
-	if listpack {
-		n, err = walkListpack(blob, fn)
-	} else {
-		n, err = walkZiplist(blob, fn)
-	}
+	})
 	switch {
 	case dup:
 		return store.Object{}, in.corrupt("duplicate sorted set member")
@@ -347,6 +332,29 @@ func (in *input) zsetPacked(listpack bool) (store.Object, error) {
 		return store.Object{}, in.empty("sorted set")
 	}
 	return store.Object{Kind: store.KindZSet, Data: zs}, nil
+}
+
+// walkPairs walks a ziplist or listpack blob of alternating entries (member
+// and score, field and value), calling pair with each first entry, copied
+// into in.keep so that it outlives the walk's step, and the entry after it.
+// It returns the number of entries walked.
+func (in *input) walkPairs(blob []byte, listpack bool, pair func(first []byte, second lpEntry) error) (int, error) {
+	var first []byte
+	odd := false
+	fn := func(e lpEntry) error {
+		if !odd {
+			first = e.appendTo(in.keep[:0])
+			in.keep = first
+			odd = true
+			return nil
+		}
+		odd = false
+		return pair(first, e)
+	}
+	if listpack {
+		return walkListpack(blob, fn)
+	}
+	return walkZiplist(blob, fn)
 }
 
 // hash reads a hash of fields and values (RDB_TYPE_HASH).
@@ -390,16 +398,8 @@ func (in *input) hashPacked(listpack bool) (store.Object, error) {
 	}
 	keepLim := store.HashLimits{MaxEntries: in.lim.Hash.MaxEntries, MaxValue: math.MaxInt}
 	h := store.NewHash()
-	var field []byte
-	odd, dup := false, false
-	fn := func(e lpEntry) error {
-		if !odd {
-			field = e.appendTo(in.keep[:0])
-			in.keep = field
-			odd = true
-			return nil
-		}
-		odd = false
+	dup := false
+	n, err := in.walkPairs(blob, listpack, func(field []byte, e lpEntry) error {
 		var num [20]byte
 		v := e.str
 		if e.isInt {
@@ -410,13 +410,7 @@ func (in *input) hashPacked(listpack bool) (store.Object, error) {
 			return errors.New("duplicate field")
 		}
 		return nil
-	}
-	var n int
-	if listpack {
-		n, err = walkListpack(blob, fn)
-	} else {
-		n, err = walkZiplist(blob, fn)
-	}
+	})
 	switch {
 	case dup:
 		return store.Object{}, in.corrupt("duplicate hash field")
