@@ -160,8 +160,8 @@ func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte 
 func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Reply {
 	s.feedMonitors(c, args, now)
 	var written []dbKey
-	var wbuf [16]dbKey
 	if cmd.Flags&FlagWrite != 0 {
+		var wbuf [16]dbKey // declared here so that reads do not clear it
 		written = s.writtenKeys(c.db, cmd, args, wbuf[:0])
 		if s.snap != nil {
 			s.snapshotHook(cmd, written)

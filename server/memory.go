@@ -153,70 +153,43 @@ func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte, out []dbKey) [
 	return out
 }
 
-// measure returns the usage of keys (each counted once) per database into
-// into, which must have one slot per key; a key listed before gets -1.
-// With first set, into holds an earlier measure of the same keys whose -1
-// marks are reused instead of looking for repeats again. Called with s.mu
-// held.
-func (s *Server) measure(keys []dbKey, now int64, into []int64, first []int64) {
-	for i, k := range keys {
-		if first != nil {
-			if first[i] < 0 {
-				into[i] = -1
-				continue
+// distinct removes repeated keys from keys in place (MSET a 1 a 2 writes
+// a once) and returns what is left. Keys that differ usually differ in
+// their last byte (key:1, key:2), so that byte is compared before the rest.
+func distinct(keys []dbKey) []dbKey {
+	out := keys[:0]
+next:
+	for _, k := range keys {
+		n := len(k.key)
+		for _, prev := range out {
+			if prev.db == k.db && len(prev.key) == n && (n == 0 || prev.key[n-1] == k.key[n-1]) &&
+				string(prev.key) == string(k.key) {
+				continue next
 			}
-		} else if listedBefore(keys, i) {
-			into[i] = -1
-			continue
 		}
-		into[i] = s.keyUsage(k.db, k.key, now)
+		out = append(out, k)
 	}
+	return out
 }
 
-// listedBefore reports whether keys[i] repeats one of keys[:i]. Keys that
-// differ usually differ in their last byte (key:1, key:2), so that byte is
-// compared before the rest.
-func listedBefore(keys []dbKey, i int) bool {
-	k := keys[i]
-	n := len(k.key)
-	for _, prev := range keys[:i] {
-		if prev.db == k.db && len(prev.key) == n && (n == 0 || prev.key[n-1] == k.key[n-1]) &&
-			string(prev.key) == string(k.key) {
-			return true
-		}
-	}
-	return false
-}
-
-// account adds the change between two measures of keys to the databases'
-// usage. Called with s.mu held.
-func (s *Server) account(keys []dbKey, before, after []int64) {
-	for i, k := range keys {
-		if before[i] >= 0 {
-			s.addUsage(k.db, after[i]-before[i])
-		}
-	}
-}
-
-// trackWrite runs fn, a write to keys, and accounts for what it changed.
-// Called with s.mu held.
+// trackWrite runs fn, a write to keys, and accounts for what it changed:
+// each key's usage is measured before and after. keys may be reordered
+// and shortened. Called with s.mu held.
 func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
+	keys = distinct(keys)
 	if len(keys) == 0 {
 		fn()
 		return
 	}
-	var buf [32]int64 // room for MSET's ten keys and more without allocating
-	var m []int64
-	if 2*len(keys) <= len(buf) {
-		m = buf[:2*len(keys)]
-	} else {
-		m = make([]int64, 2*len(keys))
+	var buf [16]int64 // room for MSET's ten keys and more without allocating
+	before := buf[:0]
+	for _, k := range keys {
+		before = append(before, s.keyUsage(k.db, k.key, now))
 	}
-	before, after := m[:len(keys)], m[len(keys):]
-	s.measure(keys, now, before, nil)
 	fn()
-	s.measure(keys, now, after, before)
-	s.account(keys, before, after)
+	for i, k := range keys {
+		s.addUsage(k.db, s.keyUsage(k.db, k.key, now)-before[i])
+	}
 }
 
 // onExpireUsage subtracts the usage of a key being deleted by expiry.

@@ -207,11 +207,7 @@ func (l *List) Pop(front bool, n int) [][]byte {
 // PopOne removes the element at the head (front) or the tail and returns
 // it, reporting false when the list is empty.
 func (l *List) PopOne(front bool) ([]byte, bool) {
-	if l.count == 0 {
-		return nil, false
-	}
-	e := l.popEntry(front)
-	return e.appendTo(make([]byte, 0, len(e.str))), true
+	return l.PopOneTo(front, nil)
 }
 
 // PopOneTo is PopOne appending the element to dst, for a caller that
