@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"quordis/aof"
+	"quordis/store"
 )
 
 // clientFlags are the per-connection states that change how commands run.
@@ -45,6 +46,11 @@ type client struct {
 	raddr string
 	fd    int           // the socket's descriptor, for CLIENT LIST
 	done  chan struct{} // closed when the connection ends
+
+	// peekKeys is scratch space for prefetching the keys of a pipeline
+	// (see prefetch); peekSink keeps the prefetch's loads alive.
+	peekKeys []string
+	peekSink uint32
 
 	// qbuf and rbs mirror the reader's buffer use for CLIENT LIST, which
 	// runs on other goroutines than the one that owns the reader.
@@ -180,6 +186,7 @@ func (c *client) serve() {
 	s := c.srv
 	defer s.wg.Done()
 	defer c.close()
+	prefetched := 0 // commands, from the next one, whose keys are prefetched
 	for {
 		args, err := c.rd.ReadCommand()
 		if err != nil {
@@ -195,6 +202,10 @@ func (c *client) serve() {
 			s.mu.Unlock()
 			return
 		}
+		if prefetched == 0 {
+			prefetched = c.prefetch(args)
+		}
+		prefetched--
 		c.out = s.handle(c, args, c.out)
 		closeNow := c.flags&flagCloseAfter != 0
 		auth := c.authenticated
@@ -210,6 +221,54 @@ func (c *client) serve() {
 			}
 		}
 	}
+}
+
+// prefetch, called with s.mu held before a command of a pipeline (args)
+// whose keys are not prefetched yet, brings into the cache the keys of that
+// command and of the ones buffered behind it, as many as one
+// store.DB.Prefetch takes, so that their cache misses overlap. It returns
+// the number of commands it covered, args's included. Without a pipeline it
+// does nothing and covers args alone.
+func (c *client) prefetch(args [][]byte) int {
+	if c.rd.BufferedLen() == 0 {
+		return 1
+	}
+	keys, _ := c.srv.appendPrefetchKeys(c.peekKeys[:0], args)
+	covered := 1
+	c.rd.Peek(func(args [][]byte) bool {
+		var ok bool
+		if keys, ok = c.srv.appendPrefetchKeys(keys, args); ok {
+			covered++
+		}
+		return ok
+	})
+	if len(keys) > 1 {
+		c.peekSink += c.srv.store.DB(c.db).Prefetch(keys)
+	}
+	clear(keys)
+	c.peekKeys = keys[:0]
+	return covered
+}
+
+// appendPrefetchKeys appends the keys args names to keys if there is room
+// for all of them in one prefetch, and reports whether there was. Only
+// commands whose keys are a range of positions have theirs appended:
+// commands that find their keys by parsing their arguments would have to be
+// checked first.
+func (s *Server) appendPrefetchKeys(keys []string, args [][]byte) ([]string, bool) {
+	cmd := s.table.get(args[0])
+	if cmd == nil || cmd.Keys != nil || cmd.subs != nil || cmd.FirstKey <= 0 || len(args) > peekMaxArgs {
+		return keys, true
+	}
+	var pbuf [peekMaxArgs]int
+	pos := cmd.appendKeyPositions(pbuf[:0], args)
+	if len(keys)+len(pos) > store.PrefetchMax {
+		return keys, false
+	}
+	for _, p := range pos {
+		keys = append(keys, bytesView(args[p]))
+	}
+	return keys, true
 }
 
 // readFailed answers a protocol error before the connection closes.

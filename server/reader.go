@@ -155,10 +155,12 @@ type Reader struct {
 	// follow the bytes when the buffer moves. out is the command last
 	// returned: the two slices alternate so that Buffered can assemble the
 	// next command without touching the one the caller holds.
-	args  [][]byte
-	offs  []int
-	out   [][]byte
-	ready bool // args is a whole command that Buffered assembled
+	args [][]byte
+	offs []int
+	out  [][]byte
+
+	peeked [][]byte // scratch for Peek
+	ready  bool     // args is a whole command that Buffered assembled
 
 	rerr error // error rd returned along with data, reported by the next fill
 	err  error // final error
@@ -826,3 +828,70 @@ func (r *Reader) BufferedLen() int { return r.end - r.pos }
 
 // BufferCap returns the size of the input buffer (CLIENT LIST's rbs).
 func (r *Reader) BufferCap() int { return len(r.buf) }
+
+// peekMaxArgs bounds the arguments of a command Peek looks at.
+const peekMaxArgs = 64
+
+// Peek calls fn with the arguments of each whole command buffered after the
+// one ReadCommand last returned, in order, while fn returns true. The
+// arguments alias the buffer and are valid only during the call. Peek reads
+// nothing and leaves the input to ReadCommand untouched; it stops at the
+// first command that is incomplete, inline, longer than peekMaxArgs or not
+// well formed, without reporting why: what it yields is a hint (for
+// prefetching the keys of a pipeline), not input to act on.
+func (r *Reader) Peek(fn func(args [][]byte) bool) {
+	if r.ready || r.multi != 0 {
+		return
+	}
+	args := r.peeked[:0]
+	b := r.buf[r.pos:r.end]
+	for {
+		var ok bool
+		if args, b, ok = peekCommand(args[:0], b); !ok || !fn(args) {
+			break
+		}
+	}
+	// Keep no views of the buffer: it may be replaced.
+	clear(args[:cap(args)])
+	r.peeked = args[:0]
+}
+
+// peekCommand parses the multibulk command at the start of b into args and
+// returns what follows it, or false when there is none Peek would yield.
+func peekCommand(args [][]byte, b []byte) ([][]byte, []byte, bool) {
+	argc, b, ok := peekHeader(b, '*')
+	if !ok || argc < 1 || argc > peekMaxArgs {
+		return args, nil, false
+	}
+	for range argc {
+		var l int64
+		if l, b, ok = peekHeader(b, '$'); !ok || int64(len(b)) < l+2 {
+			return args, nil, false
+		}
+		args = append(args, b[:l])
+		b = b[l+2:]
+	}
+	return args, b, true
+}
+
+// peekHeader parses a "<kind><number>\r\n" line at the start of b.
+func peekHeader(b []byte, kind byte) (int64, []byte, bool) {
+	if len(b) < 4 || b[0] != kind {
+		return 0, nil, false
+	}
+	var n int64
+	for i := 1; i < len(b) && i < 12; i++ {
+		c := b[i]
+		if c == '\r' {
+			if i == 1 || i+1 >= len(b) {
+				return 0, nil, false
+			}
+			return n, b[i+2:], true
+		}
+		if c < '0' || c > '9' {
+			return 0, nil, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return 0, nil, false
+}

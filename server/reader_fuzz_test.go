@@ -142,7 +142,7 @@ func FuzzReader(f *testing.F) {
 		go func() {
 			defer close(done)
 			results = append(results,
-				run(bytes.NewReader(in), false),
+				run(bytes.NewReader(in), mode&8 != 0),
 				run(&chunkReader{data: in}, mode&8 != 0),
 			)
 			if len(in) <= 1<<17 {
@@ -161,7 +161,8 @@ func FuzzReader(f *testing.F) {
 		want := results[0]
 		require.Error(t, want.err, "a finite input always ends in an error")
 		for _, got := range results {
-			require.False(t, got.clobbered, "Buffered changed arguments ReadCommand had returned")
+			require.False(t, got.clobbered, "Buffered or Peek changed arguments ReadCommand had returned")
+			require.Empty(t, got.peekMismatch())
 		}
 		for _, got := range results[1:] {
 			require.Equal(t, want.cmds, got.cmds, "commands depend on how the input was split")

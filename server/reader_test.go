@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -21,9 +22,30 @@ import (
 type readResult struct {
 	cmds [][]string
 	err  error
-	// clobbered is set when a Buffered call changed arguments that
+	// clobbered is set when a Buffered or Peek call changed arguments that
 	// ReadCommand had returned.
 	clobbered bool
+	// peeks[i] is what Peek yielded after command i (buffered mode only).
+	peeks map[int][][]string
+}
+
+// peekMismatch returns a description of the first command Peek yielded
+// that is not the command ReadCommand returned at that place, or "". Peek
+// may yield commands past the point where the input fails (it checks less),
+// never different ones.
+func (res readResult) peekMismatch() string {
+	for i, peeked := range res.peeks {
+		for j, p := range peeked {
+			at := i + 1 + j
+			if at >= len(res.cmds) {
+				break
+			}
+			if !slices.Equal(p, res.cmds[at]) {
+				return fmt.Sprintf("after command %d Peek yielded %q, ReadCommand returned %q", i, p, res.cmds[at])
+			}
+		}
+	}
+	return ""
 }
 
 // readAll calls ReadCommand until it fails. With buffered set it also asks
@@ -40,6 +62,17 @@ func readAll(r *Reader, buffered bool) readResult {
 		}
 		before := argStrings(args)
 		if buffered {
+			var peeked [][]string
+			r.Peek(func(args [][]byte) bool {
+				peeked = append(peeked, argStrings(args))
+				return len(peeked) < 8
+			})
+			if len(peeked) > 0 {
+				if res.peeks == nil {
+					res.peeks = make(map[int][][]string)
+				}
+				res.peeks[len(res.cmds)] = peeked
+			}
 			r.Buffered()
 			r.Buffered()
 			if !slices.Equal(before, argStrings(args)) {
@@ -698,4 +731,40 @@ func TestReaderDropsBigArgumentsOfPreviousCommand(t *testing.T) {
 	for _, a := range append(r.args[:cap(r.args)], r.out[:cap(r.out)]...) {
 		require.Less(t, cap(a), 40000, "a big argument is still referenced")
 	}
+}
+
+func TestReaderPeekYieldsTheBufferedCommands(t *testing.T) {
+	in := "*2\r\n$3\r\nGET\r\n$1\r\na\r\n" +
+		"*3\r\n$3\r\nSET\r\n$2\r\nbb\r\n$0\r\n\r\n" +
+		"*1\r\n$4\r\nPING\r\n" +
+		"PING\r\n" + // inline: Peek stops here
+		"*1\r\n$4\r\nPING\r\n"
+	peekAll := func(r *Reader, max int) [][]string {
+		var got [][]string
+		r.Peek(func(args [][]byte) bool {
+			got = append(got, argStrings(args))
+			return len(got) < max
+		})
+		return got
+	}
+	r := NewReader(strings.NewReader(in), ReaderLimits{})
+	args, err := r.ReadCommand()
+	require.NoError(t, err)
+	require.Equal(t, []string{"GET", "a"}, argStrings(args))
+	require.Equal(t, [][]string{{"SET", "bb", ""}, {"PING"}}, peekAll(r, 10))
+	require.Equal(t, [][]string{{"SET", "bb", ""}}, peekAll(r, 1), "fn returning false stops Peek")
+	require.Equal(t, []string{"GET", "a"}, argStrings(args), "Peek must not touch the returned command")
+	require.Equal(t, [][]string{{"SET", "bb", ""}, {"PING"}}, readAll(r, true).cmds[:2])
+
+	// An incomplete command is not yielded, and neither is anything after
+	// it; a command parsed ahead by Buffered is not yielded either.
+	r = NewReader(strings.NewReader("*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$5\r\nab"), ReaderLimits{})
+	_, err = r.ReadCommand()
+	require.NoError(t, err)
+	require.Empty(t, peekAll(r, 10))
+	r = NewReader(strings.NewReader(in), ReaderLimits{})
+	_, err = r.ReadCommand()
+	require.NoError(t, err)
+	require.True(t, r.Buffered())
+	require.Empty(t, peekAll(r, 10))
 }

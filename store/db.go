@@ -262,3 +262,17 @@ func (db *DB) ExpireCycle(now int64, rng *rand.Rand, n int) (sampled, deleted in
 	}
 	return sampled, deleted
 }
+
+// Prefetch brings the table entries, keys and string values of keys into
+// the processor's cache, overlapping their misses (see Dict.Prefetch), for
+// the commands of a pipeline about to run. It changes nothing.
+func (db *DB) Prefetch(keys []string) uint32 {
+	return db.keys.Prefetch(keys, touchObject)
+}
+
+func touchObject(o *Object) uint32 {
+	if len(o.Str) > 0 {
+		return uint32(o.Str[0])
+	}
+	return 0
+}

@@ -736,3 +736,40 @@ func TestDictSwapReplacesKeyAndValue(t *testing.T) {
 	require.Equal(t, "value", v)
 	require.Equal(t, 1, d.Len())
 }
+
+func TestPrefetchReachesEveryPresentKeyAndChangesNothing(t *testing.T) {
+	for _, grow := range []bool{false, true} {
+		d := NewDict[int](1)
+		model := map[string]int{}
+		n := 1000
+		if grow {
+			n = 1030 // reaches load factor 1 at 1024: starts growing
+		}
+		for i := range n {
+			d.Set(strconv.Itoa(i), i)
+			model[strconv.Itoa(i)] = i
+		}
+		require.Equal(t, grow, d.tables[1] != nil)
+		// Present and absent keys, more than one call takes. At load
+		// factors near 1 many keys are behind others in their chains.
+		for start := 0; start < 2*n; start += PrefetchMax + 8 {
+			var keys []string
+			want := map[int]bool{}
+			for i := start; i < start+PrefetchMax+8; i++ {
+				keys = append(keys, strconv.Itoa(i))
+				if i < n && i < start+PrefetchMax {
+					want[i] = true
+				}
+			}
+			got := map[int]bool{}
+			d.Prefetch(keys, func(v *int) uint32 {
+				got[*v] = true
+				return 0
+			})
+			require.Equal(t, want, got, "keys from %d", start)
+		}
+		checkDict(t, d, model)
+	}
+	empty := NewDict[int](1)
+	require.Zero(t, empty.Prefetch([]string{"a"}, func(*int) uint32 { panic("no entries") }))
+}

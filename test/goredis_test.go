@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -257,4 +258,45 @@ func TestRedisCLIWorks(t *testing.T) {
 	info := srv.RedisCLI(t, "INFO", "keyspace")
 	require.Contains(t, info, "db0:keys=1,expires=0,avg_ttl=0")
 	require.Contains(t, srv.RedisCLI(t, "INFO"), "redis_version:7.0.15")
+}
+
+// TestLongPipelinesAnswerEveryCommandInOrder sends pipelines of thousands of
+// commands over many keys, as a pipelining client does, from several
+// connections at once: reads, writes, commands with several keys and ones
+// that fail. The server prefetches the keys of what it has buffered; this
+// checks that every reply is still the right one.
+func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			rdb := srv.Client(t)
+			p := rdb.Pipeline()
+			const n = 3000
+			var gets []*redis.StringCmd
+			var incrs []*redis.IntCmd
+			var errs []*redis.IntCmd
+			for i := range n {
+				k := fmt.Sprintf("w%d:k%d", w, i)
+				p.Set(ctx, k, i, 0)
+				p.MSet(ctx, k+":a", "a", k+":b", "b")
+				gets = append(gets, p.Get(ctx, k), p.Get(ctx, k+":b"), p.Get(ctx, k+":missing"))
+				incrs = append(incrs, p.Incr(ctx, k))
+				p.HSet(ctx, k+":h", "f", i)
+				errs = append(errs, p.LPush(ctx, k, "x"))
+			}
+			_, err := p.Exec(ctx)
+			assert.Error(t, err, "the LPUSHes to strings fail")
+			for i := range n {
+				assert.Equal(t, fmt.Sprint(i), gets[3*i].Val())
+				assert.Equal(t, "b", gets[3*i+1].Val())
+				assert.Equal(t, redis.Nil, gets[3*i+2].Err())
+				assert.Equal(t, int64(i+1), incrs[i].Val())
+				assert.EqualError(t, errs[i].Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, int64(4*3000*4), srv.Client(t).DBSize(ctx).Val())
 }
