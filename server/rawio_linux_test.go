@@ -87,9 +87,13 @@ func TestRawIOHonoursDeadlinesAndClose(t *testing.T) {
 	raw, conn, _ := rawPair(t)
 
 	// A write to a peer that never reads stops at the write deadline,
-	// having written what the socket buffers took.
+	// having written what the socket buffers took. (The buffer is made
+	// first: zeroing 256 MB under the race detector on a busy machine can
+	// take longer than the deadline, and a write that starts after its
+	// deadline writes nothing.)
+	big := make([]byte, 256<<20)
 	require.NoError(t, conn.SetWriteDeadline(time.Now().Add(100*time.Millisecond)))
-	n, err := raw.Write(make([]byte, 256<<20))
+	n, err := raw.Write(big)
 	require.ErrorIs(t, err, os.ErrDeadlineExceeded)
 	require.Greater(t, n, 0)
 	require.Less(t, n, 256<<20)
