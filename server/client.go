@@ -47,10 +47,7 @@ type client struct {
 	fd    int           // the socket's descriptor, for CLIENT LIST
 	done  chan struct{} // closed when the connection ends
 
-	// peekKeys is scratch space for prefetching the keys of a pipeline
-	// (see prefetch); peekSink keeps the prefetch's loads alive.
-	peekKeys []string
-	peekSink uint32
+	pf prefetchList // scratch space of prefetch
 
 	// qbuf and rbs mirror the reader's buffer use for CLIENT LIST, which
 	// runs on other goroutines than the one that owns the reader.
@@ -225,50 +222,81 @@ func (c *client) serve() {
 
 // prefetch, called with s.mu held before a command of a pipeline (args)
 // whose keys are not prefetched yet, brings into the cache the keys of that
-// command and of the ones buffered behind it, as many as one
-// store.DB.Prefetch takes, so that their cache misses overlap. It returns
-// the number of commands it covered, args's included. Without a pipeline it
-// does nothing and covers args alone.
+// command and of the ones buffered behind it, and the fields or members
+// they name (Command.Member), as many as one store.DB.Prefetch takes, so
+// that their cache misses overlap. It returns the number of commands it
+// covered, args's included. Without a pipeline it does nothing and covers
+// args alone.
 func (c *client) prefetch(args [][]byte) int {
 	if c.rd.BufferedLen() == 0 {
 		return 1
 	}
-	keys, _ := c.srv.appendPrefetchKeys(c.peekKeys[:0], args)
+	pf := &c.pf
+	pf.reset()
+	pf.add(c.srv, args)
 	covered := 1
 	c.rd.Peek(func(args [][]byte) bool {
-		var ok bool
-		if keys, ok = c.srv.appendPrefetchKeys(keys, args); ok {
-			covered++
+		if !pf.add(c.srv, args) {
+			return false
 		}
-		return ok
+		covered++
+		return true
 	})
-	if len(keys) > 1 {
-		c.peekSink += c.srv.store.DB(c.db).Prefetch(keys)
+	if covered > 1 {
+		db := c.srv.store.DB(c.db)
+		pf.sink += db.Prefetch(pf.keys)
+		// The members of a run of commands on one key in one call.
+		for i := 0; i < len(pf.members); {
+			j := i + 1
+			for j < len(pf.members) && pf.memberKeys[j] == pf.memberKeys[i] {
+				j++
+			}
+			pf.sink += db.PrefetchMembers(pf.memberKeys[i], pf.members[i:j])
+			i = j
+		}
 	}
-	clear(keys)
-	c.peekKeys = keys[:0]
+	pf.reset()
 	return covered
 }
 
-// appendPrefetchKeys appends the keys args names to keys if there is room
-// for all of them in one prefetch, and reports whether there was. Only
-// commands whose keys are a range of positions have theirs appended:
-// commands that find their keys by parsing their arguments would have to be
-// checked first.
-func (s *Server) appendPrefetchKeys(keys []string, args [][]byte) ([]string, bool) {
+// prefetchList is what prefetch collects from a window of commands: their
+// keys, and the members they name with the key of each. The strings are
+// views of the input buffer, dropped once the window is prefetched.
+type prefetchList struct {
+	keys, memberKeys, members []string
+	sink                      uint32 // keeps the prefetch's loads alive
+}
+
+func (pf *prefetchList) reset() {
+	clear(pf.keys)
+	clear(pf.memberKeys)
+	clear(pf.members)
+	pf.keys, pf.memberKeys, pf.members = pf.keys[:0], pf.memberKeys[:0], pf.members[:0]
+}
+
+// add appends the keys args names, and its member, if there is room for
+// them in one prefetch, and reports whether there was. Only commands whose
+// keys are a range of positions have theirs added: commands that find their
+// keys by parsing their arguments would have to be checked first.
+func (pf *prefetchList) add(s *Server, args [][]byte) bool {
 	cmd := s.table.get(args[0])
 	if cmd == nil || cmd.Keys != nil || cmd.subs != nil || cmd.FirstKey <= 0 || len(args) > peekMaxArgs {
-		return keys, true
+		return true
 	}
 	var pbuf [peekMaxArgs]int
 	pos := cmd.appendKeyPositions(pbuf[:0], args)
-	if len(keys)+len(pos) > store.PrefetchMax {
-		return keys, false
+	member := cmd.Member > 0 && cmd.Member < len(args) && len(pos) == 1
+	if len(pf.keys)+len(pos) > store.PrefetchMax || member && len(pf.members) == store.PrefetchMax {
+		return false
 	}
 	for _, p := range pos {
-		keys = append(keys, bytesView(args[p]))
+		pf.keys = append(pf.keys, bytesView(args[p]))
 	}
-	return keys, true
+	if member {
+		pf.memberKeys = append(pf.memberKeys, bytesView(args[pos[0]]))
+		pf.members = append(pf.members, bytesView(args[cmd.Member]))
+	}
+	return true
 }
 
 // readFailed answers a protocol error before the connection closes.

@@ -168,3 +168,19 @@ func TestCommandKeyPositions(t *testing.T) {
 		require.Equal(t, tc.keys, cmd.KeyPositions(args), "%v", tc.args)
 	}
 }
+
+// TestFirstMemberNamesSingleKeyCommands checks the member hints: each names
+// a command on one key, at a position after that key and within the
+// command's arity.
+func TestFirstMemberNamesSingleKeyCommands(t *testing.T) {
+	table, err := newCommandTable(nil, families()...)
+	require.NoError(t, err)
+	for name, pos := range firstMember {
+		cmd := table.get([]byte(name))
+		require.NotNil(t, cmd, name)
+		require.Equal(t, pos, cmd.Member, name)
+		require.Equal(t, []int{1, 1}, []int{cmd.FirstKey, cmd.LastKey}, name)
+		require.Greater(t, pos, 1, name)
+		require.Less(t, pos, max(cmd.Arity, -cmd.Arity), name)
+	}
+}

@@ -276,3 +276,30 @@ func touchObject(o *Object) uint32 {
 	}
 	return 0
 }
+
+// PrefetchMembers brings into the cache the entries of members in the hash,
+// set or sorted set stored at key, overlapping their misses (see
+// Dict.Prefetch), for the commands of a pipeline about to run. It does
+// nothing for a missing key, another kind, or a compact encoding (a
+// listpack or intset is one allocation). It changes nothing.
+func (db *DB) PrefetchMembers(key string, members []string) uint32 {
+	o := db.keys.GetPtr(key)
+	if o == nil {
+		return 0
+	}
+	switch v := o.Data.(type) {
+	case *Hash:
+		if v.dict != nil {
+			return v.dict.Prefetch(members, nil)
+		}
+	case *Set:
+		if v.dict != nil {
+			return v.dict.Prefetch(members, nil)
+		}
+	case *ZSet:
+		if v.big != nil {
+			return v.big.dict.Prefetch(members, nil)
+		}
+	}
+	return 0
+}

@@ -263,8 +263,9 @@ func TestRedisCLIWorks(t *testing.T) {
 // TestLongPipelinesAnswerEveryCommandInOrder sends pipelines of thousands of
 // commands over many keys, as a pipelining client does, from several
 // connections at once: reads, writes, commands with several keys and ones
-// that fail. The server prefetches the keys of what it has buffered; this
-// checks that every reply is still the right one.
+// that fail, and members of big hashes, sets and sorted sets. The server
+// prefetches the keys and members of what it has buffered; this checks
+// that every reply is still the right one.
 func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 	srv := StartServer(t)
 	ctx := context.Background()
@@ -277,6 +278,9 @@ func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 			var gets []*redis.StringCmd
 			var incrs []*redis.IntCmd
 			var errs []*redis.IntCmd
+			var fields []*redis.StringCmd
+			var members []*redis.BoolCmd
+			var scores []*redis.FloatCmd
 			for i := range n {
 				k := fmt.Sprintf("w%d:k%d", w, i)
 				p.Set(ctx, k, i, 0)
@@ -285,6 +289,15 @@ func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 				incrs = append(incrs, p.Incr(ctx, k))
 				p.HSet(ctx, k+":h", "f", i)
 				errs = append(errs, p.LPush(ctx, k, "x"))
+				// Big aggregates (hash tables), whose members are
+				// prefetched too.
+				big := fmt.Sprintf("w%d:", w)
+				p.HSet(ctx, big+"hash", fmt.Sprint("f", i), i)
+				p.SAdd(ctx, big+"set", fmt.Sprint("m", i))
+				p.ZAdd(ctx, big+"zset", redis.Z{Score: float64(i), Member: fmt.Sprint("m", i)})
+				fields = append(fields, p.HGet(ctx, big+"hash", fmt.Sprint("f", i/2)))
+				members = append(members, p.SIsMember(ctx, big+"set", fmt.Sprint("m", i/2)))
+				scores = append(scores, p.ZScore(ctx, big+"zset", fmt.Sprint("m", i/2)))
 			}
 			_, err := p.Exec(ctx)
 			assert.Error(t, err, "the LPUSHes to strings fail")
@@ -294,9 +307,13 @@ func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 				assert.Equal(t, redis.Nil, gets[3*i+2].Err())
 				assert.Equal(t, int64(i+1), incrs[i].Val())
 				assert.EqualError(t, errs[i].Err(), "WRONGTYPE Operation against a key holding the wrong kind of value")
+				assert.Equal(t, fmt.Sprint(i/2), fields[i].Val())
+				assert.True(t, members[i].Val())
+				assert.Equal(t, float64(i/2), scores[i].Val())
 			}
+			assert.Equal(t, "hashtable", rdb.ObjectEncoding(ctx, fmt.Sprintf("w%d:set", w)).Val())
 		})
 	}
 	wg.Wait()
-	require.Equal(t, int64(4*3000*4), srv.Client(t).DBSize(ctx).Val())
+	require.Equal(t, int64(4*3000*4+4*3), srv.Client(t).DBSize(ctx).Val())
 }
