@@ -220,29 +220,31 @@ func (c *client) serve() {
 	}
 }
 
-// prefetch, called with s.mu held before a command of a pipeline (args)
-// whose keys are not prefetched yet, brings into the cache the keys of that
-// command and of the ones buffered behind it, and the fields or members
-// they name (Command.Member), as many as one store.DB.Prefetch takes, so
-// that their cache misses overlap. It returns the number of commands it
-// covered, args's included. Without a pipeline it does nothing and covers
-// args alone.
+// prefetch, called with s.mu held before a command (args) whose keys are
+// not prefetched yet, brings into the cache the keys of that command and of
+// the ones buffered behind it (a pipeline), and the fields or members they
+// name (Command.Member), as many as one store.DB.Prefetch takes, so that
+// their cache misses overlap. It returns the number of commands it covered,
+// args's included. A lone command with one key is left alone.
 func (c *client) prefetch(args [][]byte) int {
-	if c.rd.BufferedLen() == 0 {
-		return 1
+	buffered := c.rd.BufferedLen() > 0
+	if !buffered && len(args) < 4 {
+		return 1 // no pipeline, and at most one key
 	}
 	pf := &c.pf
 	pf.reset()
 	pf.add(c.srv, args)
 	covered := 1
-	c.rd.Peek(func(args [][]byte) bool {
-		if !pf.add(c.srv, args) {
-			return false
-		}
-		covered++
-		return true
-	})
-	if covered > 1 {
+	if buffered {
+		c.rd.Peek(func(args [][]byte) bool {
+			if !pf.add(c.srv, args) {
+				return false
+			}
+			covered++
+			return true
+		})
+	}
+	if len(pf.keys) > 1 || covered > 1 {
 		db := c.srv.store.DB(c.db)
 		pf.sink += db.Prefetch(pf.keys)
 		// The members of a run of commands on one key in one call.
