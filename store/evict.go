@@ -68,6 +68,18 @@ type candidate struct {
 type Evictor struct {
 	pool   []candidate // best candidates, ascending score
 	nextDB int         // for the random policies
+
+	// drawn holds the keys one Sample drew until they are rated: reading
+	// them all first lets their cache misses overlap, where rating each
+	// as it is drawn would wait for one miss after another.
+	drawn []drawnKey
+}
+
+// drawnKey is a key drawn by sampling, with its value or its expiry time.
+type drawnKey struct {
+	key string
+	o   *Object
+	at  *int64
 }
 
 // Next returns a key to evict under policy at now, or false when no key
@@ -101,20 +113,30 @@ func (e *Evictor) Next(s *Store, policy EvictPolicy, samples, decay int, now int
 			if policy.volatile() {
 				total += d.expires.Len()
 				d.expires.Sample(rng, samples, func(k string, at *int64) bool {
-					if policy == VolatileTTL {
-						e.offer(d, k, ^uint64(*at)) // the nearest expiry is the best victim
-					} else if o := d.keys.GetPtr(k); o != nil {
-						e.offer(d, k, score(o, policy, decay, now))
-					}
+					e.drawn = append(e.drawn, drawnKey{key: k, at: at})
 					return true
 				})
 			} else {
 				total += d.keys.Len()
 				d.keys.Sample(rng, samples, func(k string, o *Object) bool {
-					e.offer(d, k, score(o, policy, decay, now))
+					e.drawn = append(e.drawn, drawnKey{key: k, o: o})
 					return true
 				})
 			}
+			for _, c := range e.drawn {
+				switch {
+				case policy == VolatileTTL:
+					e.offer(d, c.key, ^uint64(*c.at)) // the nearest expiry is the best victim
+				case c.o != nil:
+					e.offer(d, c.key, score(c.o, policy, decay, now))
+				default:
+					if o := d.keys.GetPtr(c.key); o != nil {
+						e.offer(d, c.key, score(o, policy, decay, now))
+					}
+				}
+			}
+			clear(e.drawn)
+			e.drawn = e.drawn[:0]
 		}
 		if total == 0 {
 			return 0, "", false
