@@ -182,7 +182,16 @@ func readerLimits(maxBulk, queryLimit int64) ReaderLimits {
 func (c *client) serve() {
 	s := c.srv
 	defer s.wg.Done()
-	defer c.close()
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug outside a command's handler (runHandler recovers
+			// those) may have left s.mu held, and close would wait for
+			// it forever, hanging the whole server. Die as an unrecovered
+			// panic would, with its stack.
+			panic(p)
+		}
+		c.close()
+	}()
 	prefetched := 0 // commands, from the next one, whose keys are prefetched
 	for {
 		args, err := c.rd.ReadCommand()
