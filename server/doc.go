@@ -9,6 +9,9 @@
 // # Request flow
 //
 //	socket ─▶ Reader (limits, protocol errors) ─▶ client.serve
+//	       ─▶ client.prefetch: the keys of the command and of those
+//	          buffered behind it looked up in phases (Reader.Peek,
+//	          store.DB.Prefetch), so their cache misses overlap
 //	       ─▶ Server.handle: lookup, arity, protected commands, AUTH,
 //	          MULTI queueing ─▶ Server.call: handler on the store at `now`
 //	       ─▶ effects queued (queueEffect) and handed to the Propagator
