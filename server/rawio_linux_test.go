@@ -88,7 +88,7 @@ func TestRawIOHonoursDeadlinesAndClose(t *testing.T) {
 
 	// A write to a peer that never reads stops at the write deadline,
 	// having written what the socket buffers took. (The buffer is made
-	// first: zeroing 256 MB under the race detector on a busy machine can
+	// first: allocating 256 MB under the race detector on a busy machine can
 	// take longer than the deadline, and a write that starts after its
 	// deadline writes nothing.)
 	big := make([]byte, 256<<20)
