@@ -38,14 +38,14 @@ func setCommands() []*Command {
 	}
 	w, r, f := FlagWrite, FlagReadonly, FlagFast
 	return []*Command{
-		set("sadd", -3, w|FlagDenyOOM|f, ks("RW insert", 1), "1.0.0", "Adds members to a set",
-			"O(1) for each member added", saddCommand),
-		set("srem", -3, w|f, ks("RW delete", 1), "1.0.0", "Removes members from a set",
-			"O(N) where N is the number of members to remove", sremCommand),
+		member(2, set("sadd", -3, w|FlagDenyOOM|f, ks("RW insert", 1), "1.0.0", "Adds members to a set",
+			"O(1) for each member added", saddCommand)),
+		member(2, set("srem", -3, w|f, ks("RW delete", 1), "1.0.0", "Removes members from a set",
+			"O(N) where N is the number of members to remove", sremCommand)),
 		set("scard", 2, r|f, ks("RO", 1), "1.0.0", "Returns the number of members of a set", "O(1)", scardCommand),
-		set("sismember", 3, r|f, ks("RO", 1), "1.0.0", "Tells whether a value is a member of a set", "O(1)", sismemberCommand),
-		set("smismember", -3, r|f, ks("RO access", 1), "6.2.0", "Tells whether each value is a member of a set",
-			"O(N) where N is the number of values checked", smismemberCommand),
+		member(2, set("sismember", 3, r|f, ks("RO", 1), "1.0.0", "Tells whether a value is a member of a set", "O(1)", sismemberCommand)),
+		member(2, set("smismember", -3, r|f, ks("RO access", 1), "6.2.0", "Tells whether each value is a member of a set",
+			"O(N) where N is the number of values checked", smismemberCommand)),
 		set("smembers", 2, r, ks("RO access", 1), "1.0.0", "Returns every member of a set",
 			"O(N) where N is the set cardinality", sinterCommand, "nondeterministic_output_order"),
 		set("srandmember", -2, r, ks("RO access", 1), "1.0.0", "Returns random members of a set",

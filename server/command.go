@@ -101,7 +101,7 @@ type Command struct {
 	// Member, for a command on one hash, set or sorted set, is the position
 	// of the first field or member it names (HSET's field, SADD's first
 	// member), or 0. It is a hint: the server prefetches that member of
-	// a pipelined command's value with its key (see firstMember).
+	// a pipelined command's value with its key (see member).
 	Member int
 
 	// KeySpecs are Redis 7's key specifications, reported by COMMAND INFO
@@ -277,7 +277,6 @@ func newCommandTable(renames map[string]string, families ...[]*Command) (*comman
 					c.subs[s.Name] = s
 				}
 			}
-			c.Member = firstMember[c.Name]
 			t.cmds[c.Name] = c
 		}
 	}
@@ -294,14 +293,12 @@ func newCommandTable(renames map[string]string, families ...[]*Command) (*comman
 	return t, nil
 }
 
-// firstMember gives Command.Member. ZADD's member follows its options and
-// score; 3 is right for the usual ZADD key score member, and a wrong guess
-// only prefetches what is not needed.
-var firstMember = map[string]int{
-	"hset": 2, "hmset": 2, "hsetnx": 2, "hget": 2, "hmget": 2, "hdel": 2,
-	"hstrlen": 2, "hexists": 2, "hincrby": 2, "hincrbyfloat": 2,
-	"sadd": 2, "srem": 2, "sismember": 2, "smismember": 2,
-	"zadd": 3, "zincrby": 3, "zrem": 2, "zscore": 2, "zmscore": 2, "zrank": 2, "zrevrank": 2,
+// member sets c.Member to pos, for the command families' tables. ZADD's
+// member follows its options and score; 3 is right for the usual ZADD key
+// score member, and a wrong guess only prefetches what is not needed.
+func member(pos int, c *Command) *Command {
+	c.Member = pos
+	return c
 }
 
 // get looks a command up by name, ignoring case, without allocating for
