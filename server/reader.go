@@ -865,7 +865,7 @@ func peekCommand(args [][]byte, b []byte) ([][]byte, []byte, bool) {
 	}
 	for range argc {
 		var l int64
-		if l, b, ok = peekHeader(b, '$'); !ok || int64(len(b)) < l+2 {
+		if l, b, ok = peekHeader(b, '$'); !ok || int64(len(b))-2 < l {
 			return args, nil, false
 		}
 		args = append(args, b[:l])
@@ -874,24 +874,20 @@ func peekCommand(args [][]byte, b []byte) ([][]byte, []byte, bool) {
 	return args, b, true
 }
 
-// peekHeader parses a "<kind><number>\r\n" line at the start of b.
+// peekHeader parses a "<kind><number>\r\n" line at the start of b, with
+// the reader's own number parser, and returns the number and what follows.
 func peekHeader(b []byte, kind byte) (int64, []byte, bool) {
-	if len(b) < 4 || b[0] != kind {
+	if len(b) == 0 || b[0] != kind {
 		return 0, nil, false
 	}
-	var n int64
-	for i := 1; i < len(b) && i < 12; i++ {
-		c := b[i]
-		if c == '\r' {
-			if i == 1 || i+1 >= len(b) {
-				return 0, nil, false
-			}
-			return n, b[i+2:], true
-		}
-		if c < '0' || c > '9' {
-			return 0, nil, false
-		}
-		n = n*10 + int64(c-'0')
+	// A kind byte, a sign, 19 digits and the '\r'.
+	nl := bytes.IndexByte(b[:min(len(b), 22)], '\r')
+	if nl < 0 || nl+1 >= len(b) {
+		return 0, nil, false
 	}
-	return 0, nil, false
+	n, ok := parseLongLong(b[1:nl])
+	if !ok || n < 0 {
+		return 0, nil, false
+	}
+	return n, b[nl+2:], true
 }
