@@ -67,6 +67,7 @@ type client struct {
 	blocked       *blockState // set while a blocking command waits
 	aofWait       uint64      // AOF position the pending replies must wait for
 	aofRef        *aof.AOF    // the AOF aofWait refers to, nil when nothing to wait for
+	aofOf         *aof.AOF    // the AOF of the last aofWait, waited for or not
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string

@@ -250,7 +250,16 @@ func (s *Server) appendEffect(db int, argv [][]byte) {
 // noteDurability records, for the client whose request just ran, the AOF
 // position its replies must wait for. Called with s.mu held.
 func (s *Server) noteDurability(c *client) {
-	if a := s.persist.aof; a != nil && s.persist.aofSeq > c.aofWait {
+	a := s.persist.aof
+	if a == nil {
+		return
+	}
+	if a != c.aofOf {
+		// Sequence numbers are per AOF: one turned on at run time starts
+		// from zero.
+		c.aofOf, c.aofWait = a, 0
+	}
+	if s.persist.aofSeq > c.aofWait {
 		c.aofWait, c.aofRef = s.persist.aofSeq, a
 	}
 }
@@ -583,7 +592,7 @@ func (s *Server) setAppendOnly(cfg *conf.Config) error {
 		p.rewrite.cancel()
 		if p.aof != nil {
 			err := p.aof.Close()
-			p.aof = nil
+			p.aof, p.aofSeq = nil, 0
 			return err
 		}
 		return nil
@@ -598,7 +607,7 @@ func (s *Server) setAppendOnly(cfg *conf.Config) error {
 	if err != nil {
 		return err
 	}
-	p.aof = a
+	p.aof, p.aofSeq = a, 0
 	return s.startRewrite(rw)
 }
 
@@ -613,7 +622,7 @@ func (s *Server) closePersistence(save bool) {
 		if err := p.aof.Close(); err != nil {
 			s.log.Warn("error closing the AOF", "err", err)
 		}
-		p.aof = nil
+		p.aof, p.aofSeq = nil, 0
 	}
 	if save && !p.loading && p.loadErr == nil {
 		if err := s.save(); err != nil {

@@ -301,6 +301,39 @@ func TestConfigSetAppendonlyStartsAnAOF(t *testing.T) {
 	require.Equal(t, want, fingerprint(t, srv2.Addr))
 }
 
+// TestAppendonlyOffThenOnServesEveryClient turns the AOF off and on again
+// at run time after many writes: the new AOF counts its commands from zero,
+// and clients old and new must go on being served, their writes kept.
+func TestAppendonlyOffThenOnServesEveryClient(t *testing.T) {
+	dir := t.TempDir()
+	srv := StartServer(t, "dir "+dir, "appendonly yes", "appendfsync always")
+	ctx := context.Background()
+	old := srv.Client(t)
+	waitLoaded(t, old)
+	for i := range 300 {
+		require.NoError(t, old.Set(ctx, fmt.Sprint("before:", i), i, 0).Err())
+	}
+	require.NoError(t, old.ConfigSet(ctx, "appendonly", "no").Err())
+	require.NoError(t, old.ConfigSet(ctx, "appendonly", "yes").Err())
+	require.Eventually(t, func() bool {
+		return strings.Contains(old.Info(ctx, "persistence").Val(), "aof_rewrites:1\r\n")
+	}, 20*time.Second, 5*time.Millisecond)
+
+	fresh := srv.Client(t)
+	require.Equal(t, "PONG", fresh.Ping(ctx).Val())
+	require.NoError(t, fresh.Set(ctx, "after:fresh", "1", 0).Err())
+	require.NoError(t, old.Set(ctx, "after:old", "1", 0).Err())
+	require.Equal(t, "1", fresh.Get(ctx, "after:old").Val())
+	want := fingerprint(t, srv.Addr)
+	srv.Close()
+
+	srv2 := StartServer(t, "dir "+dir, "appendonly yes")
+	rdb2 := srv2.Client(t)
+	waitLoaded(t, rdb2)
+	require.Equal(t, want, fingerprint(t, srv2.Addr))
+	require.Equal(t, int64(302), rdb2.DBSize(ctx).Val())
+}
+
 // TestTruncatedAOFTail checks aof-load-truncated: a torn last command is
 // cut with yes, and stops start-up with no.
 func TestTruncatedAOFTail(t *testing.T) {
