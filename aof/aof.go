@@ -63,11 +63,14 @@ var (
 // the incremental files. Commands are appended to the last incremental file.
 //
 // Typical use: Open, Load (replays what is on disk), then Append under the
-// keyspace lock for every write, Flush before replying (Redis's beforeSleep)
-// or WaitDurable(seq) for a single write, Close at shutdown.
+// keyspace lock for every write, Flush before replying (Redis's beforeSleep),
+// or WaitDurable(seq) for a single write, or Notify(seq, fn) to be called
+// back once it is durable; Close at shutdown.
 //
-// Append, Flush, WaitDurable, Size and Err may be called from any goroutine.
-// Lock order: mmu, wmu, mu; wmu before smu; mu and smu are never held together.
+// Append, Flush, WaitDurable, Notify, Size and Err may be called from any
+// goroutine. Lock order: mmu, wmu, mu; wmu before smu, and wmu before the
+// sync claim (syncing); mu and smu are never held together, and no lock
+// is held while Notify callbacks run.
 type AOF struct {
 	opts   Options
 	fs     FS
@@ -113,6 +116,15 @@ type AOF struct {
 	written uint64 // logical offset handed to the OS
 	synced  uint64 // logical offset known durable
 	syncing bool   // the sync claim: one goroutine is fsyncing file
+	want    uint64 // the largest offset asked to be made durable
+	// wake wakes the syncer (on smu), which sets syncerIdle while it
+	// waits; stopping stops it.
+	wake       *sync.Cond
+	syncerIdle bool
+	leading    bool // a caller of requestLocked is on its way to a round
+	stopping   bool
+	notices    []notice // Notify callbacks waiting for their fsync
+	firing     []notice // a round's callbacks to call, reused
 	// writeErr is the last write error; a later successful write clears it,
 	// as Redis's aof_last_write_status, except under Always where it stays.
 	writeErr error
@@ -125,8 +137,9 @@ type AOF struct {
 	incrSize int64 // size of the incremental files before the current one
 	curSize  int64 // size of the current incremental file
 
-	stop chan struct{}
-	done sync.WaitGroup // the everysec goroutine
+	stop       chan struct{}
+	done       sync.WaitGroup // the everysec goroutine
+	syncerDone sync.WaitGroup
 }
 
 // Open opens the AOF in opts.Dir as Redis 7.0 does at start-up: it reads the
@@ -143,7 +156,7 @@ func Open(opts Options) (*AOF, error) {
 	if err := a.open(); err != nil {
 		return nil, err
 	}
-	a.startEverySec()
+	a.startBackground()
 	return a, nil
 }
 
@@ -179,11 +192,15 @@ func newAOF(opts Options) (*AOF, error) {
 		stop:     make(chan struct{}),
 	}
 	a.cond = sync.NewCond(&a.smu)
+	a.wake = sync.NewCond(&a.smu)
 	return a, nil
 }
 
-// startEverySec starts the everysec background fsync, if that is the policy.
-func (a *AOF) startEverySec() {
+// startBackground starts the syncer, and the everysec background fsync if
+// that is the policy.
+func (a *AOF) startBackground() {
+	a.syncerDone.Add(1)
+	go a.syncer()
 	if a.opts.Fsync == EverySec {
 		a.done.Add(1)
 		go a.everySec()
@@ -363,6 +380,9 @@ func (a *AOF) Append(db int, argv [][]byte) uint64 {
 	return seq
 }
 
+// Policy returns the appendfsync policy the AOF was opened with.
+func (a *AOF) Policy() Policy { return a.opts.Fsync }
+
 // Flush writes the buffer to the current file, as Redis does before
 // replying to clients; with Always it also waits for an fsync covering what
 // it wrote. It returns the error state (see Err).
@@ -459,68 +479,236 @@ func (a *AOF) flushLocked(switching bool) error {
 
 // syncTo returns once an fsync covering the logical offset target
 // completed. It is a group commit, as Redis's write and fsync once per event
-// loop iteration: one caller, the leader, writes everything buffered and
-// fsyncs it, covering every command appended before it started; callers
-// that arrive meanwhile wait for it and return if it covered them, or one of
-// them leads the next round with all that arrived in the meantime. So a
-// batch costs one write and one fsync however many clients wait on it.
+// loop iteration: a round writes everything buffered and fsyncs it,
+// covering every command appended before it started, and callers that
+// arrive meanwhile are covered by the next round, which the fsync goroutine
+// (syncer) starts as soon as the current one ends. So a batch costs one
+// write and one fsync however many clients wait on it. When no round is
+// running, the caller runs one itself (see requestLocked).
 func (a *AOF) syncTo(target uint64) error {
+	if err := a.checkAppended(target); err != nil {
+		return err
+	}
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	a.requestLocked(target)
+	for {
+		if done, err := a.settled(target); done {
+			return err
+		}
+		a.cond.Wait()
+	}
+}
+
+// checkAppended refuses a target beyond the last Append: no round would
+// ever cover it.
+func (a *AOF) checkAppended(target uint64) error {
+	a.mu.Lock()
+	end := a.end
+	a.mu.Unlock()
+	if target > end {
+		return fmt.Errorf("aof: offset %d was never appended", target)
+	}
+	return nil
+}
+
+// requestLocked asks for offset target to be made durable; smu must be
+// held, and is released meanwhile when the caller runs the round itself.
+// It does so when no round runs and the syncer is idle: with little load,
+// a hand-over to the syncer would cost more than the round's own work.
+// Under load the syncer runs the rounds back to back, and callers only
+// wait.
+func (a *AOF) requestLocked(target uint64) {
+	if target <= a.want {
+		return // already asked for
+	}
+	a.want = target
+	if a.syncing || a.leading || !a.syncerIdle {
+		return // the round running, or the next one, covers it
+	}
+	a.leading = true
+	a.smu.Unlock()
+	a.round()
+	a.smu.Lock()
+}
+
+// settled reports whether the logical offset target is as durable as it
+// will get: fsynced (err nil), or never to be (the error that stops it);
+// smu must be held.
+func (a *AOF) settled(target uint64) (done bool, err error) {
+	switch {
+	case a.synced >= target:
+		return true, nil
+	case a.syncErr != nil:
+		return true, a.syncErr
+	case a.writeErr != nil && a.written < target:
+		return true, a.writeErr
+	case a.closed:
+		return true, ErrClosed
+	}
+	return false, nil
+}
+
+// notice is a Notify callback waiting for its command to be durable.
+type notice struct {
+	seq uint64
+	fn  func(error)
+	err error
+}
+
+// Notify calls fn once the command with sequence number seq is as durable
+// as the policy promises, with what WaitDurable would return, but without
+// waiting for it: under Always, fn runs on the goroutine that completed
+// (or failed) the fsync covering seq, or closed the AOF, right after it,
+// before the next round starts: it must be quick and must not call the
+// AOF. Under the other policies it runs before Notify returns.
+func (a *AOF) Notify(seq uint64, fn func(error)) {
+	if a.opts.Fsync != Always {
+		fn(a.WaitDurable(seq))
+		return
+	}
+	if err := a.checkAppended(seq); err != nil {
+		fn(err)
+		return
+	}
+	a.smu.Lock()
+	if done, err := a.settled(seq); done {
+		a.smu.Unlock()
+		fn(err)
+		return
+	}
+	a.notices = append(a.notices, notice{seq: seq, fn: fn})
+	a.requestLocked(seq)
+	a.smu.Unlock()
+}
+
+// fireSettled calls the Notify callbacks whose commands are settled; smu
+// must be held, and is released while they run.
+func (a *AOF) fireSettled() {
+	if len(a.notices) == 0 {
+		return
+	}
+	fire, keep := a.firing[:0], a.notices[:0]
+	for _, n := range a.notices {
+		if done, err := a.settled(n.seq); done {
+			n.err = err
+			fire = append(fire, n)
+		} else {
+			keep = append(keep, n)
+		}
+	}
+	clear(a.notices[len(keep):])
+	a.notices = keep
+	if len(fire) == 0 {
+		return
+	}
+	a.firing = nil // another round meanwhile uses its own
+	a.smu.Unlock()
+	for _, n := range fire {
+		n.fn(n.err)
+	}
+	clear(fire)
+	a.smu.Lock()
+	a.firing = fire[:0]
+}
+
+// syncer is the fsync goroutine: while more is asked to be made durable
+// than is, it runs rounds, one after the other; it calls the Notify
+// callbacks that fsyncs outside rounds settled (see releaseSyncLocked). It
+// waits while a write or fsync error stands in the way of a round, and
+// stops at Close.
+func (a *AOF) syncer() {
+	defer a.syncerDone.Done()
 	a.smu.Lock()
 	defer a.smu.Unlock()
 	for {
-		switch {
-		case a.synced >= target:
-			return nil
-		case a.syncErr != nil:
-			return a.syncErr
-		case a.opts.Fsync == Always && a.writeErr != nil:
-			return a.writeErr
-		case a.closed:
-			return ErrClosed
-		case a.syncing:
-			a.cond.Wait()
-			continue
+		for !a.stopping && !a.roundWanted() && !a.anySettled() {
+			a.syncerIdle = true
+			a.wake.Wait()
+			a.syncerIdle = false
 		}
-		// Lead. wmu comes before the sync claim, the order of claimSync's
-		// callers; whoever got either first is served before we look again.
-		a.smu.Unlock()
-		a.wmu.Lock()
-		a.smu.Lock()
-		if a.syncing || a.synced >= target || a.closed || a.syncErr != nil {
-			a.wmu.Unlock()
-			continue
+		if a.stopping {
+			return
 		}
-		a.syncing = true
-		a.smu.Unlock()
-		werr := a.flushLocked(false)
-		a.smu.Lock()
-		f, w, sync := a.file, a.written, a.written > a.synced
-		a.smu.Unlock()
-		a.wmu.Unlock()
-		var err error
-		if sync {
-			err = f.Sync()
-		}
-		a.smu.Lock()
-		a.syncing = false
-		if sync {
-			a.fsyncs++
-		}
-		if err != nil {
-			a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", err)
-			a.log.Error("Can't persist AOF for fsync error", "file", a.curName, "err", err)
-		} else if w > a.synced {
-			a.synced = w
-		}
-		a.cond.Broadcast()
-		if w < target && a.syncErr == nil {
-			// What target needs could not be written; a later write may.
-			if werr == nil {
-				werr = fmt.Errorf("aof: offset %d was never appended", target)
-			}
-			return werr
+		if a.roundWanted() {
+			a.smu.Unlock()
+			a.round()
+			a.smu.Lock()
+		} else {
+			a.fireSettled()
 		}
 	}
+}
+
+// roundWanted reports whether a round has something to make durable and
+// nothing in its way; smu must be held.
+func (a *AOF) roundWanted() bool {
+	return a.want > a.synced && a.syncErr == nil && (a.writeErr == nil || a.want <= a.written)
+}
+
+// anySettled reports whether a Notify callback is due; smu must be held.
+func (a *AOF) anySettled() bool {
+	for _, n := range a.notices {
+		if done, _ := a.settled(n.seq); done {
+			return true
+		}
+	}
+	return false
+}
+
+// releaseSyncLocked gives up the sync claim taken by claimSync, waking the
+// callers of syncTo, and the syncer when there is more to make durable or
+// a Notify callback the claim's fsync may have settled; smu must be held.
+func (a *AOF) releaseSyncLocked() {
+	a.syncing = false
+	a.cond.Broadcast()
+	if a.want > a.synced || len(a.notices) > 0 {
+		a.wake.Signal()
+	}
+}
+
+// round writes what is buffered, fsyncs it, wakes the callers of syncTo
+// and calls the Notify callbacks it settled.
+func (a *AOF) round() {
+	a.wmu.Lock()
+	a.claimSync()
+	a.flushLocked(false)
+	a.smu.Lock()
+	f, w, sync := a.file, a.written, a.written > a.synced
+	a.smu.Unlock()
+	a.wmu.Unlock()
+	var err error
+	if sync {
+		err = a.syncFile(f)
+	}
+	a.smu.Lock()
+	defer a.smu.Unlock()
+	a.syncing, a.leading = false, false
+	if sync {
+		a.fsyncs++
+	}
+	if err != nil {
+		a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", err)
+		a.log.Error("Can't persist AOF for fsync error", "file", a.curName, "err", err)
+	} else if w > a.synced {
+		a.synced = w
+	}
+	a.cond.Broadcast()
+	a.fireSettled()
+	if a.syncerIdle && !a.syncing && a.roundWanted() {
+		a.wake.Signal() // asked for while this round ran
+	}
+}
+
+// syncFile fsyncs f for a round. Under Always the fsyncs are small and
+// come back to back, and an fsync that keeps its processor (see
+// osFile.syncKeepingProcessor) saves the hand-over of the processor to
+// another thread and back, which costs more than a small fsync's wait.
+func (a *AOF) syncFile(f File) error {
+	if k, ok := f.(interface{ syncKeepingProcessor() error }); ok && a.opts.Fsync == Always {
+		return k.syncKeepingProcessor()
+	}
+	return f.Sync()
 }
 
 // WaitDurable returns once the command with sequence number seq is as
@@ -626,8 +814,15 @@ func (a *AOF) Close() error {
 	if closed {
 		return ErrClosed
 	}
+	// The everysec goroutine's last fsync may need the syncer: stop it
+	// first.
 	close(a.stop)
 	a.done.Wait()
+	a.smu.Lock()
+	a.stopping = true
+	a.wake.Broadcast()
+	a.smu.Unlock()
+	a.syncerDone.Wait()
 	if a.rw != nil {
 		a.rw.abortLocked()
 	}
@@ -644,6 +839,7 @@ func (a *AOF) Close() error {
 	}
 	a.closed = true
 	a.cond.Broadcast()
+	a.fireSettled()
 	a.smu.Unlock()
 	cerr := a.file.Close()
 	return errors.Join(err, serr, cerr)

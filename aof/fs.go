@@ -55,8 +55,11 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 // path) and whose Write keeps its processor on Linux (see writeFile).
 type osFile struct{ *os.File }
 
-func (f osFile) Sync() error                 { return datasync(f.File) }
+func (f osFile) Sync() error                 { return datasync(f.File, false) }
 func (f osFile) Write(p []byte) (int, error) { return writeFile(f.File, p) }
+
+// syncKeepingProcessor is Sync made as a raw system call (see datasync).
+func (f osFile) syncKeepingProcessor() error { return datasync(f.File, true) }
 
 func (osFS) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
 func (osFS) Rename(oldpath, newpath string) error         { return os.Rename(oldpath, newpath) }

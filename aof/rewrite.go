@@ -63,7 +63,7 @@ func Enable(opts Options) (*AOF, *Rewrite, error) {
 		return nil, nil, err
 	}
 	a.log.Info("Creating AOF incr file on background rewrite", "file", name)
-	a.startEverySec()
+	a.startBackground()
 	return a, rw, nil
 }
 
@@ -136,7 +136,6 @@ func (a *AOF) switchLocked() error {
 	old := a.file
 	serr := old.Sync()
 	a.smu.Lock()
-	a.syncing = false
 	a.fsyncs++
 	if serr != nil {
 		a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", serr)
@@ -146,7 +145,7 @@ func (a *AOF) switchLocked() error {
 	a.file, a.curName = nf, name
 	a.incrSize += a.curSize
 	a.curSize = 0
-	a.cond.Broadcast()
+	a.releaseSyncLocked()
 	a.smu.Unlock()
 	old.Close()
 	if serr != nil {
@@ -162,12 +161,11 @@ func (a *AOF) restartWaitingLocked() error {
 	a.claimSync()
 	err := a.file.Truncate(0)
 	a.smu.Lock()
-	a.syncing = false
 	if err == nil {
 		a.synced = a.written
 		a.curSize = 0
 	}
-	a.cond.Broadcast()
+	a.releaseSyncLocked()
 	a.smu.Unlock()
 	if err != nil {
 		return fmt.Errorf("aof: can't empty %s: %w", a.curName, err)
@@ -256,10 +254,9 @@ func (a *AOF) commitWaiting(m *manifest, basePath string) error {
 	a.claimSync()
 	serr := a.file.Sync()
 	a.smu.Lock()
-	a.syncing = false
 	a.fsyncs++
 	w := a.written
-	a.cond.Broadcast()
+	a.releaseSyncLocked()
 	a.smu.Unlock()
 	if serr != nil {
 		return fail(fmt.Errorf("aof: can't fsync %s: %w", a.curName, serr))

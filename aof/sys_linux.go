@@ -12,12 +12,26 @@ import (
 // datasync makes f's written bytes durable with fdatasync, as Redis's
 // redis_fsync does on Linux: the data and the metadata needed to read it
 // back (the size), without the timestamps a full fsync also writes.
-func datasync(f *os.File) error {
+//
+// With keepProcessor the call is raw: the goroutine keeps its processor
+// while the disk works, as Redis's one thread waits for its fsync under
+// appendfsync always, instead of the runtime handing the processor to
+// another thread (woken for it) and taking one back after. The garbage
+// collector's stop-the-world phases wait for such a call to return.
+func datasync(f *os.File, keepProcessor bool) error {
 	rc, err := f.SyscallConn()
 	if err == nil {
 		cerr := rc.Control(func(fd uintptr) {
 			for {
-				err = syscall.Fdatasync(int(fd))
+				if keepProcessor {
+					_, _, e := syscall.RawSyscall(syscall.SYS_FDATASYNC, fd, 0, 0)
+					err = nil
+					if e != 0 {
+						err = e
+					}
+				} else {
+					err = syscall.Fdatasync(int(fd))
+				}
 				if err != syscall.EINTR {
 					return
 				}

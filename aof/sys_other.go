@@ -5,7 +5,7 @@ package aof
 import "os"
 
 // datasync is f.Sync where fdatasync is not available.
-func datasync(f *os.File) error { return f.Sync() }
+func datasync(f *os.File, _ bool) error { return f.Sync() }
 
 // writeFile is f.Write where raw write system calls are not used.
 func writeFile(f *os.File, p []byte) (int, error) { return f.Write(p) }

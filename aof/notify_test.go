@@ -1,0 +1,224 @@
+package aof
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// notifyWriter appends SET key v, waits for its Notify callback like a
+// client whose reply is held, and records the acknowledgement, until the
+// callback reports an error or stop closes.
+func (w *writeLog) notifyWriter(a *AOF, id int, stop <-chan struct{}) {
+	done := make(chan error, 1)
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		k := strconv.Itoa(id) + ":" + strconv.Itoa(i)
+		w.mu.Lock()
+		seq := a.Append(id%4, mkArgv("SET", k, "v"))
+		w.order = append(w.order, k)
+		w.mu.Unlock()
+		a.Notify(seq, func(err error) { done <- err })
+		if err := <-done; err != nil {
+			return
+		}
+		w.mu.Lock()
+		w.acked[k] = time.Now()
+		w.mu.Unlock()
+	}
+}
+
+func TestNotifyAcknowledgesOnlyDurableWritesAfterAPowerLoss(t *testing.T) {
+	for round := range 5 {
+		fsys := newMemFS("/data")
+		fsys.syncDelay = 200 * time.Microsecond
+		opts := memOpts(fsys)
+		opts.Fsync = Always
+		a, err := Open(opts)
+		require.NoError(t, err)
+		w := &writeLog{acked: map[string]time.Time{}}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for id := range 16 {
+			wg.Go(func() {
+				if id%2 == 0 {
+					w.notifyWriter(a, id, stop)
+				} else {
+					w.writer(a, id, stop) // WaitDurable and Notify share the rounds
+				}
+			})
+		}
+		require.Eventually(t, func() bool {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return len(w.acked) > 200*(round+1)
+		}, 10*time.Second, time.Millisecond)
+		fsys.Freeze() // the power goes out while writers are busy
+		close(stop)
+		wg.Wait()
+		a.Close()
+		fsys.Crash()
+
+		got := w.present(t, opts)
+		for k := range w.acked {
+			require.True(t, got[k], "acknowledged write %s lost", k)
+		}
+		t.Logf("round %d: %d appended, %d acknowledged, %d survived", round, len(w.order), len(w.acked), len(got))
+	}
+}
+
+// TestNotifyGoesOnThroughRewrites has writers wait on Notify while
+// rewrites switch files under them (fsyncs made outside the rounds): every
+// callback must come, and every write be kept.
+func TestNotifyGoesOnThroughRewrites(t *testing.T) {
+	fsys := newMemFS("/data")
+	fsys.syncDelay = 100 * time.Microsecond
+	opts := memOpts(fsys)
+	opts.Fsync = Always
+	a, err := Open(opts)
+	require.NoError(t, err)
+	const writers, each = 8, 200
+	var wg sync.WaitGroup
+	for id := range writers {
+		wg.Go(func() {
+			done := make(chan error, 1)
+			for i := range each {
+				seq := a.Append(0, mkArgv("SET", strconv.Itoa(id)+":"+strconv.Itoa(i), "v"))
+				a.Notify(seq, func(err error) { done <- err })
+				select {
+				case err := <-done:
+					require.NoError(t, err)
+				case <-time.After(10 * time.Second):
+					require.Fail(t, "a Notify callback never came", "writer %d, write %d", id, i)
+					return
+				}
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	rewrites := 0
+	for running := true; running; {
+		select {
+		case <-finished:
+			running = false
+		default:
+			rw, err := a.StartRewrite()
+			require.NoError(t, err)
+			require.NoError(t, rw.Commit(false)) // an empty base: only the count matters
+			rewrites++
+		}
+	}
+	require.NoError(t, a.Close())
+	recs, _, _ := loadDir(t, opts)
+	t.Logf("%d rewrites; %d commands after the last", rewrites, len(recs))
+	require.Positive(t, rewrites)
+}
+
+// TestNotifyCallsBackAfterAnFsyncOutsideARound asks for a callback while
+// a rewrite's switch holds the sync claim and fsyncs the old file, which
+// covers the command: no round is needed, and the callback must still come.
+func TestNotifyCallsBackAfterAnFsyncOutsideARound(t *testing.T) {
+	m := newMemFS("/data")
+	opts := memOpts(m)
+	opts.Fsync = Always
+	a, err := Open(opts)
+	require.NoError(t, err)
+	seq := a.Append(0, mkArgv("SET", "a", "1"))
+	m.mu.Lock()
+	m.syncDelay = 200 * time.Millisecond
+	m.mu.Unlock()
+	rewrote := make(chan error, 1)
+	go func() {
+		rw, err := a.StartRewrite()
+		if err == nil {
+			rw.Abort()
+		}
+		rewrote <- err
+	}()
+	require.Eventually(t, func() bool {
+		a.smu.Lock()
+		defer a.smu.Unlock()
+		return a.syncing
+	}, 5*time.Second, 100*time.Microsecond)
+	got := make(chan error, 1)
+	a.Notify(seq, func(err error) { got <- err })
+	select {
+	case err := <-got:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		require.Fail(t, "the callback never came")
+	}
+	require.NoError(t, <-rewrote)
+	require.NoError(t, a.Close())
+}
+
+func TestNotifyReportsWhatWaitDurableWould(t *testing.T) {
+	t.Run("always", func(t *testing.T) {
+		m := newMemFS("/data")
+		opts := memOpts(m)
+		opts.Fsync = Always
+		a, err := Open(opts)
+		require.NoError(t, err)
+		got := make(chan error, 1)
+		notify := func(seq uint64) error {
+			a.Notify(seq, func(err error) { got <- err })
+			select {
+			case err := <-got:
+				return err
+			case <-time.After(10 * time.Second):
+				return errors.New("no callback")
+			}
+		}
+		require.NoError(t, notify(a.Append(0, mkArgv("SET", "a", "1"))))
+		require.Equal(t, 1, m.Fsyncs()-fsyncsAtOpen(t), "the callback came after the fsync")
+		require.ErrorContains(t, notify(1<<40), "never appended")
+
+		m.mu.Lock()
+		m.failSync = errors.New("EIO")
+		m.mu.Unlock()
+		require.ErrorContains(t, notify(a.Append(0, mkArgv("SET", "b", "2"))), "EIO")
+		require.ErrorContains(t, notify(a.Append(0, mkArgv("SET", "c", "3"))), "EIO", "a failed fsync is sticky")
+		a.Close()
+		require.ErrorContains(t, notify(a.Append(0, mkArgv("SET", "d", "4"))), "EIO")
+	})
+	t.Run("closed", func(t *testing.T) {
+		a, err := Open(memOpts(newMemFS("/data")))
+		require.NoError(t, err)
+		require.NoError(t, a.Close())
+		var got error
+		a.Notify(a.Append(0, mkArgv("SET", "a", "1")), func(err error) { got = err })
+		require.ErrorIs(t, got, ErrClosed)
+	})
+	t.Run("everysec calls back at once", func(t *testing.T) {
+		m := newMemFS("/data")
+		a, err := Open(memOpts(m))
+		require.NoError(t, err)
+		called := false
+		seq := a.Append(0, mkArgv("SET", "a", "1"))
+		a.Notify(seq, func(err error) { called = err == nil })
+		require.True(t, called)
+		require.Contains(t, readMem(t, m, "appendonly.aof.1.incr.aof"), "SET", "written to the OS, as WaitDurable does")
+		require.NoError(t, a.Close())
+	})
+}
+
+// fsyncsAtOpen is the number of fsyncs Open makes on an empty directory.
+func fsyncsAtOpen(t *testing.T) int {
+	m := newMemFS("/data")
+	opts := memOpts(m)
+	opts.Fsync = Always
+	a, err := Open(opts)
+	require.NoError(t, err)
+	n := m.Fsyncs()
+	a.Close()
+	return n
+}
