@@ -40,6 +40,7 @@ type client struct {
 	id    uint64
 	conn  net.Conn
 	w     io.Writer // conn, or raw system calls on it (rawIO)
+	raw   *rawIO    // w when it is raw system calls, else nil
 	rd    *Reader
 	out   []byte
 	laddr string
@@ -81,6 +82,19 @@ type client struct {
 	pushMu   sync.Mutex
 	pushBuf  []byte
 	pushWake chan struct{}
+
+	// Replies held for an fsync (appendfsync always, persist.go): instead
+	// of waiting for the fsync, the connection's goroutine hands its
+	// replies to the AOF, which writes them once they are durable
+	// (heldDone), and goes back to reading. heldMu guards held, spare and
+	// heldFailed; heldCond signals that held was written.
+	heldMu     sync.Mutex
+	heldCond   *sync.Cond
+	held       []byte      // replies handed over and not written yet
+	spare      []byte      // the buffer of written held replies, for reuse
+	heldFailed bool        // held could not be made durable or written
+	holding    bool        // owned by the connection's goroutine: held was set and not settled since
+	heldFn     func(error) // c.heldDone, made once
 }
 
 // queuedCommand is a command waiting for EXEC; args are owned copies.
@@ -124,8 +138,10 @@ func (s *Server) accept(conn net.Conn) {
 	var r io.Reader = conn
 	c.w = conn
 	if raw := newRawIO(conn); raw != nil {
-		r, c.w = raw, raw
+		r, c.w, c.raw = raw, raw, raw
 	}
+	c.heldCond = sync.NewCond(&c.heldMu)
+	c.heldFn = c.heldDone
 	c.rd = NewReader(netCounter{r, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
 	c.rd.SetAuthenticated(c.authenticated)
 	s.clients[c.id] = c
@@ -200,6 +216,9 @@ func (c *client) serve() {
 			c.readFailed(err)
 			return
 		}
+		if c.holding && !c.settle() {
+			return
+		}
 		c.qbuf.Store(int64(c.rd.BufferedLen()))
 		c.rbs.Store(int64(c.rd.BufferCap()))
 		s.mu.Lock()
@@ -223,6 +242,9 @@ func (c *client) serve() {
 			return
 		}
 		if closeNow || !c.rd.Buffered() || len(c.out) > 64<<10 {
+			if !closeNow && c.hold() {
+				continue
+			}
 			if !c.waitDurable() || !c.flush() || closeNow {
 				return
 			}
@@ -313,6 +335,9 @@ func (pf *prefetchList) add(s *Server, args [][]byte) bool {
 
 // readFailed answers a protocol error before the connection closes.
 func (c *client) readFailed(err error) {
+	if c.holding && !c.settle() {
+		return
+	}
 	var pe *ProtocolError
 	switch {
 	case errors.As(err, &pe):

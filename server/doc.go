@@ -16,7 +16,11 @@
 //	          MULTI queueing ─▶ Server.call: handler on the store at `now`
 //	       ─▶ effects queued (queueEffect) and handed to the Propagator
 //	          once per request (flushEffects)
-//	       ─▶ appendReply into the client's buffer ─▶ one write per batch
+//	       ─▶ appendReply into the client's buffer ─▶ one write per batch,
+//	          once the batch's writes are as durable as appendfsync
+//	          promises: with always, the replies are handed to the AOF
+//	          (client.hold) and written by the goroutine that completed
+//	          their fsync, while the connection's goroutine reads on
 //
 // A handler (type Handler) gets a Ctx holding its arguments, database,
 // time and random source, and returns a Reply value; appendReply is the one
@@ -28,8 +32,9 @@
 // Server.mu is the keyspace lock: every command runs entirely under it, so
 // commands are atomic with respect to each other, as in Redis. Reading
 // requests, encoding nothing and writing replies happen outside it, on the
-// connection's goroutine. Lock order: Server.mu, then a client's pushMu or
-// writeMu; Server.lnMu is never held with another lock.
+// connection's goroutine. Lock order: Server.mu, then a client's heldMu,
+// then its pushMu or writeMu; Server.lnMu is never held with another lock.
+// The AOF calls a client's heldDone with none of its own locks held.
 //
 // In cluster mode (cluster.go), clusterNode.mu comes after Server.mu. The
 // topology is read without a lock (an atomic pointer to an immutable

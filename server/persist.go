@@ -282,6 +282,98 @@ func (c *client) waitDurable() bool {
 	return true
 }
 
+// hold hands the pending replies, when they wait for an fsync
+// (appendfsync always), to the AOF instead of waiting for it: they are
+// written once the fsync is done, by the goroutine that did it (heldDone),
+// as Redis writes the replies of an event loop iteration after its fsync,
+// and the connection's goroutine goes back to reading. A client that waits
+// for its reply, as most do, sends nothing more before it is written; the
+// connection's goroutine settles the hand-over before it runs or writes
+// anything more. It reports whether the replies were handed over.
+// Connections with another writer (a pusher) or without raw I/O wait as
+// before, and so do replies over the soft output-buffer limit, which
+// flush enforces.
+func (c *client) hold() bool {
+	a := c.aofRef
+	if a == nil || a.Policy() != aof.Always || c.raw == nil || c.pushWake != nil || len(c.out) == 0 {
+		return false
+	}
+	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Soft > 0 && int64(len(c.out)) > lim.Soft {
+		return false
+	}
+	c.heldMu.Lock()
+	c.held, c.out = c.out, c.spare
+	c.spare = nil
+	c.heldMu.Unlock()
+	c.holding, c.aofRef = true, nil
+	a.Notify(c.aofWait, c.heldFn)
+	return true
+}
+
+// heldDone is the AOF's call once the held replies are durable or cannot
+// be. It writes them as far as the socket takes them at once, and leaves
+// the rest to a goroutine of its own, so that the next fsync does not wait
+// for a slow reader. When the writes cannot be made durable, the
+// connection is closed without the replies, as waitDurable does.
+func (c *client) heldDone(err error) {
+	c.heldMu.Lock()
+	if err != nil && !errors.Is(err, aof.ErrClosed) {
+		c.srv.log.Error("closing a client whose writes could not be made durable", "addr", c.raddr, "err", err)
+		c.heldWritten(0, err)
+		return
+	}
+	// Nothing else writes while replies are held: the connection's
+	// goroutine settles them first, and a connection with a pusher does
+	// not hold.
+	c.writeMu.Lock()
+	h := c.held
+	n, werr := c.raw.TryWrite(h)
+	if werr == nil && n < len(h) {
+		// heldMu and writeMu stay locked until the rest is written.
+		go func() {
+			m, werr := c.w.Write(h[n:])
+			c.writeMu.Unlock()
+			c.heldWritten(n+m, werr)
+		}()
+		return
+	}
+	c.writeMu.Unlock()
+	c.heldWritten(n, werr)
+}
+
+// heldWritten ends heldDone, with heldMu locked: n bytes of held went
+// out; err closes the connection.
+func (c *client) heldWritten(n int, err error) {
+	c.srv.netOutput.Add(int64(n))
+	if err != nil {
+		c.heldFailed = true
+		c.conn.Close()
+	}
+	if cap(c.held) <= 1<<20 {
+		c.spare = c.held[:0]
+	}
+	c.held = nil
+	c.heldCond.Broadcast()
+	c.heldMu.Unlock()
+}
+
+// settle waits until held replies are written, before the connection's
+// goroutine runs or writes anything more, and takes back their buffer. It
+// reports false when they could not be made durable or written: the
+// connection is closed.
+func (c *client) settle() bool {
+	c.holding = false
+	c.heldMu.Lock()
+	defer c.heldMu.Unlock()
+	for c.held != nil {
+		c.heldCond.Wait()
+	}
+	if len(c.out) == 0 && c.spare != nil {
+		c.out, c.spare = c.spare, nil
+	}
+	return !c.heldFailed
+}
+
 // aofWriteError is the MISCONF refusal of writes while the AOF cannot be
 // written, or "". Called with s.mu held.
 func (s *Server) aofWriteError() string {

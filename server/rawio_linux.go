@@ -26,6 +26,7 @@ type rawIO struct {
 	rd, wr rawCall
 	readFn func(fd uintptr) bool
 	wrFn   func(fd uintptr) bool
+	tryFn  func(fd uintptr) bool
 }
 
 // rawCall is the state of the read or the write in progress.
@@ -49,6 +50,7 @@ func newRawIO(conn net.Conn) *rawIO {
 	r := &rawIO{rc: rc}
 	r.readFn = r.read
 	r.wrFn = r.write
+	r.tryFn = r.tryWrite
 	return r
 }
 
@@ -112,10 +114,21 @@ func (r *rawIO) Read(p []byte) (int, error) {
 }
 
 // Write writes all of p as net.Conn's Write does.
-func (r *rawIO) Write(p []byte) (int, error) {
+func (r *rawIO) Write(p []byte) (int, error) { return r.writeWith(p, r.wrFn) }
+
+// TryWrite writes as much of p as the socket takes without waiting.
+func (r *rawIO) TryWrite(p []byte) (int, error) { return r.writeWith(p, r.tryFn) }
+
+// tryWrite is the poller's callback for TryWrite: one attempt, no wait.
+func (r *rawIO) tryWrite(fd uintptr) bool {
+	r.write(fd)
+	return true
+}
+
+func (r *rawIO) writeWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	c := &r.wr
 	c.buf, c.n, c.errno = p, 0, 0
-	err := r.rc.Write(r.wrFn)
+	err := r.rc.Write(fn)
 	n := c.n
 	c.buf = nil
 	if err == nil && c.errno != 0 {

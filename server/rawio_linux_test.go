@@ -115,3 +115,29 @@ func TestRawIOHonoursDeadlinesAndClose(t *testing.T) {
 	_, err = raw.Write([]byte("x"))
 	require.ErrorIs(t, err, net.ErrClosed)
 }
+
+func TestRawIOTryWriteTakesWhatTheSocketTakes(t *testing.T) {
+	raw, conn, peer := rawPair(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 4<<20) // 64 MiB, more than the buffers hold
+	start := time.Now()
+	n, err := raw.TryWrite(big)
+	require.NoError(t, err)
+	require.Positive(t, n)
+	require.Less(t, n, len(big), "the peer reads nothing: the rest must be left")
+	require.Less(t, time.Since(start), 5*time.Second, "TryWrite must not wait for the peer")
+
+	// The rest goes out with Write while the peer reads, in order.
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(peer, int64(len(big))))
+		got <- b
+	}()
+	m, err := raw.Write(big[n:])
+	require.NoError(t, err)
+	require.Equal(t, len(big)-n, m)
+	require.True(t, bytes.Equal(big, <-got))
+
+	conn.Close()
+	_, err = raw.TryWrite([]byte("x"))
+	require.Error(t, err, "a closed connection")
+}

@@ -15,3 +15,6 @@ type rawIO struct {
 }
 
 func newRawIO(net.Conn) *rawIO { return nil }
+
+// TryWrite is never called: no connection has raw I/O here.
+func (r *rawIO) TryWrite(p []byte) (int, error) { return r.Write(p) }
