@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -138,6 +139,7 @@ type AOF struct {
 	curSize  int64 // size of the current incremental file
 
 	stop       chan struct{}
+	policy     atomic.Int32   // appendfsync, a Policy; opts.Fsync at first
 	done       sync.WaitGroup // the everysec goroutine
 	syncerDone sync.WaitGroup
 }
@@ -193,18 +195,17 @@ func newAOF(opts Options) (*AOF, error) {
 	}
 	a.cond = sync.NewCond(&a.smu)
 	a.wake = sync.NewCond(&a.smu)
+	a.policy.Store(int32(opts.Fsync))
 	return a, nil
 }
 
-// startBackground starts the syncer, and the everysec background fsync if
-// that is the policy.
+// startBackground starts the syncer and the everysec background fsync,
+// which works while that is the policy.
 func (a *AOF) startBackground() {
 	a.syncerDone.Add(1)
 	go a.syncer()
-	if a.opts.Fsync == EverySec {
-		a.done.Add(1)
-		go a.everySec()
-	}
+	a.done.Add(1)
+	go a.everySec()
 }
 
 // mkdir creates the AOF directory durably if it is missing.
@@ -380,8 +381,12 @@ func (a *AOF) Append(db int, argv [][]byte) uint64 {
 	return seq
 }
 
-// Policy returns the appendfsync policy the AOF was opened with.
-func (a *AOF) Policy() Policy { return a.opts.Fsync }
+// Policy returns the appendfsync policy in force.
+func (a *AOF) Policy() Policy { return Policy(a.policy.Load()) }
+
+// SetPolicy changes the appendfsync policy, as CONFIG SET appendfsync does
+// in Redis: it applies to the writes that wait from now on.
+func (a *AOF) SetPolicy(p Policy) { a.policy.Store(int32(p)) }
 
 // Flush writes the buffer to the current file, as Redis does before
 // replying to clients; with Always it also waits for an fsync covering what
@@ -393,7 +398,7 @@ func (a *AOF) Flush() error {
 	if err != nil {
 		return err
 	}
-	if a.opts.Fsync == Always {
+	if a.Policy() == Always {
 		a.smu.Lock()
 		w := a.written
 		a.smu.Unlock()
@@ -411,7 +416,7 @@ func (a *AOF) flushLocked(switching bool) error {
 	a.loaded = true
 	a.smu.Lock()
 	closed, syncErr := a.closed, a.syncErr
-	alwaysErr := a.opts.Fsync == Always && a.writeErr != nil
+	alwaysErr := a.Policy() == Always && a.writeErr != nil
 	werr := a.writeErr
 	a.smu.Unlock()
 	switch {
@@ -563,7 +568,7 @@ type notice struct {
 // before the next round starts: it must be quick and must not call the
 // AOF. Under the other policies it runs before Notify returns.
 func (a *AOF) Notify(seq uint64, fn func(error)) {
-	if a.opts.Fsync != Always {
+	if a.Policy() != Always {
 		fn(a.WaitDurable(seq))
 		return
 	}
@@ -705,7 +710,7 @@ func (a *AOF) round() {
 // osFile.syncKeepingProcessor) saves the hand-over of the processor to
 // another thread and back, which costs more than a small fsync's wait.
 func (a *AOF) syncFile(f File) error {
-	if k, ok := f.(interface{ syncKeepingProcessor() error }); ok && a.opts.Fsync == Always {
+	if k, ok := f.(interface{ syncKeepingProcessor() error }); ok && a.Policy() == Always {
 		return k.syncKeepingProcessor()
 	}
 	return f.Sync()
@@ -716,7 +721,7 @@ func (a *AOF) syncFile(f File) error {
 // fsync shared by all concurrent waiters), written to the OS with EverySec
 // and No. It returns the error state (see Err).
 func (a *AOF) WaitDurable(seq uint64) error {
-	if a.opts.Fsync == Always {
+	if a.Policy() == Always {
 		return a.syncTo(seq)
 	}
 	a.smu.Lock()
@@ -779,6 +784,9 @@ func (a *AOF) everySec() {
 		case <-a.stop:
 			return
 		case <-t.C:
+		}
+		if a.Policy() != EverySec {
+			continue
 		}
 		a.wmu.Lock()
 		a.flushLocked(false)

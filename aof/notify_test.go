@@ -222,3 +222,36 @@ func fsyncsAtOpen(t *testing.T) int {
 	a.Close()
 	return n
 }
+
+// TestSetPolicyAppliesToTheWritesThatFollow changes appendfsync on an open
+// AOF, as CONFIG SET does: the writes waited for afterwards are fsynced, or
+// not, by the new policy.
+func TestSetPolicyAppliesToTheWritesThatFollow(t *testing.T) {
+	m := newMemFS("/data")
+	opts := memOpts(m)
+	opts.Fsync = No
+	a, err := Open(opts)
+	require.NoError(t, err)
+	defer a.Close()
+	survivors := func() []cmdRec {
+		c := m.clone()
+		c.Crash()
+		recs, _, _ := loadDir(t, memOpts(c))
+		return recs
+	}
+	require.NoError(t, a.WaitDurable(a.Append(0, mkArgv("SET", "a", "1"))))
+	require.Empty(t, survivors(), "no: written, not fsynced")
+
+	a.SetPolicy(Always)
+	require.Equal(t, Always, a.Policy())
+	require.NoError(t, a.WaitDurable(a.Append(0, mkArgv("SET", "b", "2"))))
+	require.Equal(t, []cmdRec{{0, "SET a 1"}, {0, "SET b 2"}}, survivors())
+	got := make(chan error, 1)
+	a.Notify(a.Append(0, mkArgv("SET", "c", "3")), func(err error) { got <- err })
+	require.NoError(t, <-got)
+	require.Len(t, survivors(), 3, "Notify waits for the fsync under always")
+
+	a.SetPolicy(No)
+	require.NoError(t, a.WaitDurable(a.Append(0, mkArgv("SET", "d", "4"))))
+	require.Len(t, survivors(), 3, "no again: d is written, not fsynced")
+}

@@ -101,6 +101,9 @@ func (s *Server) applyConfig(old, cfg *conf.Config) {
 		}
 		s.wakeEvictor()
 	}
+	if a := s.persist.aof; a != nil && old.AppendFsync != cfg.AppendFsync {
+		a.SetPolicy(fsyncPolicy(cfg))
+	}
 	s.access.LFU = strings.HasSuffix(cfg.MaxMemoryPolicy, "-lfu")
 	s.access.LogFactor = cfg.LFULogFactor
 	s.access.DecayTime = cfg.LFUDecayTime

@@ -66,15 +66,19 @@ func (j *bgJob) cancel() {
 }
 
 func (s *Server) aofOptions(cfg *conf.Config) aof.Options {
-	p := aof.EverySec
+	return aof.Options{Dir: cfg.Dir, DirName: cfg.AppendDirname, FileName: cfg.AppendFilename,
+		Fsync: fsyncPolicy(cfg), LoadTruncated: cfg.AOFLoadTruncated, Logger: s.log}
+}
+
+// fsyncPolicy is cfg's appendfsync.
+func fsyncPolicy(cfg *conf.Config) aof.Policy {
 	switch cfg.AppendFsync {
 	case "always":
-		p = aof.Always
+		return aof.Always
 	case "no":
-		p = aof.No
+		return aof.No
 	}
-	return aof.Options{Dir: cfg.Dir, DirName: cfg.AppendDirname, FileName: cfg.AppendFilename,
-		Fsync: p, LoadTruncated: cfg.AOFLoadTruncated, Logger: s.log}
+	return aof.EverySec
 }
 
 // rdbPath is where SAVE writes and start-up reads dump.rdb.
