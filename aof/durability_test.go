@@ -17,8 +17,14 @@ type writeLog struct {
 	acked map[string]time.Time
 }
 
-// writer appends SET key v until WaitDurable fails or stop closes.
+// writer appends SET key v until waiting for it fails or stop closes. Odd
+// writers wait with Notify, as a server whose replies are held does, even
+// ones with WaitDurable: both share the rounds.
 func (w *writeLog) writer(a *AOF, id int, stop <-chan struct{}) {
+	wait := a.WaitDurable
+	if id%2 == 1 {
+		wait = func(seq uint64) error { return notifyWait(a, seq) }
+	}
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
@@ -30,7 +36,7 @@ func (w *writeLog) writer(a *AOF, id int, stop <-chan struct{}) {
 		seq := a.Append(id%4, mkArgv("SET", k, "v"))
 		w.order = append(w.order, k)
 		w.mu.Unlock()
-		if err := a.WaitDurable(seq); err != nil {
+		if err := wait(seq); err != nil {
 			return
 		}
 		w.mu.Lock()

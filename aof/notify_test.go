@@ -7,73 +7,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// notifyWriter appends SET key v, waits for its Notify callback like a
-// client whose reply is held, and records the acknowledgement, until the
-// callback reports an error or stop closes.
-func (w *writeLog) notifyWriter(a *AOF, id int, stop <-chan struct{}) {
-	done := make(chan error, 1)
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		k := strconv.Itoa(id) + ":" + strconv.Itoa(i)
-		w.mu.Lock()
-		seq := a.Append(id%4, mkArgv("SET", k, "v"))
-		w.order = append(w.order, k)
-		w.mu.Unlock()
-		a.Notify(seq, func(err error) { done <- err })
-		if err := <-done; err != nil {
-			return
-		}
-		w.mu.Lock()
-		w.acked[k] = time.Now()
-		w.mu.Unlock()
+// notifyWait calls Notify for seq and waits for the callback, or fails
+// after 10 seconds.
+func notifyWait(a *AOF, seq uint64) error {
+	got := make(chan error, 1)
+	a.Notify(seq, func(err error) { got <- err })
+	select {
+	case err := <-got:
+		return err
+	case <-time.After(10 * time.Second):
+		return errNoCallback
 	}
 }
 
-func TestNotifyAcknowledgesOnlyDurableWritesAfterAPowerLoss(t *testing.T) {
-	for round := range 5 {
-		fsys := newMemFS("/data")
-		fsys.syncDelay = 200 * time.Microsecond
-		opts := memOpts(fsys)
-		opts.Fsync = Always
-		a, err := Open(opts)
-		require.NoError(t, err)
-		w := &writeLog{acked: map[string]time.Time{}}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for id := range 16 {
-			wg.Go(func() {
-				if id%2 == 0 {
-					w.notifyWriter(a, id, stop)
-				} else {
-					w.writer(a, id, stop) // WaitDurable and Notify share the rounds
-				}
-			})
-		}
-		require.Eventually(t, func() bool {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			return len(w.acked) > 200*(round+1)
-		}, 10*time.Second, time.Millisecond)
-		fsys.Freeze() // the power goes out while writers are busy
-		close(stop)
-		wg.Wait()
-		a.Close()
-		fsys.Crash()
-
-		got := w.present(t, opts)
-		for k := range w.acked {
-			require.True(t, got[k], "acknowledged write %s lost", k)
-		}
-		t.Logf("round %d: %d appended, %d acknowledged, %d survived", round, len(w.order), len(w.acked), len(got))
-	}
-}
+var errNoCallback = errors.New("the Notify callback never came")
 
 // TestNotifyGoesOnThroughRewrites has writers wait on Notify while
 // rewrites switch files under them (fsyncs made outside the rounds): every
@@ -89,15 +40,9 @@ func TestNotifyGoesOnThroughRewrites(t *testing.T) {
 	var wg sync.WaitGroup
 	for id := range writers {
 		wg.Go(func() {
-			done := make(chan error, 1)
 			for i := range each {
 				seq := a.Append(0, mkArgv("SET", strconv.Itoa(id)+":"+strconv.Itoa(i), "v"))
-				a.Notify(seq, func(err error) { done <- err })
-				select {
-				case err := <-done:
-					require.NoError(t, err)
-				case <-time.After(10 * time.Second):
-					require.Fail(t, "a Notify callback never came", "writer %d, write %d", id, i)
+				if !assert.NoError(t, notifyWait(a, seq), "writer %d, write %d", id, i) {
 					return
 				}
 			}
@@ -149,14 +94,7 @@ func TestNotifyCallsBackAfterAnFsyncOutsideARound(t *testing.T) {
 		defer a.smu.Unlock()
 		return a.syncing
 	}, 5*time.Second, 100*time.Microsecond)
-	got := make(chan error, 1)
-	a.Notify(seq, func(err error) { got <- err })
-	select {
-	case err := <-got:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		require.Fail(t, "the callback never came")
-	}
+	require.NoError(t, notifyWait(a, seq))
 	require.NoError(t, <-rewrote)
 	require.NoError(t, a.Close())
 }
@@ -168,16 +106,7 @@ func TestNotifyReportsWhatWaitDurableWould(t *testing.T) {
 		opts.Fsync = Always
 		a, err := Open(opts)
 		require.NoError(t, err)
-		got := make(chan error, 1)
-		notify := func(seq uint64) error {
-			a.Notify(seq, func(err error) { got <- err })
-			select {
-			case err := <-got:
-				return err
-			case <-time.After(10 * time.Second):
-				return errors.New("no callback")
-			}
-		}
+		notify := func(seq uint64) error { return notifyWait(a, seq) }
 		require.NoError(t, notify(a.Append(0, mkArgv("SET", "a", "1"))))
 		require.Equal(t, 1, m.Fsyncs()-fsyncsAtOpen(t), "the callback came after the fsync")
 		require.ErrorContains(t, notify(1<<40), "never appended")
@@ -246,9 +175,7 @@ func TestSetPolicyAppliesToTheWritesThatFollow(t *testing.T) {
 	require.Equal(t, Always, a.Policy())
 	require.NoError(t, a.WaitDurable(a.Append(0, mkArgv("SET", "b", "2"))))
 	require.Equal(t, []cmdRec{{0, "SET a 1"}, {0, "SET b 2"}}, survivors())
-	got := make(chan error, 1)
-	a.Notify(a.Append(0, mkArgv("SET", "c", "3")), func(err error) { got <- err })
-	require.NoError(t, <-got)
+	require.NoError(t, notifyWait(a, a.Append(0, mkArgv("SET", "c", "3"))))
 	require.Len(t, survivors(), 3, "Notify waits for the fsync under always")
 
 	a.SetPolicy(No)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -151,64 +150,4 @@ func TestAlwaysWritesABigHeldReplyToASlowReader(t *testing.T) {
 	require.True(t, string(got) == big+"\r\n", "the big reply came back changed")
 	require.Equal(t, ":2\r\n", readLine(t, r))
 	require.Equal(t, "2", rdb.Get(ctx, "a").Val())
-}
-
-// TestAlwaysKeepsEveryAcknowledgedWriteOfManyClients is the kill test of
-// durability_test.go with more clients than the fsyncs can serve one by
-// one, unpipelined and pipelined, so that replies are held in batches.
-func TestAlwaysKeepsEveryAcknowledgedWriteOfManyClients(t *testing.T) {
-	bin := BuildServer(t)
-	dir := t.TempDir()
-	args := []string{"--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""}
-	cmd, addr := startProcess(t, bin, args...)
-	ctx := context.Background()
-
-	const workers = 32
-	acked := make([]int64, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-			defer c.Close()
-			k := fmt.Sprint("counter:", w)
-			for {
-				if w%4 == 0 {
-					// Three increments in one pipeline: all acknowledged or none.
-					p := c.Pipeline()
-					var last *redis.IntCmd
-					for range 3 {
-						last = p.Incr(ctx, k)
-					}
-					if _, err := p.Exec(ctx); err != nil {
-						return
-					}
-					acked[w] = last.Val()
-					continue
-				}
-				n, err := c.Incr(ctx, k).Result()
-				if err != nil {
-					return // the server is gone
-				}
-				acked[w] = n
-			}
-		})
-	}
-	time.Sleep(1500 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-	wg.Wait()
-	cmd.Wait()
-
-	_, addr2 := startProcess(t, bin, args...)
-	rdb := redis.NewClient(&redis.Options{Addr: addr2})
-	defer rdb.Close()
-	waitLoaded(t, rdb)
-	var total int64
-	for w := range workers {
-		got, _ := rdb.Get(ctx, fmt.Sprint("counter:", w)).Int64()
-		require.GreaterOrEqual(t, got, acked[w], "counter %d lost acknowledged increments", w)
-		require.LessOrEqual(t, got, acked[w]+3, "counter %d", w)
-		total += acked[w]
-	}
-	require.Greater(t, total, int64(1000), "the load was too light to mean anything")
-	t.Logf("%d acknowledged increments of %d clients survived SIGKILL", total, workers)
 }
