@@ -56,7 +56,8 @@ type Server struct {
 	// that commands read or change (the client registry, WATCH registry,
 	// statistics, the random source). A command runs entirely under it, so
 	// commands are atomic with respect to each other as in Redis. Lock
-	// order: mu, then a client's pushMu or writeMu; never the reverse.
+	// order: mu, then a client's heldMu, then its pushMu or writeMu; never
+	// the reverse.
 	mu         sync.Mutex
 	store      *store.Store
 	rng        *rand.Rand
