@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -533,6 +534,14 @@ func (a *AOF) requestLocked(target uint64) {
 	}
 	a.leading = true
 	a.smu.Unlock()
+	if runtime.GOMAXPROCS(0) == 1 {
+		// On one processor the round would cover this caller alone (its
+		// fsync holds the processor): let the goroutines already runnable
+		// append first, as Redis runs every ready client's commands before
+		// its fsync. With more, they run meanwhile on the others, and a
+		// yield would only hand this goroutine to another thread.
+		runtime.Gosched()
+	}
 	a.round()
 	a.smu.Lock()
 }

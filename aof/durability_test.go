@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -221,5 +222,13 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 		n := run(t, Options{Dir: t.TempDir()})
 		t.Logf("%d acknowledged writes, %d fsyncs", writers*each, n)
 		require.Less(t, n, int64(writers*each))
+	})
+	t.Run("os, one processor", func(t *testing.T) {
+		// The fsync holds the only processor: the writers must still
+		// append before a round starts, not one round each.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		n := run(t, Options{Dir: t.TempDir()})
+		t.Logf("%d acknowledged writes, %d fsyncs", writers*each, n)
+		require.Less(t, n, int64(writers*each/4))
 	})
 }
