@@ -71,8 +71,8 @@ var (
 //
 // Append, Flush, WaitDurable, Notify, Size and Err may be called from any
 // goroutine. Lock order: mmu, wmu, mu; wmu before smu, and wmu before the
-// sync claim (syncing); mu and smu are never held together, and no lock
-// is held while Notify callbacks run.
+// sync claim (syncing); mu and smu are never held together, and none of
+// them is held while Notify callbacks run.
 type AOF struct {
 	opts   Options
 	fs     FS
