@@ -1,12 +1,10 @@
 package server
 
 import (
-	"errors"
 	"math"
 	"math/big"
 	"time"
 
-	"quordis/aof"
 	"quordis/store"
 )
 
@@ -125,7 +123,10 @@ func (c *Ctx) popOrBlock(keys []int, kind store.Kind, timeout time.Duration, onT
 }
 
 // unblock releases cl with reply r (pushed to its connection unless r is
-// kindNone). Called with s.mu held.
+// kindNone). The reply goes out once the writes so far (a served pop's
+// among them) are as durable as appendfsync promises, as every reply
+// does; the connection's pusher waits for that, outside the keyspace
+// lock. Called with s.mu held.
 func (s *Server) unblock(cl *client, r Reply) {
 	bs := cl.blocked
 	if bs == nil {
@@ -133,7 +134,7 @@ func (s *Server) unblock(cl *client, r Reply) {
 	}
 	s.forgetBlocked(cl)
 	if r.kind != kindNone {
-		cl.push(appendReply(nil, &r, cl.proto))
+		cl.push(appendReply(nil, &r, cl.proto), s.persist.aof, s.persist.aofSeq)
 	}
 	s.wake.Broadcast()
 }
@@ -233,17 +234,6 @@ func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 		return false
 	}
 	s.flushEffects(true)
-	// The reply goes out only once the pop is as durable as appendfsync
-	// promises; with always this fsyncs under the keyspace lock, as Redis
-	// does before replying.
-	if a := s.persist.aof; a != nil {
-		if err := a.WaitDurable(s.persist.aofSeq); err != nil && !errors.Is(err, aof.ErrClosed) {
-			s.log.Error("a served blocking pop could not be made durable", "err", err)
-			cl.conn.Close()
-			s.forgetBlocked(cl)
-			return true
-		}
-	}
 	s.unblock(cl, r)
 	return true
 }

@@ -78,9 +78,12 @@ type client struct {
 	writeMu sync.Mutex
 
 	// pushMu guards pushBuf, output queued by other clients' commands for a
-	// connection whose own goroutine is busy reading.
+	// connection whose own goroutine is busy reading, and the AOF position
+	// it must wait for (pushAOF, pushSeq; see push).
 	pushMu   sync.Mutex
 	pushBuf  []byte
+	pushAOF  *aof.AOF
+	pushSeq  uint64
 	pushWake chan struct{}
 
 	// Replies held for an fsync (appendfsync always, persist.go): instead
@@ -376,10 +379,11 @@ func (c *client) flush() bool {
 	// Output pushed by other goroutines (a blocked command's reply) was
 	// produced first: it goes out first.
 	if c.pushWake != nil {
-		c.pushMu.Lock()
-		pending := c.pushBuf
-		c.pushBuf = nil
-		c.pushMu.Unlock()
+		pending, ok := c.pushed(nil)
+		if !ok {
+			c.writeMu.Unlock()
+			return false
+		}
 		if len(pending) > 0 {
 			c.out = append(pending, c.out...)
 		}
@@ -402,11 +406,20 @@ func (c *client) flush() bool {
 }
 
 // push queues output for the connection from another goroutine (MONITOR
-// feeds) and wakes its pusher. A connection that cannot keep up beyond the
-// hard output-buffer limit is closed.
-func (c *client) push(b []byte) {
+// feeds, a blocked command's reply) and wakes its pusher. Output that
+// follows writes (a served blocking pop) goes out only once the AOF a
+// holds them as durably as appendfsync promises, up to its sequence
+// number seq; a nil a waits for nothing. A connection that cannot keep up
+// beyond the hard output-buffer limit is closed.
+func (c *client) push(b []byte, a *aof.AOF, seq uint64) {
 	c.pushMu.Lock()
 	c.pushBuf = append(c.pushBuf, b...)
+	if a != nil {
+		if a != c.pushAOF {
+			c.pushSeq = 0 // sequence numbers are per AOF
+		}
+		c.pushAOF, c.pushSeq = a, max(c.pushSeq, seq)
+	}
 	n := len(c.pushBuf)
 	c.pushMu.Unlock()
 	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Hard > 0 && int64(n) > lim.Hard {
@@ -417,6 +430,25 @@ func (c *client) push(b []byte) {
 	case c.pushWake <- struct{}{}:
 	default:
 	}
+}
+
+// pushed takes the output pushed to the connection, leaving spare for the
+// next pushes, once the writes it follows are as durable as appendfsync
+// promises; writeMu must be held, so that nothing overtakes it. It
+// reports false when they cannot be made durable: the output must not go
+// out, and the connection is closed.
+func (c *client) pushed(spare []byte) ([]byte, bool) {
+	c.pushMu.Lock()
+	buf := c.pushBuf
+	c.pushBuf = spare
+	a, seq := c.pushAOF, c.pushSeq
+	c.pushAOF, c.pushSeq = nil, 0
+	c.pushMu.Unlock()
+	if a != nil && !c.durable(a, seq) {
+		c.conn.Close()
+		return nil, false
+	}
+	return buf, true
 }
 
 // startPusher starts the goroutine that writes pushed output, once per
@@ -439,9 +471,12 @@ func (c *client) startPusher() {
 			// writeMu is taken before the buffer so that the connection's own
 			// flush cannot overtake output pushed before it.
 			c.writeMu.Lock()
-			c.pushMu.Lock()
-			buf, c.pushBuf = c.pushBuf, buf[:0]
-			c.pushMu.Unlock()
+			var ok bool
+			if buf, ok = c.pushed(buf[:0]); !ok {
+				c.writeMu.Unlock()
+				c.conn.Close()
+				return
+			}
 			n, err := c.w.Write(buf)
 			c.writeMu.Unlock()
 			c.srv.netOutput.Add(int64(n))

@@ -279,7 +279,19 @@ func (c *client) waitDurable() bool {
 	}
 	a, seq := c.aofRef, c.aofWait
 	c.aofRef = nil
-	if err := a.WaitDurable(seq); err != nil && !errors.Is(err, aof.ErrClosed) {
+	return c.durable(a, seq)
+}
+
+// durable waits until a holds its commands up to seq as durably as
+// appendfsync promises, and reports whether it does. A closed AOF
+// (appendonly turned off, shutdown) made them as durable as it could.
+func (c *client) durable(a *aof.AOF, seq uint64) bool {
+	return c.durableErr(a.WaitDurable(seq))
+}
+
+// durableErr is durable for the outcome err of a wait, logging a failure.
+func (c *client) durableErr(err error) bool {
+	if err != nil && !errors.Is(err, aof.ErrClosed) {
 		c.srv.log.Error("closing a client whose writes could not be made durable", "addr", c.raddr, "err", err)
 		return false
 	}
@@ -321,8 +333,7 @@ func (c *client) hold() bool {
 // connection is closed without the replies, as waitDurable does.
 func (c *client) heldDone(err error) {
 	c.heldMu.Lock()
-	if err != nil && !errors.Is(err, aof.ErrClosed) {
-		c.srv.log.Error("closing a client whose writes could not be made durable", "addr", c.raddr, "err", err)
+	if !c.durableErr(err) {
 		c.heldWritten(0, err)
 		return
 	}

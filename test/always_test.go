@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,4 +151,59 @@ func TestAlwaysWritesABigHeldReplyToASlowReader(t *testing.T) {
 	require.True(t, string(got) == big+"\r\n", "the big reply came back changed")
 	require.Equal(t, ":2\r\n", readLine(t, r))
 	require.Equal(t, "2", rdb.Get(ctx, "a").Val())
+}
+
+// TestAlwaysServesBlockedPops has consumers wait in BLPOP while producers
+// push, with appendfsync always: a served pop's reply waits for its fsync
+// on the consumer's connection, not under the keyspace lock. Every item
+// must reach exactly one consumer, each producer's items in their order.
+func TestAlwaysServesBlockedPops(t *testing.T) {
+	srv := StartServer(t, "appendonly yes", "appendfsync always")
+	ctx := context.Background()
+	waitLoaded(t, srv.Client(t))
+	const producers, consumers, each = 4, 4, 300
+	var mu sync.Mutex
+	got := map[string][]int{} // producer -> items popped
+	var cwg, pwg sync.WaitGroup
+	for range consumers {
+		cwg.Go(func() {
+			rdb := srv.Client(t)
+			last := map[string]int{}
+			for {
+				kv, err := rdb.BLPop(ctx, time.Second, "queue").Result()
+				if err != nil {
+					return // empty for a second: the producers are done
+				}
+				p, n, _ := strings.Cut(kv[1], ":")
+				i, _ := strconv.Atoi(n)
+				if prev, ok := last[p]; ok {
+					assert.Greater(t, i, prev, "a consumer got %s's items out of order", p)
+				}
+				last[p] = i
+				mu.Lock()
+				got[p] = append(got[p], i)
+				mu.Unlock()
+			}
+		})
+	}
+	for p := range producers {
+		pwg.Go(func() {
+			rdb := srv.Client(t)
+			for i := range each {
+				if !assert.NoError(t, rdb.RPush(ctx, "queue", fmt.Sprintf("p%d:%d", p, i)).Err()) {
+					return
+				}
+			}
+		})
+	}
+	pwg.Wait()
+	cwg.Wait()
+	for p := range producers {
+		items := got[fmt.Sprint("p", p)]
+		slices.Sort(items)
+		require.Len(t, items, each, "producer %d", p)
+		for i, n := range items {
+			require.Equal(t, i, n, "producer %d's item %d lost or popped twice", p, i)
+		}
+	}
 }
