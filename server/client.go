@@ -236,6 +236,13 @@ func (c *client) serve() {
 		}
 		prefetched--
 		c.out = s.handle(c, args, c.out)
+		if c.blocked != nil && len(c.out) > 0 {
+			// The replies before a command that blocked go out now (Redis
+			// does not hold them back), ahead of its reply, which another
+			// client's command pushes.
+			c.push(c.out, c.aofRef, c.aofWait)
+			c.out, c.aofRef = c.out[:0], nil
+		}
 		closeNow := c.flags&flagCloseAfter != 0
 		auth := c.authenticated
 		s.mu.Unlock()

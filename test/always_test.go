@@ -156,7 +156,8 @@ func TestAlwaysWritesABigHeldReplyToASlowReader(t *testing.T) {
 // TestAlwaysServesBlockedPops has consumers wait in BLPOP while producers
 // push, with appendfsync always: a served pop's reply waits for its fsync
 // on the consumer's connection, not under the keyspace lock. Every item
-// must reach exactly one consumer, each producer's items in their order.
+// must reach exactly one consumer, each producer's items in their order,
+// and a client that pipelines around a BLPOP gets its replies in order.
 func TestAlwaysServesBlockedPops(t *testing.T) {
 	srv := StartServer(t, "appendonly yes", "appendfsync always")
 	ctx := context.Background()
@@ -196,6 +197,15 @@ func TestAlwaysServesBlockedPops(t *testing.T) {
 			}
 		})
 	}
+	// A client that pipelines a write, a BLPOP and another write, served
+	// by a push from another client meanwhile.
+	conn := srv.Dial(t)
+	conn.Send("*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*3\r\n$5\r\nBLPOP\r\n$5\r\nother\r\n$1\r\n5\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n")
+	require.Equal(t, ":1\r\n", conn.ReadReply())
+	require.NoError(t, srv.Client(t).RPush(ctx, "other", "x").Err())
+	require.Equal(t, "*2\r\n$5\r\nother\r\n$1\r\nx\r\n", conn.ReadReply())
+	require.Equal(t, ":2\r\n", conn.ReadReply())
+
 	pwg.Wait()
 	cwg.Wait()
 	for p := range producers {

@@ -91,6 +91,27 @@ func TestBlockingTimeouts(t *testing.T) {
 	require.Equal(t, "_\r\n", c.Do("BLMPOP", "0.05", "1", "nothing", "LEFT"))
 }
 
+// TestRepliesBeforeABlockingCommandAreNotHeldBack pipelines a command, a
+// BLPOP that blocks and another command: as in Redis, the first reply
+// comes at once, then the BLPOP's when it is served (or times out), then
+// the last.
+func TestRepliesBeforeABlockingCommandAreNotHeldBack(t *testing.T) {
+	srv := StartServer(t)
+	c := srv.Dial(t)
+	pipeline := "*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n"
+	c.Send(pipeline)
+	require.Equal(t, ":1\r\n", c.ReadReply(), "the reply before the BLPOP must not wait for it")
+	require.NoError(t, srv.Client(t).RPush(context.Background(), "q", "x").Err())
+	require.Equal(t, "*2\r\n$1\r\nq\r\n$1\r\nx\r\n", c.ReadReply())
+	require.Equal(t, ":2\r\n", c.ReadReply())
+
+	// A timeout instead of a push: the same order.
+	c.Send(strings.Replace(pipeline, "$1\r\n0\r\n", "$4\r\n0.05\r\n", 1))
+	require.Equal(t, ":3\r\n", c.ReadReply())
+	require.Equal(t, "*-1\r\n", c.ReadReply())
+	require.Equal(t, ":4\r\n", c.ReadReply())
+}
+
 // TestPushInsideTransactionWakesAfterExec checks that a waiter sees the
 // state after EXEC, not an intermediate one.
 func TestPushInsideTransactionWakesAfterExec(t *testing.T) {
