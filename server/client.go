@@ -481,7 +481,6 @@ func (c *client) startPusher() {
 			var ok bool
 			if buf, ok = c.pushed(buf[:0]); !ok {
 				c.writeMu.Unlock()
-				c.conn.Close()
 				return
 			}
 			n, err := c.w.Write(buf)
