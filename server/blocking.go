@@ -134,7 +134,7 @@ func (s *Server) unblock(cl *client, r Reply) {
 	}
 	s.forgetBlocked(cl)
 	if r.kind != kindNone {
-		cl.push(appendReply(nil, &r, cl.proto), s.persist.aof, s.persist.aofSeq)
+		cl.push(appendReply(nil, &r, cl.proto), aofMark{s.persist.aof, s.persist.aofSeq})
 	}
 	s.wake.Broadcast()
 }

@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"quordis/aof"
 	"quordis/store"
 )
 
@@ -66,9 +65,8 @@ type client struct {
 	multi         []queuedCommand
 	watched       []watched
 	blocked       *blockState // set while a blocking command waits
-	aofWait       uint64      // AOF position the pending replies must wait for
-	aofRef        *aof.AOF    // the AOF aofWait refers to, nil when nothing to wait for
-	aofOf         *aof.AOF    // the AOF of the last aofWait, waited for or not
+	aofSeen       aofMark     // the AOF position of the last command run
+	aofWait       aofMark     // what the pending replies must wait for; zero: nothing
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
@@ -79,11 +77,10 @@ type client struct {
 
 	// pushMu guards pushBuf, output queued by other clients' commands for a
 	// connection whose own goroutine is busy reading, and the AOF position
-	// it must wait for (pushAOF, pushSeq; see push).
+	// it must wait for (see push).
 	pushMu   sync.Mutex
 	pushBuf  []byte
-	pushAOF  *aof.AOF
-	pushSeq  uint64
+	pushWait aofMark
 	pushWake chan struct{}
 
 	// Replies held for an fsync (appendfsync always, persist.go): instead
@@ -240,8 +237,8 @@ func (c *client) serve() {
 			// The replies before a command that blocked go out now (Redis
 			// does not hold them back), ahead of its reply, which another
 			// client's command pushes.
-			c.push(c.out, c.aofRef, c.aofWait)
-			c.out, c.aofRef = c.out[:0], nil
+			c.push(c.out, c.aofWait)
+			c.out, c.aofWait = c.out[:0], aofMark{}
 		}
 		closeNow := c.flags&flagCloseAfter != 0
 		auth := c.authenticated
@@ -414,18 +411,15 @@ func (c *client) flush() bool {
 
 // push queues output for the connection from another goroutine (MONITOR
 // feeds, a blocked command's reply) and wakes its pusher. Output that
-// follows writes (a served blocking pop) goes out only once the AOF a
-// holds them as durably as appendfsync promises, up to its sequence
-// number seq; a nil a waits for nothing. A connection that cannot keep up
-// beyond the hard output-buffer limit is closed.
-func (c *client) push(b []byte, a *aof.AOF, seq uint64) {
+// follows writes (a served blocking pop) goes out only once they are as
+// durable as appendfsync promises, up to the AOF position wait; the zero
+// aofMark waits for nothing. A connection that cannot keep up beyond the
+// hard output-buffer limit is closed.
+func (c *client) push(b []byte, wait aofMark) {
 	c.pushMu.Lock()
 	c.pushBuf = append(c.pushBuf, b...)
-	if a != nil {
-		if a != c.pushAOF {
-			c.pushSeq = 0 // sequence numbers are per AOF
-		}
-		c.pushAOF, c.pushSeq = a, max(c.pushSeq, seq)
+	if wait.a != nil {
+		c.pushWait.raise(wait)
 	}
 	n := len(c.pushBuf)
 	c.pushMu.Unlock()
@@ -448,10 +442,10 @@ func (c *client) pushed(spare []byte) ([]byte, bool) {
 	c.pushMu.Lock()
 	buf := c.pushBuf
 	c.pushBuf = spare
-	a, seq := c.pushAOF, c.pushSeq
-	c.pushAOF, c.pushSeq = nil, 0
+	wait := c.pushWait
+	c.pushWait = aofMark{}
 	c.pushMu.Unlock()
-	if a != nil && !c.durable(a, seq) {
+	if wait.a != nil && !c.durable(wait) {
 		c.conn.Close()
 		return nil, false
 	}

@@ -35,7 +35,7 @@ func (s *Server) feedMonitors(c *client, args [][]byte, now time.Time) {
 	}
 	b = append(b, '\r', '\n')
 	for m := range s.monitors {
-		m.push(b, nil, 0)
+		m.push(b, aofMark{})
 	}
 }
 

@@ -254,18 +254,28 @@ func (s *Server) appendEffect(db int, argv [][]byte) {
 // noteDurability records, for the client whose request just ran, the AOF
 // position its replies must wait for. Called with s.mu held.
 func (s *Server) noteDurability(c *client) {
-	a := s.persist.aof
-	if a == nil {
-		return
+	if a := s.persist.aof; a != nil && c.aofSeen.raise(aofMark{a, s.persist.aofSeq}) {
+		c.aofWait = c.aofSeen
 	}
-	if a != c.aofOf {
-		// Sequence numbers are per AOF: one turned on at run time starts
-		// from zero.
-		c.aofOf, c.aofWait = a, 0
+}
+
+// aofMark is a position in an AOF that output waits for: the sequence
+// number of the last command it follows. Sequence numbers are per AOF (one
+// turned on at run time starts from zero), so a position in another AOF
+// replaces a mark instead of being compared with it.
+type aofMark struct {
+	a   *aof.AOF
+	seq uint64
+}
+
+// raise moves m to to when to is in another AOF or further in the same,
+// and reports whether it moved.
+func (m *aofMark) raise(to aofMark) bool {
+	if to.a == m.a && to.seq <= m.seq {
+		return false
 	}
-	if s.persist.aofSeq > c.aofWait {
-		c.aofWait, c.aofRef = s.persist.aofSeq, a
-	}
+	*m = to
+	return true
 }
 
 // waitDurable blocks, outside the keyspace lock, until the writes of the
@@ -274,19 +284,16 @@ func (s *Server) noteDurability(c *client) {
 // be: the connection is then closed without the replies, whose writes have
 // an unknown outcome.
 func (c *client) waitDurable() bool {
-	if c.aofRef == nil {
-		return true
-	}
-	a, seq := c.aofRef, c.aofWait
-	c.aofRef = nil
-	return c.durable(a, seq)
+	wait := c.aofWait
+	c.aofWait = aofMark{}
+	return wait.a == nil || c.durable(wait)
 }
 
-// durable waits until a holds its commands up to seq as durably as
-// appendfsync promises, and reports whether it does. A closed AOF
+// durable waits until the commands up to wait are as durable as
+// appendfsync promises, and reports whether they are. A closed AOF
 // (appendonly turned off, shutdown) made them as durable as it could.
-func (c *client) durable(a *aof.AOF, seq uint64) bool {
-	return c.durableErr(a.WaitDurable(seq))
+func (c *client) durable(wait aofMark) bool {
+	return c.durableErr(wait.a.WaitDurable(wait.seq))
 }
 
 // durableErr is durable for the outcome err of a wait, logging a failure.
@@ -310,7 +317,7 @@ func (c *client) durableErr(err error) bool {
 // before, and so do replies over the soft output-buffer limit, which
 // flush enforces.
 func (c *client) hold() bool {
-	a := c.aofRef
+	a := c.aofWait.a
 	if a == nil || a.Policy() != aof.Always || c.raw == nil || c.pushWake != nil || len(c.out) == 0 {
 		return false
 	}
@@ -321,8 +328,9 @@ func (c *client) hold() bool {
 	c.held, c.out = c.out, c.spare
 	c.spare = nil
 	c.heldMu.Unlock()
-	c.holding, c.aofRef = true, nil
-	a.Notify(c.aofWait, c.heldFn)
+	seq := c.aofWait.seq
+	c.holding, c.aofWait = true, aofMark{}
+	a.Notify(seq, c.heldFn)
 	return true
 }
 
