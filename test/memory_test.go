@@ -230,7 +230,16 @@ func TestEvictionGoesOnInTheBackground(t *testing.T) {
 	rdb := srv.ClientWith(t, &redis.Options{PoolSize: 1})
 	ctx := context.Background()
 	fillKeys(t, rdb, "k", 4000, 0)
-	used := infoField(t, rdb, "memory", "used_memory")
+	// used_memory counts the clients' input buffers as the cron last saw
+	// them (ten times a second); let it see them after the fill, or the
+	// limit set below moves under the evictions that already met it.
+	var used int64
+	require.Eventually(t, func() bool {
+		before := infoField(t, rdb, "memory", "used_memory")
+		time.Sleep(250 * time.Millisecond)
+		used = infoField(t, rdb, "memory", "used_memory")
+		return used == before
+	}, 10*time.Second, time.Millisecond)
 	limit := used - 300_000
 	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(limit, 10)).Err())
 	time.Sleep(500 * time.Millisecond)
