@@ -147,7 +147,7 @@ func (c *Ctx) setString(opts options, at int64) Reply {
 	if opts.set == 0 {
 		// A plain SET replaces whatever is there: no need to look it up
 		// first (an expired value is replaced just the same).
-		c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
+		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 		c.Modified(c.Args[1])
 		return replyOK
 	}
@@ -168,11 +168,10 @@ func (c *Ctx) setString(opts options, at int64) Reply {
 		}
 		return replyNullBulk
 	}
-	val := store.NewString(c.ownedBytes(2))
 	if opts.has(optKeepTTL) {
-		c.DB.SetKeepTTL(c.ownedKey(1), val, c.Now)
+		c.DB.SetKeepTTL(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
 	} else {
-		c.DB.Set(c.ownedKey(1), val, c.Now)
+		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	}
 	c.Modified(c.Args[1])
 	if opts.has(optExpiry) {
@@ -187,7 +186,7 @@ func setnxCommand(c *Ctx) Reply {
 	if c.DB.Exists(c.key(1), c.Now) {
 		return replyZero
 	}
-	c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
+	c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	c.Modified(c.Args[1])
 	return replyOne
 }
@@ -202,7 +201,7 @@ func setexCommand(c *Ctx) Reply {
 	if msg != "" {
 		return Err(msg)
 	}
-	c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(3)), c.Now)
+	c.DB.SetString(c.Args[1], c.Args[3], c.Now)
 	c.DB.SetExpiry(c.key(1), at)
 	c.Modified(c.Args[1])
 	c.Propagate([]byte("SET"), c.ownedBytes(1), c.ownedBytes(3), []byte("PXAT"), []byte(strconv.FormatInt(at, 10)))
@@ -219,7 +218,7 @@ func getsetCommand(c *Ctx) Reply {
 	if o != nil {
 		reply = Bulk(o.Str)
 	}
-	c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
+	c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	c.Modified(c.Args[1])
 	return reply
 }
@@ -369,7 +368,7 @@ func incrbyfloatCommand(c *Ctx) Reply {
 func appendCommand(c *Ctx) Reply {
 	o := c.DB.Get(c.key(1), c.Now)
 	if o == nil {
-		c.DB.Set(c.ownedKey(1), store.NewString(c.ownedBytes(2)), c.Now)
+		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 		c.Modified(c.Args[1])
 		return Int(int64(len(c.Args[2])))
 	}
@@ -522,7 +521,7 @@ func msetCommand(c *Ctx) Reply {
 		}
 	}
 	for i := 1; i < len(c.Args); i += 2 {
-		c.DB.Set(c.ownedKey(i), store.NewString(c.ownedBytes(i+1)), c.Now)
+		c.DB.SetString(c.Args[i], c.Args[i+1], c.Now)
 		c.Modified(c.Args[i])
 	}
 	if nx {

@@ -1,6 +1,9 @@
 package store
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // DB is one numbered database: the keys and their expiry times.
 //
@@ -128,6 +131,43 @@ func (db *DB) Set(key string, o Object, now int64) {
 	if db.expires.Len() > 0 {
 		db.expires.Delete(key)
 	}
+}
+
+// SetString stores a string holding a copy of val under a copy of key at
+// now and drops any expiry the key had, as Set does. The key and the value
+// share one allocation (as a big hash's fields and values do), so a string
+// key is one object for the garbage collector to mark instead of two, and
+// a SET makes one allocation; an existing key takes the new key string too
+// (Dict.Swap), so the old allocation goes with the old value. In cluster
+// mode the slot index keeps the key string it was given first, so there
+// the key and the value are allocated apart, as Set stores them.
+func (db *DB) SetString(key, val []byte, now int64) {
+	if db.slots != nil {
+		db.Set(string(key), NewString(append([]byte(nil), val...)), now)
+		return
+	}
+	k, v := joinKeyValue(key, val)
+	o := NewString(v)
+	db.opts.Access.initAccess(&o, now)
+	db.keys.Swap(k, o)
+	if db.expires.Len() > 0 {
+		db.expires.Delete(k)
+	}
+}
+
+// joinKeyValue copies key and val into one allocation. The value's
+// capacity ends where it does, so appending to it reallocates instead of
+// growing into memory that is not the value's. An empty value is nil, as
+// a clone of an empty argument is.
+func joinKeyValue(key, val []byte) (string, []byte) {
+	b := make([]byte, len(key)+len(val))
+	copy(b, key)
+	copy(b[len(key):], val)
+	var v []byte
+	if len(val) > 0 {
+		v = b[len(key):len(b):len(b)]
+	}
+	return unsafe.String(unsafe.SliceData(b), len(key)), v
 }
 
 // SetKeepTTL stores o under key at now and keeps its expiry if the key

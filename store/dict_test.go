@@ -153,7 +153,7 @@ func TestDictRetainsOnlyInsertedKeys(t *testing.T) {
 	require.Equal(t, 2, got)
 	k, ok := d.Key(v)
 	require.True(t, ok)
-	require.Equal(t, unsafe.StringData(owned), unsafe.StringData(k), "Key must return the stored string")
+	require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(owned))), uintptr(unsafe.Pointer(unsafe.StringData(k))), "Key must return the stored string")
 	require.NotNil(t, d.GetPtr(v))
 
 	copy(buf, "xxxxxx") // the caller reuses its buffer
@@ -731,7 +731,7 @@ func TestDictSwapReplacesKeyAndValue(t *testing.T) {
 	require.Equal(t, "1", old)
 	var key string
 	d.Range(func(k string, v *string) bool { key = k; return true })
-	require.Equal(t, unsafe.StringData(joined), unsafe.StringData(key), "the entry holds the new key string")
+	require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(joined))), uintptr(unsafe.Pointer(unsafe.StringData(key))), "the entry holds the new key string")
 	v, _ := d.Get("f")
 	require.Equal(t, "value", v)
 	require.Equal(t, 1, d.Len())
