@@ -95,6 +95,38 @@ func TestUnauthenticatedLimits(t *testing.T) {
 	require.Equal(t, "+PONG\r\n", c.Do("PING"))
 }
 
+// TestPipelineInOneWrite sends each pipeline in one write, so the server
+// finds every command already buffered and runs them in one go: what one
+// command changes about how the next is read (AUTH lifts the
+// unauthenticated limits, a failed AUTH keeps them), QUIT, and a protocol
+// error after good commands must still take effect at their place in the
+// pipeline.
+func TestPipelineInOneWrite(t *testing.T) {
+	srv := StartServer(t, "requirepass secret")
+	elevenKeys := "*12\r\n$3\r\nDEL\r\n" + strings.Repeat("$1\r\nk\r\n", 11)
+
+	c := srv.Dial(t)
+	c.Send("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n" + elevenKeys + "*1\r\n$4\r\nPING\r\n")
+	require.Equal(t, "+OK\r\n", c.ReadReply())
+	require.Equal(t, ":0\r\n", c.ReadReply())
+	require.Equal(t, "+PONG\r\n", c.ReadReply())
+
+	c = srv.Dial(t)
+	c.Send("*2\r\n$4\r\nAUTH\r\n$4\r\nnope\r\n" + elevenKeys)
+	require.Equal(t, "-WRONGPASS invalid username-password pair or user is disabled.\r\n-ERR Protocol error: unauthenticated multibulk length\r\n", c.ReadClosed())
+
+	c = srv.Dial(t)
+	c.Send("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n")
+	require.Equal(t, "+OK\r\n+PONG\r\n+OK\r\n", c.ReadClosed())
+
+	c = srv.Dial(t)
+	c.Send("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$x\r\n*1\r\n$4\r\nPING\r\n")
+	require.Equal(t, "+OK\r\n+OK\r\n-ERR Protocol error: invalid bulk length\r\n", c.ReadClosed())
+	c = srv.Dial(t)
+	require.Equal(t, "+OK\r\n", c.Do("AUTH", "secret"))
+	require.Equal(t, "$1\r\nv\r\n", c.Do("GET", "k"), "the command before the bad one ran")
+}
+
 // TestQueryBufferLimitClosesClient checks client-query-buffer-limit: a
 // request larger than the limit closes the connection without a reply.
 func TestQueryBufferLimitClosesClient(t *testing.T) {
