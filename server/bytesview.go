@@ -10,3 +10,13 @@ func bytesView(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// stringBytes returns the bytes of s without copying, for read-only use:
+// replies, lookups, and storing (which copies). It is a non-nil empty
+// slice for "", since nil is a null in Bulks.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"quordis/store"
 )
@@ -484,16 +483,6 @@ func cString(b []byte) []byte {
 		return b[:i]
 	}
 	return b
-}
-
-// stringBytes returns the bytes of s without copying, for replies and for
-// storing (which copies); a non-nil empty slice for "", since nil is a
-// null in Bulks.
-func stringBytes(s string) []byte {
-	if s == "" {
-		return []byte{}
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // sortScore reads s as SORT's strtod call does: the C string (up to a

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"quordis/conf"
 	"quordis/store"
@@ -134,14 +133,6 @@ func (c *Ctx) storeZSet(i int, zs *store.ZSet) {
 // zsetRESP3 reports whether the caller speaks RESP3, where members with
 // scores are nested pairs instead of one flat array.
 func zsetRESP3(c *Ctx) bool { return c.cl != nil && c.cl.proto >= 3 }
-
-// zbytes returns s's bytes without copying, for read-only use in a reply.
-func zbytes(s string) []byte {
-	if s == "" {
-		return []byte{}
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
 
 // zscored is a member and its score.
 type zscored struct {
@@ -421,7 +412,7 @@ func zscanCommand(c *Ctx) Reply {
 		} else {
 			s = zlistpackScore(score)
 		}
-		out = append(out, zbytes(m), s)
+		out = append(out, stringBytes(m), s)
 	}
 	if !big {
 		cursor = zs.Scan(0, emit)

@@ -162,7 +162,7 @@ func zrandmemberCommand(c *Ctx) Reply {
 		}
 		out := make([][]byte, len(items))
 		for i, it := range items {
-			out[i] = zbytes(it.member)
+			out[i] = stringBytes(it.member)
 		}
 		return Bulks(out)
 	}

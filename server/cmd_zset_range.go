@@ -104,7 +104,7 @@ func (s *zrangeSink) emit(m string, score float64) {
 	case s.withScores:
 		s.scored = append(s.scored, zscored{m, score})
 	default:
-		s.members = append(s.members, zbytes(m))
+		s.members = append(s.members, stringBytes(m))
 	}
 }
 

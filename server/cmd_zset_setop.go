@@ -258,7 +258,7 @@ func zsetopCommand(c *Ctx) Reply {
 		if withScores {
 			scored = append(scored, zscored{m, score})
 		} else {
-			members = append(members, zbytes(m))
+			members = append(members, stringBytes(m))
 		}
 		return true
 	})
