@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,3 +63,37 @@ func benchClusterHandle(b *testing.B, args ...string) {
 
 func BenchmarkHandleGetCluster(b *testing.B) { benchClusterHandle(b, "GET", "key") }
 func BenchmarkHandleSetCluster(b *testing.B) { benchClusterHandle(b, "SET", "key", "value") }
+
+// BenchmarkHandleSetEvicting SETs a new key each time on a server at its
+// maxmemory (allkeys-lru), so each SET evicts about one key: the cost and
+// the allocations of a write under eviction.
+func BenchmarkHandleSetEvicting(b *testing.B) {
+	cfg := conf.Default()
+	cfg.MaxMemory = sharedProcessStartup + 2<<20
+	cfg.MaxMemoryPolicy = "allkeys-lru"
+	s, err := New(cfg, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	value := []byte(strings.Repeat("v", 100))
+	key := make([]byte, 0, 32)
+	out := make([]byte, 0, 4096)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := func(i int) {
+		key = strconv.AppendInt(append(key[:0], "key:"...), int64(i), 10)
+		out = s.handle(c, [][]byte{[]byte("SET"), key, value}, out[:0])
+	}
+	for i := range 30_000 { // fill past the limit
+		set(-i - 1)
+	}
+	if s.mem.evicted == 0 {
+		b.Fatal("the fill evicted nothing")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		set(i)
+	}
+}

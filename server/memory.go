@@ -305,7 +305,10 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 			return false, false
 		}
 		d := s.store.DB(db)
-		k := []byte(key)
+		// key is the table's own string, which stays valid after the
+		// deletion; none of the calls below keeps the view, and the
+		// effect, when there is one to log, gets a copy.
+		k := stringBytes(key)
 		s.addUsage(db, -s.keyUsage(db, k, nowMS))
 		if s.snap != nil {
 			s.snap.touch(db, k)
@@ -313,12 +316,14 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 		d.Delete(key)
 		s.mem.evicted++
 		s.signalModified(db, k)
-		del := "DEL"
-		if cfg.LazyfreeLazyEviction {
-			del = "UNLINK"
+		if s.propagating() {
+			del := "DEL"
+			if cfg.LazyfreeLazyEviction {
+				del = "UNLINK"
+			}
+			s.queueEffect(db, [][]byte{[]byte(del), []byte(key)})
+			s.flushEffects(false)
 		}
-		s.queueEffect(db, [][]byte{[]byte(del), k})
-		s.flushEffects(false)
 		if evicted%evictionCheckEvery == 0 && time.Since(start) > timeLimit {
 			return true, s.usedMemory() > maxmemory
 		}
