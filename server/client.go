@@ -47,7 +47,8 @@ type client struct {
 	fd    int           // the socket's descriptor, for CLIENT LIST
 	done  chan struct{} // closed when the connection ends
 
-	pf prefetchList // scratch space of prefetch
+	pf   prefetchList // scratch space of prefetch
+	last lastCommand  // the command last looked up, for handle and prefetch
 
 	// qbuf and rbs mirror the reader's buffer use for CLIENT LIST, which
 	// runs on other goroutines than the one that owns the reader.
@@ -272,11 +273,11 @@ func (c *client) prefetch(args [][]byte) int {
 	}
 	pf := &c.pf
 	pf.reset()
-	pf.add(c.srv, args)
+	pf.add(c, args)
 	covered := 1
 	if buffered {
 		c.rd.Peek(func(args [][]byte) bool {
-			if !pf.add(c.srv, args) {
+			if !pf.add(c, args) {
 				return false
 			}
 			covered++
@@ -319,8 +320,8 @@ func (pf *prefetchList) reset() {
 // them in one prefetch, and reports whether there was. Only commands whose
 // keys are a range of positions have theirs added: commands that find their
 // keys by parsing their arguments would have to be checked first.
-func (pf *prefetchList) add(s *Server, args [][]byte) bool {
-	cmd := s.table.get(args[0])
+func (pf *prefetchList) add(c *client, args [][]byte) bool {
+	cmd := c.last.get(c.srv.table, args[0])
 	if cmd == nil || cmd.Keys != nil || cmd.subs != nil || cmd.FirstKey <= 0 || len(args) > peekMaxArgs {
 		return true
 	}

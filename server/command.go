@@ -307,6 +307,30 @@ func (t *commandTable) get(name []byte) *Command {
 	return lookupLower(t.cmds, name)
 }
 
+// lastCommand remembers the command a connection named last, by its name
+// as sent (case and all), so that a run of the same command, as in a
+// pipeline or from a client that sends one kind, skips hashing the name.
+// The table does not change once the server runs, so what a name resolved
+// to stays right.
+type lastCommand struct {
+	n    uint8
+	name [15]byte
+	cmd  *Command
+}
+
+// get is t.get(name), answered from l when name is the one l holds.
+func (l *lastCommand) get(t *commandTable, name []byte) *Command {
+	if len(name) == int(l.n) && string(name) == string(l.name[:l.n]) {
+		return l.cmd
+	}
+	cmd := t.get(name)
+	if cmd != nil && len(name) <= len(l.name) {
+		l.n = uint8(copy(l.name[:], name))
+		l.cmd = cmd
+	}
+	return cmd
+}
+
 // sub looks a subcommand of c up, ignoring case.
 func (c *Command) sub(name []byte) *Command {
 	return lookupLower(c.subs, name)

@@ -197,3 +197,22 @@ func TestFirstMemberNamesSingleKeyCommands(t *testing.T) {
 		require.Less(t, pos, max(cmd.Arity, -cmd.Arity), name)
 	}
 }
+
+// TestLastCommandAnswersAsTheTable checks the one-entry lookup cache of a
+// connection against the table: every spelling resolves as the table
+// resolves it, whichever name was looked up before, including unknown
+// names and names too long to remember.
+func TestLastCommandAnswersAsTheTable(t *testing.T) {
+	table, err := newCommandTable(map[string]string{"flushall": "wipe-everything-now"}, families()...)
+	require.NoError(t, err)
+	names := []string{"get", "GET", "gEt", "set", "get", "nosuch", "get", "", "flushall",
+		"wipe-everything-now", "WIPE-EVERYTHING-NOW", "config", "get", "getrange", "ge", "gett"}
+	var last lastCommand
+	for round := 0; round < 2; round++ {
+		for _, n := range names {
+			require.Same(t, table.get([]byte(n)), last.get(table, []byte(n)), "%q", n)
+		}
+	}
+	require.NotNil(t, table.get([]byte("get")))
+	require.Nil(t, last.get(table, []byte("flushall")), "renamed away")
+}

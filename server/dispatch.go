@@ -13,7 +13,7 @@ import (
 func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	now := s.clock()
 	c.lastActive = now
-	cmd, errMsg := s.lookup(args)
+	cmd, errMsg := resolve(c.last.get(s.table, args[0]), args)
 	if errMsg != "" {
 		return s.reject(c, cmd, out, errMsg)
 	}
@@ -71,7 +71,11 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 // Redis sends for an unknown command, an unknown subcommand or a wrong
 // number of arguments.
 func (s *Server) lookup(args [][]byte) (*Command, string) {
-	cmd := s.table.get(args[0])
+	return resolve(s.table.get(args[0]), args)
+}
+
+// resolve is lookup once the name args[0] resolved to cmd (nil: unknown).
+func resolve(cmd *Command, args [][]byte) (*Command, string) {
 	if cmd == nil {
 		return nil, unknownCommand(args)
 	}
