@@ -10,6 +10,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/tidwall/redcon v1.6.4
 	go.etcd.io/bbolt v1.3.12
+	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
 )
 
 require (
