@@ -47,8 +47,12 @@ func TestSetStringSharesOneAllocation(t *testing.T) {
 	o.Str = append(o.Str, '!')
 	require.Equal(t, "user:1", own, "growing the value leaves the key alone")
 
-	db.SetString([]byte("empty"), nil, 0)
-	require.Nil(t, db.Peek("empty", 0).Str)
+	emptyKey := []byte("empty")
+	db.SetString(emptyKey, nil, 0)
+	emptyKey[0] = 'X'
+	o = db.Peek("empty", 0)
+	require.NotNil(t, o, "the key was copied with an empty value too")
+	require.Nil(t, o.Str)
 	db.SetString(nil, []byte("v"), 0)
 	require.Equal(t, "v", string(db.Peek("", 0).Str))
 	runtime.KeepAlive(first)
