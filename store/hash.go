@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"unsafe"
 )
 
@@ -147,15 +146,12 @@ func (h *Hash) dictSet(field, value []byte) bool {
 	return !existed
 }
 
-// hashJoin copies field and value into one allocation and returns them as
-// two strings sharing it.
+// hashJoin is joinKeyValue (db.go) for a hash table's entry: a field and
+// its value in one allocation, the value as a string too, since a hash's
+// values are replaced, never changed in place.
 func hashJoin(field, value []byte) (string, string) {
-	var b strings.Builder
-	b.Grow(len(field) + len(value))
-	b.Write(field)
-	b.Write(value)
-	s := b.String()
-	return s[:len(field)], s[len(field):]
+	k, v := joinKeyValue(field, value)
+	return k, hashView(v)
 }
 
 // Delete removes field and reports whether it existed.
