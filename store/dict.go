@@ -45,7 +45,8 @@ import (
 //
 // Get, GetPtr, Key, Len, Scan, Range, RandomKey, Sample and Prefetch never
 // change the table, so they may be called from the callbacks of Scan, Range
-// and Sample. A Dict is not safe for concurrent use. The zero Dict is not
+// and Sample. A Dict is not safe for concurrent use, not even by readers
+// alone: a lookup updates the table's one-entry cache (see last). The zero Dict is not
 // usable; call NewDict.
 type Dict[V any] struct {
 	seed maphash.Seed
@@ -63,6 +64,22 @@ type Dict[V any] struct {
 	// same rule, so each key is looked for in exactly one bucket.
 	tables    [2][]uint32
 	rehashIdx int
+
+	// last is the reference of the entry the last lookup found or
+	// inserted, and lastPtr and lastLen are the address and length of the
+	// key that lookup was given: a one-entry cache, because a write
+	// command looks its key up several times in a row (memory accounting
+	// before and after, the command itself), each time with the same view
+	// of its argument. A lookup whose key sits at that same address
+	// compares it with the entry's key instead of hashing it and walking a
+	// chain; any other lookup pays two comparisons of fields of the Dict
+	// itself. The address is only compared (a uintptr keeps nothing
+	// alive), and a match is checked, never trusted: entries move when
+	// others are deleted and buffers are reused, but keys are unique, so
+	// an entry in use whose key is the key sought is the one.
+	last    uint32
+	lastLen int
+	lastPtr uintptr
 }
 
 type entry[V any] struct {
@@ -159,15 +176,15 @@ func (d *Dict[V]) upsert(key string, v V, replaceKey bool) (old V, existed bool)
 	if d.tables[0] == nil {
 		d.tables[0] = make([]uint32, minTable)
 	}
+	if e := d.cached(key); e != nil {
+		return e.replace(key, v, replaceKey), true
+	}
 	h := d.hash(key)
 	for ref := *d.head(h); ref != 0; {
 		e := d.at(ref)
 		if e.hash == h && e.key == key {
-			old, e.val = e.val, v
-			if replaceKey {
-				e.key = key
-			}
-			return old, true
+			d.remember(ref, key)
+			return e.replace(key, v, replaceKey), true
 		}
 		ref = e.next
 	}
@@ -180,8 +197,20 @@ func (d *Dict[V]) upsert(key string, v V, replaceKey bool) (old V, existed bool)
 	*d.at(ref) = entry[V]{key: key, hash: h, next: *head, val: v}
 	*head = ref
 	d.n++
+	d.remember(ref, key)
 	d.resizeIfNeeded()
 	return old, false
+}
+
+// replace gives e the value v, and the key string key too when
+// replaceKey, and returns the value it held.
+func (e *entry[V]) replace(key string, v V, replaceKey bool) V {
+	old := e.val
+	e.val = v
+	if replaceKey {
+		e.key = key
+	}
+	return old
 }
 
 // Delete removes key and returns the value it held and whether it was
@@ -356,15 +385,38 @@ func (d *Dict[V]) find(key string) *entry[V] {
 	if d.n == 0 {
 		return nil
 	}
+	if e := d.cached(key); e != nil {
+		return e
+	}
 	h := d.hash(key)
 	for ref := *d.head(h); ref != 0; {
 		e := d.at(ref)
 		if e.hash == h && e.key == key {
+			d.remember(ref, key)
 			return e
 		}
 		ref = e.next
 	}
 	return nil
+}
+
+// cached returns the entry of key if the last lookup was given the same
+// key at the same address and found it, or nil.
+func (d *Dict[V]) cached(key string) *entry[V] {
+	if uintptr(unsafe.Pointer(unsafe.StringData(key))) != d.lastPtr || len(key) != d.lastLen {
+		return nil
+	}
+	if r := d.last; r != 0 && int(r) <= d.n {
+		if e := d.at(r); e.key == key {
+			return e
+		}
+	}
+	return nil
+}
+
+// remember makes the entry ref, found or inserted under key, the cached one.
+func (d *Dict[V]) remember(ref uint32, key string) {
+	d.last, d.lastLen, d.lastPtr = ref, len(key), uintptr(unsafe.Pointer(unsafe.StringData(key)))
 }
 
 // visit calls fn for every entry of the chain starting at ref.

@@ -773,3 +773,54 @@ func TestPrefetchReachesEveryPresentKeyAndChangesNothing(t *testing.T) {
 	empty := NewDict[int](1)
 	require.Zero(t, empty.Prefetch([]string{"a"}, func(*int) uint32 { panic("no entries") }))
 }
+
+// TestDictLookupCacheFollowsTheBufferNotTheAddress drives a table with keys
+// written, one after another, into the same buffer, as a client's commands
+// arrive in a reused read buffer: every lookup passes the address the last
+// one did, often with other contents, and entries move as others are
+// deleted. The one-entry cache must never answer for another key.
+func TestDictLookupCacheFollowsTheBufferNotTheAddress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 0))
+	d := NewDict[int](7)
+	model := map[string]int{}
+	buf := make([]byte, 8)
+	for i := range 50_000 {
+		// Keys of one or two lengths at the buffer's start, so the same
+		// address and length come back with different contents.
+		n := 1 + rng.IntN(2)
+		for j := range n {
+			buf[j] = byte('a' + rng.IntN(6))
+		}
+		view := unsafe.String(&buf[0], n)
+		key := string(buf[:n]) // the table keeps what Set inserts
+		// Repeated lookups of the same view.
+		for range 1 + rng.IntN(3) {
+			switch r := rng.IntN(10); {
+			case r < 3:
+				d.Set(key, i)
+				model[key] = i
+			case r < 4:
+				d.Swap(key, -i)
+				model[key] = -i
+			case r < 6:
+				_, ok := d.Delete(view)
+				_, want := model[key]
+				require.Equal(t, want, ok)
+				delete(model, key)
+			default:
+				got, ok := d.Get(view)
+				want, wantOK := model[key]
+				require.Equal(t, wantOK, ok, "key %q", key)
+				require.Equal(t, want, got, "key %q", key)
+				if ok {
+					k, _ := d.Key(view)
+					require.Equal(t, key, k)
+				}
+			}
+		}
+		if i%1000 == 0 {
+			checkDict(t, d, model)
+		}
+	}
+	checkDict(t, d, model)
+}
