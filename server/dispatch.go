@@ -184,20 +184,22 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 		Rand:    s.rng,
 		effects: ctx.effects[:0],
 	}
-	// Durations come from the monotonic clock alone, which is much cheaper
-	// to read than the wall clock. A top-level command starts at now, whose
-	// monotonic reading handle has just taken; a command that EXEC runs
-	// shares EXEC's now, and a test clock has no monotonic reading, so
-	// those read the clock themselves.
+	// Durations come from the monotonic clock alone (s.mono), which is
+	// much cheaper to read than the wall clock. A top-level command starts
+	// at now, whose monotonic reading handle has just taken; a command
+	// that EXEC runs shares EXEC's now, and a test clock has no monotonic
+	// reading, so those read the clock themselves.
 	var start time.Duration
 	if nested || s.anchor.Load() == nil {
-		start = time.Since(s.monoBase)
+		start = s.mono.Since()
 	} else {
-		start = now.Sub(s.monoBase)
+		start = now.Sub(s.mono.Base())
 	}
 	var r Reply
 	s.trackWrite(written, ctx.Now, func() { r = s.runHandler(ctx) })
-	elapsed := time.Since(s.monoBase) - start
+	// A resync of s.mono between the two readings can move it back by a
+	// fraction of a microsecond.
+	elapsed := max(s.mono.Since()-start, 0)
 
 	st := &cmd.stats
 	st.calls++

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"quordis/cluster"
 	"quordis/conf"
@@ -15,6 +16,9 @@ func benchClient(b *testing.B) (*Server, *client) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// A running server's cron has measured the clock's rate by now.
+	time.Sleep(10 * time.Millisecond)
+	s.resyncClock()
 	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
 	return s, c
 }

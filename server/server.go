@@ -17,6 +17,7 @@ import (
 
 	"quordis/cluster"
 	"quordis/conf"
+	"quordis/server/clock"
 	"quordis/store"
 )
 
@@ -45,9 +46,9 @@ type Server struct {
 	prop  Propagator
 	runID string
 	start time.Time
-	// monoBase is a fixed instant; time.Since(monoBase) reads only the
-	// monotonic clock, for measuring command durations.
-	monoBase time.Time
+	// mono measures command durations: Since reads the monotonic clock,
+	// or the processor's counter where that is cheaper (package clock).
+	mono *clock.Mono
 	// anchor is cachedNow's base: the wall clock read at the last resync
 	// and the monotonic offset then; nil with a test clock.
 	anchor atomic.Pointer[clockAnchor]
@@ -159,7 +160,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	s.wake = sync.NewCond(&s.mu)
 	s.persist.lastRewriteOK, s.persist.lastBgsaveOK = true, true
 	s.start = s.clock()
-	s.monoBase = time.Now()
+	s.mono = clock.New()
 	if realClock {
 		s.resyncClock()
 		s.clock = s.cachedNow
@@ -402,11 +403,11 @@ func (s *Server) Done() <-chan struct{} { return s.closed }
 // step of the system clock shows within one cron period.
 func (s *Server) cachedNow() time.Time {
 	a := s.anchor.Load()
-	return a.wall.Add(time.Since(s.monoBase) - a.mono)
+	return a.wall.Add(s.mono.Since() - a.mono)
 }
 
 // clockAnchor is a wall clock reading and the monotonic offset (since
-// monoBase) it was taken at.
+// mono's base) it was taken at.
 type clockAnchor struct {
 	wall time.Time
 	mono time.Duration
@@ -414,8 +415,9 @@ type clockAnchor struct {
 
 // resyncClock re-anchors cachedNow on the wall clock.
 func (s *Server) resyncClock() {
+	s.mono.Resync()
 	now := time.Now()
-	s.anchor.Store(&clockAnchor{wall: now, mono: now.Sub(s.monoBase)})
+	s.anchor.Store(&clockAnchor{wall: now, mono: now.Sub(s.mono.Base())})
 }
 
 // now returns the current time in Unix milliseconds.
