@@ -137,9 +137,6 @@ func TestDictBasicOperations(t *testing.T) {
 	checkDict(t, d, model)
 }
 
-// view returns a string sharing b's memory, as the server's lookups do.
-func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
 func TestDictRetainsOnlyInsertedKeys(t *testing.T) {
 	d := NewDict[int](1)
 	owned := "user:1"

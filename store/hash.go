@@ -115,7 +115,7 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 		return h.dictSet(field, value)
 	}
 	added := false
-	if _, voff, vend, ok := h.lpFind(hashView(field)); !ok {
+	if _, voff, vend, ok := h.lpFind(view(field)); !ok {
 		h.lp = hashLPAppend(hashLPAppend(h.lp, field), value)
 		h.n++
 		added = true
@@ -151,7 +151,7 @@ func (h *Hash) dictSet(field, value []byte) bool {
 // values are replaced, never changed in place.
 func hashJoin(field, value []byte) (string, string) {
 	k, v := joinKeyValue(field, value)
-	return k, hashView(v)
+	return k, view(v)
 }
 
 // Delete removes field and reports whether it existed.
@@ -335,13 +335,4 @@ func hashLPAppend(lp, s []byte) []byte {
 func hashUvarintLen(n int) int {
 	var b [binary.MaxVarintLen64]byte
 	return binary.PutUvarint(b[:], uint64(n))
-}
-
-// hashView returns a string sharing b's memory, for lookups that do not
-// retain their key.
-func hashView(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }

@@ -134,3 +134,12 @@ func roundAlloc(n int) int64 {
 	}
 	return int64((n + 15) &^ 15)
 }
+
+// view returns a string sharing b's memory, for lookups that do not retain
+// their key; it is valid only while b is unchanged.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

@@ -85,7 +85,7 @@ func (s *Set) Has(m string) bool {
 func (s *Set) Add(m string, lim SetLimits) bool { return s.add(m, lim, false) }
 
 // AddBytes is Add for a member that the set copies if it stores it.
-func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(setView(m), lim, true) }
+func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(view(m), lim, true) }
 
 func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	if s.dict == nil {
@@ -297,15 +297,6 @@ func setMemberInt(m string) (int64, bool) {
 		return int64(v), true
 	}
 	return 0, false
-}
-
-// setView returns a string sharing b's memory, for lookups that must
-// not allocate; it is valid only while b is unchanged.
-func setView(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }
 
 // intset is Redis's intset: distinct integers in ascending order, packed

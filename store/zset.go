@@ -217,7 +217,7 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 		offs := s.lpOffsets(stack[:0])
 		for i := from; i >= 0; i-- {
 			m, score, _ := zlpEntry(s.lp, offs[i])
-			if !fn(zview(m), score) {
+			if !fn(view(m), score) {
 				return
 			}
 		}
@@ -225,7 +225,7 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 	}
 	for i, off := 0, 0; off < len(s.lp); i++ {
 		m, score, next := zlpEntry(s.lp, off)
-		if i >= from && !fn(zview(m), score) {
+		if i >= from && !fn(view(m), score) {
 			return
 		}
 		off = next
@@ -411,7 +411,7 @@ func (s *ZSet) lpInsert(member string, score float64) {
 	at := len(s.lp)
 	for off := 0; off < len(s.lp); {
 		m, sc, next := zlpEntry(s.lp, off)
-		if it.less(zitem{sc, zview(m)}) {
+		if it.less(zitem{sc, view(m)}) {
 			at = off
 			break
 		}
@@ -458,12 +458,4 @@ func (s *ZSet) lpOffsets(dst []int) []int {
 		_, _, off = zlpEntry(s.lp, off)
 	}
 	return dst
-}
-
-// zview returns a string sharing b's memory, valid while b is unchanged.
-func zview(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }
