@@ -149,7 +149,7 @@ func (db *DB) SetString(key, val []byte, now int64) {
 	k, v := joinKeyValue(key, val)
 	o := NewString(v)
 	db.opts.Access.initAccess(&o, now)
-	db.keys.Swap(k, o)
+	db.keys.SwapUsing(view(key), k, o)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(k)
 	}

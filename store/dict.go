@@ -159,31 +159,41 @@ func (d *Dict[V]) Key(key string) (string, bool) {
 // Set stores v under key. When key is new the table retains the key string,
 // so the caller must pass one it owns; when key exists only the value is
 // replaced and the stored key is kept.
-func (d *Dict[V]) Set(key string, v V) { d.upsert(key, v, false) }
+func (d *Dict[V]) Set(key string, v V) { d.upsert(key, key, v, false) }
 
 // Swap stores v under key and returns the value it replaced, if any. Unlike
 // Set, an existing entry takes the new key string too, so a key that
 // shares one allocation with its value (a hash's field and value) frees
 // the old one. One lookup does what Delete then Set would do in two.
-func (d *Dict[V]) Swap(key string, v V) (old V, existed bool) { return d.upsert(key, v, true) }
+func (d *Dict[V]) Swap(key string, v V) (old V, existed bool) { return d.upsert(key, key, v, true) }
 
-// upsert is Set and Swap: it hashes key once, replaces the value of an
-// existing entry (and its key when replaceKey), or inserts a new one.
-func (d *Dict[V]) upsert(key string, v V, replaceKey bool) (old V, existed bool) {
+// SwapUsing is Swap(key, v) for a caller that also holds lookup, a view
+// equal to key that it looks the key up with before and after (a
+// request's argument; key is the copy the table keeps): the entry is
+// found through lookup, so those lookups and this one share the lookup
+// cache (see last).
+func (d *Dict[V]) SwapUsing(lookup, key string, v V) (old V, existed bool) {
+	return d.upsert(lookup, key, v, true)
+}
+
+// upsert is Set, Swap and SwapUsing: it finds the entry of lookup (equal
+// to key) with one hash, and replaces its value (and its key with key
+// when replaceKey), or inserts key.
+func (d *Dict[V]) upsert(lookup, key string, v V, replaceKey bool) (old V, existed bool) {
 	if d.tables[1] != nil {
 		d.rehash()
 	}
 	if d.tables[0] == nil {
 		d.tables[0] = make([]uint32, minTable)
 	}
-	if e := d.cached(key); e != nil {
+	if e := d.cached(lookup); e != nil {
 		return e.replace(key, v, replaceKey), true
 	}
-	h := d.hash(key)
+	h := d.hash(lookup)
 	for ref := *d.head(h); ref != 0; {
 		e := d.at(ref)
-		if e.hash == h && e.key == key {
-			d.remember(ref, key)
+		if e.hash == h && e.key == lookup {
+			d.remember(ref, lookup)
 			return e.replace(key, v, replaceKey), true
 		}
 		ref = e.next
@@ -197,7 +207,7 @@ func (d *Dict[V]) upsert(key string, v V, replaceKey bool) (old V, existed bool)
 	*d.at(ref) = entry[V]{key: key, hash: h, next: *head, val: v}
 	*head = ref
 	d.n++
-	d.remember(ref, key)
+	d.remember(ref, lookup)
 	d.resizeIfNeeded()
 	return old, false
 }

@@ -734,6 +734,30 @@ func TestDictSwapReplacesKeyAndValue(t *testing.T) {
 	require.Equal(t, 1, d.Len())
 }
 
+// TestDictSwapUsingKeepsTheCopyNotTheView checks that SwapUsing finds the
+// entry through the view but stores the owned key, whether it inserts or
+// replaces, and that the view's buffer changing afterwards harms neither.
+func TestDictSwapUsingKeepsTheCopyNotTheView(t *testing.T) {
+	d := NewDict[int](1)
+	buf := []byte("k1")
+	addr := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+	for i, owned := range []string{"k1", "k1"} { // insert, then replace
+		owned = string([]byte(owned)) // a string of its own each time
+		old, existed := d.SwapUsing(view(buf), owned, i+1)
+		require.Equal(t, i == 1, existed)
+		require.Equal(t, i, old)
+		k, ok := d.Key(view(buf)) // a cache hit
+		require.True(t, ok)
+		require.Equal(t, addr(owned), addr(k), "the table holds the owned key")
+	}
+	copy(buf, "k2") // the view now reads k2, at the cached address
+	_, ok := d.Get(view(buf))
+	require.False(t, ok)
+	v, ok := d.Get("k1")
+	require.True(t, ok)
+	require.Equal(t, 2, v)
+}
+
 func TestPrefetchReachesEveryPresentKeyAndChangesNothing(t *testing.T) {
 	for _, grow := range []bool{false, true} {
 		d := NewDict[int](1)
