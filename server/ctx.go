@@ -71,7 +71,9 @@ func (c *Ctx) key(i int) string { return bytesView(c.Args[i]) }
 func (c *Ctx) ownedKey(i int) string { return string(c.Args[i]) }
 
 // Propagator receives the effects of every write, in execution order, with
-// the database they apply to. The AOF and replication implement it.
+// the database they apply to. The AOF and replication implement it. argv
+// may alias a connection's read buffer: it is valid only during the call,
+// so an implementation copies (or encodes) what it keeps.
 type Propagator interface {
 	Propagate(db int, argv [][]byte)
 }

@@ -211,7 +211,11 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 					s.queueEffect(ctx.DB.ID(), e)
 				}
 			} else {
-				s.queueEffect(ctx.DB.ID(), copyArgs(args))
+				// Not copied: args outlive the effect, which the
+				// propagator has encoded before anything reuses them
+				// (handle flushes right after call; EXEC's queued
+				// commands own their arguments).
+				s.queueEffect(ctx.DB.ID(), args)
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package server
 
 // effect is one write as it is propagated: the database it applies to and
-// the command, with arguments owned by the effect.
+// the command. The arguments may be the request's own, which alias the
+// connection's read buffer: effects are flushed before the request's
+// handling ends, and a propagator copies what it keeps.
 type effect struct {
 	db   int
 	argv [][]byte

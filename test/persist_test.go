@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -391,4 +392,41 @@ func TestSaveScheduleAndAutoRewrite(t *testing.T) {
 	require.NoError(t, rdb.ConfigSet(ctx, "appendonly", "no").Err())
 	require.Contains(t, rdb.Info(ctx, "persistence").Val(), "\r\naof_enabled:0\r\n")
 	require.NoError(t, rdb.Set(ctx, "after-aof-off", "1", 0).Err())
+}
+
+// TestAOFKeepsPipelinedWritesExactly sends writes in deep pipelines, each
+// command's arguments in the connection's read buffer next to the ones
+// after it, and reloads the AOF: every key must come back with its own
+// value. A write is logged from its request's arguments without a copy,
+// so one logged after the buffer moved on would come back wrong.
+func TestAOFKeepsPipelinedWritesExactly(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{"dir " + dir, "appendonly yes", "appendfsync everysec"}
+	srv := StartServer(t, lines...)
+	rdb := srv.Client(t)
+	waitLoaded(t, rdb)
+	ctx := context.Background()
+	const batches, depth = 20, 500
+	for b := range batches {
+		pipe := rdb.Pipeline()
+		for i := range depth {
+			n := b*depth + i
+			pipe.Set(ctx, fmt.Sprintf("k:%d", n), strings.Repeat(strconv.Itoa(n%10), 1+n%50), 0)
+			pipe.RPush(ctx, fmt.Sprintf("l:%d", n%7), n)
+			pipe.IncrBy(ctx, "sum", int64(n))
+		}
+		_, err := pipe.Exec(ctx)
+		require.NoError(t, err)
+	}
+	want := fingerprint(t, srv.Addr)
+	srv.Close()
+
+	srv2 := StartServer(t, lines...)
+	rdb2 := srv2.Client(t)
+	waitLoaded(t, rdb2)
+	require.Equal(t, want, fingerprint(t, srv2.Addr))
+	n := batches * depth
+	sum, err := rdb2.Get(ctx, "sum").Int64()
+	require.NoError(t, err)
+	require.Equal(t, int64(n*(n-1)/2), sum)
 }
