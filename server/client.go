@@ -183,6 +183,18 @@ func (c netCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// TryRead reads what has arrived without waiting, where the connection
+// has raw I/O; elsewhere it reads nothing.
+func (c netCounter) TryRead(p []byte) (int, error) {
+	raw, ok := c.r.(*rawIO)
+	if !ok {
+		return 0, nil
+	}
+	n, err := raw.TryRead(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
 // refuse sends an error to a connection that is not served and closes it.
 func refuse(conn net.Conn, now time.Time, msg string) {
 	conn.SetWriteDeadline(now.Add(time.Second))
@@ -249,7 +261,7 @@ func (c *client) serve() {
 			s.log.Warn("closing client that reached its output buffer limit", "addr", c.raddr)
 			return
 		}
-		if closeNow || !c.rd.Buffered() || len(c.out) > 64<<10 {
+		if closeNow || !(c.rd.Buffered() || c.rd.TopUp()) || len(c.out) > 64<<10 {
 			if !closeNow && c.hold() {
 				continue
 			}

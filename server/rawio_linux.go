@@ -22,11 +22,12 @@ import (
 // each direction has its own state. The callbacks are method values made
 // once, so a call allocates nothing.
 type rawIO struct {
-	rc     syscall.RawConn
-	rd, wr rawCall
-	readFn func(fd uintptr) bool
-	wrFn   func(fd uintptr) bool
-	tryFn  func(fd uintptr) bool
+	rc      syscall.RawConn
+	rd, wr  rawCall
+	readFn  func(fd uintptr) bool
+	tryRdFn func(fd uintptr) bool
+	wrFn    func(fd uintptr) bool
+	tryFn   func(fd uintptr) bool
 }
 
 // rawCall is the state of the read or the write in progress.
@@ -49,6 +50,7 @@ func newRawIO(conn net.Conn) *rawIO {
 	}
 	r := &rawIO{rc: rc}
 	r.readFn = r.read
+	r.tryRdFn = r.tryRead
 	r.wrFn = r.write
 	r.tryFn = r.tryWrite
 	return r
@@ -92,14 +94,34 @@ func (r *rawIO) write(fd uintptr) bool {
 	return true
 }
 
+// tryRead is the poller's callback for TryRead: one attempt, no wait.
+func (r *rawIO) tryRead(fd uintptr) bool {
+	if !r.read(fd) {
+		r.rd.n, r.rd.errno = 0, syscall.EAGAIN
+	}
+	return true
+}
+
 // Read reads into p as net.Conn's Read does.
-func (r *rawIO) Read(p []byte) (int, error) {
+func (r *rawIO) Read(p []byte) (int, error) { return r.readWith(p, r.readFn) }
+
+// TryRead reads what has already arrived into p, without waiting: 0 and
+// no error when nothing has.
+func (r *rawIO) TryRead(p []byte) (int, error) {
+	n, err := r.readWith(p, r.tryRdFn)
+	if err == syscall.EAGAIN {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (r *rawIO) readWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	c := &r.rd
 	c.buf, c.n, c.errno = p, 0, 0
-	err := r.rc.Read(r.readFn)
+	err := r.rc.Read(fn)
 	n := c.n
 	c.buf = nil
 	switch {

@@ -18,3 +18,6 @@ func newRawIO(net.Conn) *rawIO { return nil }
 
 // TryWrite is never called: no connection has raw I/O here.
 func (r *rawIO) TryWrite(p []byte) (int, error) { return r.Write(p) }
+
+// TryRead is never called: no connection has raw I/O here.
+func (r *rawIO) TryRead(p []byte) (int, error) { return 0, nil }

@@ -164,6 +164,11 @@ type Reader struct {
 
 	rerr error // error rd returned along with data, reported by the next fill
 	err  error // final error
+
+	// full: the last read into the buffer filled all the room it had, so
+	// the sender may have had more to send than fitted (see TopUp); the
+	// buffer then grows at its next makeRoom, up to keepBufLen.
+	full bool
 }
 
 // NewReader returns a Reader of requests from rd with the limits lim (a zero
@@ -614,7 +619,45 @@ func (r *Reader) advance(pos int) {
 
 // fill reads once from the underlying reader: into the big bulk being read,
 // or else into the buffer. It returns an error when nothing was read.
-func (r *Reader) fill() error {
+func (r *Reader) fill() error { return r.fillFrom(r.rd.Read, false) }
+
+// tryReader is an io.Reader that can also read without waiting: TryRead
+// returns 0 and no error when nothing has arrived.
+type tryReader interface {
+	TryRead(p []byte) (int, error)
+}
+
+// TopUp is for a caller about to write its replies because Buffered is
+// false. When the last read filled all the room it had, the rest of what
+// the sender wrote at once (a pipeline longer than the buffer) has likely
+// arrived too, and waiting for the next read to see it would split the
+// replies to one write of the sender's into two writes, each with its
+// system calls. TopUp then reads what has arrived, without waiting (when
+// the underlying reader can: tryReader), and reports whether a whole
+// command is now buffered. An error is kept for ReadCommand to report.
+// Unlike Buffered, TopUp may move the buffered input: the arguments
+// ReadCommand last returned are invalid after it.
+func (r *Reader) TopUp() bool {
+	if !r.full || r.ready || r.err != nil || r.rerr != nil {
+		return false
+	}
+	tr, ok := r.rd.(tryReader)
+	if !ok {
+		return false
+	}
+	if err := r.fillFrom(tr.TryRead, true); err != nil {
+		if r.err == nil {
+			r.rerr = err
+		}
+		return false
+	}
+	return r.Buffered()
+}
+
+// fillFrom is fill with read as the read. With try, read does not wait,
+// and a read of nothing (nothing has arrived) ends the call without an
+// error; it reads nothing at the query buffer limit.
+func (r *Reader) fillFrom(read func([]byte) (int, error), try bool) error {
 	// The limit is checked after parsing, on what parsing left, and each read
 	// is cut to end at the limit, so the outcome does not depend on how the
 	// input was split into reads. It fails as Redis does when bytes arrive
@@ -632,6 +675,9 @@ func (r *Reader) fill() error {
 	room := r.lim.QueryBufferLimit - held
 	atLimit := room == 0
 	if atLimit {
+		if try {
+			return nil
+		}
 		room = 1
 	}
 	intoBig := r.big != nil && int64(len(r.big)) < r.bulkLen
@@ -653,7 +699,7 @@ func (r *Reader) fill() error {
 		dst = dst[:room]
 	}
 	for empty := 0; ; {
-		n, err := r.rd.Read(dst)
+		n, err := read(dst)
 		if n < 0 || n > len(dst) {
 			r.err = errors.New("server: invalid count returned by io.Reader")
 			return r.err
@@ -665,14 +711,19 @@ func (r *Reader) fill() error {
 			}
 			if intoBig {
 				r.big = r.big[:len(r.big)+n]
+				r.full = false // a big bulk is no reason to grow the buffer
 			} else {
 				r.end += n
+				r.full = n == len(dst)
 			}
 			r.rerr = err
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if try {
+			return nil
 		}
 		if empty++; empty >= maxEmptyReads {
 			return io.ErrNoProgress
@@ -697,6 +748,10 @@ func (r *Reader) makeRoom() {
 	switch {
 	case len(r.buf) > keepBufLen && held <= ioBufLen/2:
 		r.moveTo(make([]byte, ioBufLen))
+	case r.full && len(r.buf) < keepBufLen:
+		// The last read took all the room there was: read more at once.
+		r.full = false
+		r.moveTo(make([]byte, 2*len(r.buf)))
 	case len(r.buf)-r.end >= minRead:
 	case held <= len(r.buf)/2:
 		r.moveTo(r.buf)

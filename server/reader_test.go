@@ -74,9 +74,11 @@ func readAll(r *Reader, buffered bool) readResult {
 				res.peeks[len(res.cmds)] = peeked
 			}
 			r.Buffered()
-			r.Buffered()
 			if !slices.Equal(before, argStrings(args)) {
 				res.clobbered = true
+			}
+			if !r.Buffered() {
+				r.TopUp() // may move the input: after the check above
 			}
 		}
 		res.cmds = append(res.cmds, before)
@@ -629,7 +631,9 @@ func TestReaderShrinksBufferAfterLargeCommand(t *testing.T) {
 	require.False(t, r.Buffered())
 	got := readAll(r, false)
 	require.Len(t, got.cmds, 5000)
-	require.Equal(t, ioBufLen, len(r.buf))
+	// Shrunk, then grown back by reads that filled it, as far as a long
+	// pipeline's reads may take it.
+	require.Equal(t, keepBufLen, len(r.buf))
 	require.LessOrEqual(t, cap(r.args), argvFirst)
 }
 
@@ -767,4 +771,107 @@ func TestReaderPeekYieldsTheBufferedCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, r.Buffered())
 	require.Empty(t, peekAll(r, 10))
+}
+
+// socketReader stands for a connection: Read returns what has arrived (and
+// io.EOF when nothing has, as a closed peer would), TryRead the same
+// without the EOF. It counts both.
+type socketReader struct {
+	arrived        []byte
+	err            error // returned by TryRead when nothing has arrived
+	reads, tryRead int
+}
+
+func (s *socketReader) Read(p []byte) (int, error) {
+	s.reads++
+	if len(s.arrived) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.arrived)
+	s.arrived = s.arrived[n:]
+	return n, nil
+}
+
+func (s *socketReader) TryRead(p []byte) (int, error) {
+	s.tryRead++
+	if len(s.arrived) == 0 {
+		return 0, s.err
+	}
+	n := copy(p, s.arrived)
+	s.arrived = s.arrived[n:]
+	return n, nil
+}
+
+// pipelineOf returns n SETs of 1000-byte values: about 20 KiB for 20,
+// more than the reader's first buffer.
+func pipelineOf(n int) []byte {
+	return []byte(repeatStr("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$1000\r\n"+repeatStr("v", 1000)+"\r\n", n))
+}
+
+// serveAll reads commands as a server does, until Buffered and TopUp both
+// say no whole command is left, and returns how many it read.
+func serveAll(t *testing.T, r *Reader) int {
+	t.Helper()
+	n := 0
+	for {
+		_, err := r.ReadCommand()
+		require.NoError(t, err)
+		n++
+		if !r.Buffered() && !r.TopUp() {
+			return n
+		}
+	}
+}
+
+func TestReaderTopUpReadsTheRestOfAPipelineThatDidNotFit(t *testing.T) {
+	s := &socketReader{arrived: pipelineOf(20)}
+	r := NewReader(s, ReaderLimits{})
+	r.SetAuthenticated(true)
+	require.Equal(t, 20, serveAll(t, r), "one flush for the whole pipeline")
+	require.Equal(t, 1, s.reads)
+	require.Equal(t, 1, s.tryRead)
+	require.False(t, r.TopUp(), "the top-up did not fill its room: nothing to look for")
+	require.Equal(t, 1, s.tryRead)
+
+	// The buffer grew: the next pipeline of the same size fits one read.
+	s.arrived = pipelineOf(20)
+	require.Equal(t, 20, serveAll(t, r))
+	require.Equal(t, 2, s.reads)
+	require.Equal(t, 1, s.tryRead)
+	require.Equal(t, 2*ioBufLen, r.BufferCap())
+}
+
+func TestReaderTopUpNeedsATryReader(t *testing.T) {
+	in := pipelineOf(20)
+	r := NewReader(bytes.NewReader(in), ReaderLimits{})
+	r.SetAuthenticated(true)
+	n := 0
+	for !(n > 0 && !r.Buffered()) {
+		_, err := r.ReadCommand()
+		require.NoError(t, err)
+		n++
+	}
+	require.Less(t, n, 20, "the first read holds part of the pipeline")
+	require.False(t, r.TopUp())
+	got := readAll(r, false)
+	require.Len(t, got.cmds, 20-n)
+}
+
+func TestReaderTopUpKeepsAReadErrorForReadCommand(t *testing.T) {
+	reset := errors.New("connection reset")
+	s := &socketReader{arrived: pipelineOf(20)[:ioBufLen], err: reset}
+	r := NewReader(s, ReaderLimits{})
+	r.SetAuthenticated(true)
+	n := 0
+	for {
+		_, err := r.ReadCommand()
+		require.NoError(t, err)
+		n++
+		if !r.Buffered() {
+			break
+		}
+	}
+	require.False(t, r.TopUp(), "nothing more arrived, the peer failed")
+	_, err := r.ReadCommand()
+	require.ErrorIs(t, err, reset)
 }
