@@ -784,18 +784,18 @@ type socketReader struct {
 
 func (s *socketReader) Read(p []byte) (int, error) {
 	s.reads++
-	if len(s.arrived) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.arrived)
-	s.arrived = s.arrived[n:]
-	return n, nil
+	return s.take(p, io.EOF)
 }
 
 func (s *socketReader) TryRead(p []byte) (int, error) {
 	s.tryRead++
+	return s.take(p, s.err)
+}
+
+// take reads what has arrived into p, or returns none when nothing has.
+func (s *socketReader) take(p []byte, none error) (int, error) {
 	if len(s.arrived) == 0 {
-		return 0, s.err
+		return 0, none
 	}
 	n := copy(p, s.arrived)
 	s.arrived = s.arrived[n:]

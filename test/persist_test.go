@@ -82,6 +82,19 @@ func fingerprint(t *testing.T, addr string) string {
 }
 
 // waitLoaded waits until the server has finished loading its dataset.
+// restartKeepsData stops srv, starts a server with the same configuration
+// lines, waits until it has loaded its data, requires that data to be what
+// srv held, and returns the new server.
+func restartKeepsData(t *testing.T, srv *Server, lines ...string) *Server {
+	t.Helper()
+	want := fingerprint(t, srv.Addr)
+	srv.Close()
+	srv2 := StartServer(t, lines...)
+	waitLoaded(t, srv2.Client(t))
+	require.Equal(t, want, fingerprint(t, srv2.Addr))
+	return srv2
+}
+
 func waitLoaded(t *testing.T, rdb *redis.Client) {
 	t.Helper()
 	require.Eventually(t, func() bool {
@@ -102,26 +115,15 @@ func TestAOFKeepsEveryTypeAcrossRestarts(t *testing.T) {
 			rdb := srv.Client(t)
 			waitLoaded(t, rdb)
 			fillAllTypes(t, rdb)
-			want := fingerprint(t, srv.Addr)
-			srv.Close()
-
-			srv2 := StartServer(t, lines...)
+			srv2 := restartKeepsData(t, srv, lines...)
 			rdb2 := srv2.Client(t)
-			waitLoaded(t, rdb2)
-			require.Equal(t, want, fingerprint(t, srv2.Addr))
 
 			require.Equal(t, "Background append only file rewriting started", rdb2.BgRewriteAOF(context.Background()).Val())
 			require.Eventually(t, func() bool {
 				return strings.Contains(rdb2.Info(context.Background(), "persistence").Val(), "aof_rewrites:1\r\n")
 			}, 20*time.Second, 10*time.Millisecond)
 			require.NoError(t, rdb2.Incr(context.Background(), "int").Err())
-			want = fingerprint(t, srv2.Addr)
-			srv2.Close()
-
-			srv3 := StartServer(t, lines...)
-			rdb3 := srv3.Client(t)
-			waitLoaded(t, rdb3)
-			require.Equal(t, want, fingerprint(t, srv3.Addr))
+			restartKeepsData(t, srv2, lines...)
 		})
 	}
 }
@@ -418,13 +420,7 @@ func TestAOFKeepsPipelinedWritesExactly(t *testing.T) {
 		_, err := pipe.Exec(ctx)
 		require.NoError(t, err)
 	}
-	want := fingerprint(t, srv.Addr)
-	srv.Close()
-
-	srv2 := StartServer(t, lines...)
-	rdb2 := srv2.Client(t)
-	waitLoaded(t, rdb2)
-	require.Equal(t, want, fingerprint(t, srv2.Addr))
+	rdb2 := restartKeepsData(t, srv, lines...).Client(t)
 	n := batches * depth
 	sum, err := rdb2.Get(ctx, "sum").Int64()
 	require.NoError(t, err)
