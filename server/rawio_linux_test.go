@@ -141,3 +141,52 @@ func TestRawIOTryWriteTakesWhatTheSocketTakes(t *testing.T) {
 	_, err = raw.TryWrite([]byte("x"))
 	require.Error(t, err, "a closed connection")
 }
+
+func TestRawIOTryReadDoesNotWait(t *testing.T) {
+	raw, _, peer := rawPair(t)
+	buf := make([]byte, 64)
+
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := raw.TryRead(buf)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		require.Zero(t, r.n, "nothing has arrived")
+	case <-time.After(5 * time.Second):
+		t.Fatal("TryRead waited for data")
+	}
+
+	_, err := peer.Write([]byte("ping"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		n, err := raw.TryRead(buf)
+		require.NoError(t, err)
+		return n > 0 && string(buf[:n]) == "ping"
+	}, 5*time.Second, time.Millisecond)
+
+	// After a TryRead that found nothing, a Read still waits for and gets
+	// what arrives next (the poller was not left expecting nothing).
+	n, err := raw.TryRead(buf)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		peer.Write([]byte("pong"))
+	}()
+	n, err = raw.Read(buf)
+	require.NoError(t, err)
+	require.Equal(t, "pong", string(buf[:n]))
+
+	require.NoError(t, peer.Close())
+	require.Eventually(t, func() bool {
+		_, err := raw.TryRead(buf)
+		return errors.Is(err, io.EOF)
+	}, 5*time.Second, time.Millisecond, "a closed peer is io.EOF, as for Read")
+}
