@@ -138,18 +138,16 @@ func (db *DB) Set(key string, o Object, now int64) {
 // share one allocation (as a big hash's fields and values do), so a string
 // key is one object for the garbage collector to mark instead of two, and
 // a SET makes one allocation; an existing key takes the new key string too
-// (Dict.Swap), so the old allocation goes with the old value. In cluster
-// mode the slot index keeps the key string it was given first, so there
-// the key and the value are allocated apart, as Set stores them.
+// (Dict.SwapUsing), and so does the slot index in cluster mode, so the old
+// allocation goes with the old value.
 func (db *DB) SetString(key, val []byte, now int64) {
-	if db.slots != nil {
-		db.Set(string(key), NewString(append([]byte(nil), val...)), now)
-		return
-	}
 	k, v := joinKeyValue(key, val)
 	o := NewString(v)
 	db.opts.Access.initAccess(&o, now)
-	db.keys.SwapUsing(view(key), k, o)
+	_, existed := db.keys.SwapUsing(view(key), k, o)
+	if db.slots != nil {
+		db.slots.put(k, existed)
+	}
 	if db.expires.Len() > 0 {
 		db.expires.Delete(k)
 	}

@@ -58,8 +58,9 @@ func TestSetStringSharesOneAllocation(t *testing.T) {
 	runtime.KeepAlive(first)
 }
 
-// TestSetStringInClusterMode checks that with a slot index the key keeps
-// the string the index holds, allocated apart from the value.
+// TestSetStringInClusterMode checks that with a slot index an overwritten
+// key's new string, which shares the new value's allocation, replaces the
+// old one in the index as in the keyspace.
 func TestSetStringInClusterMode(t *testing.T) {
 	s := New(Options{Databases: 1})
 	db := s.DB(0)
@@ -68,4 +69,6 @@ func TestSetStringInClusterMode(t *testing.T) {
 	db.SetString([]byte("k"), []byte("two"), 0)
 	require.Equal(t, "two", string(db.Peek("k", 0).Str))
 	requireIndexMatches(t, db, spreadSlot, 0)
+	own, _ := db.keys.Key("k")
+	require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(own)))+uintptr(len(own)), uintptr(unsafe.Pointer(unsafe.SliceData(db.Peek("k", 0).Str))), "value follows the key in one allocation")
 }

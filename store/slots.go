@@ -103,6 +103,17 @@ func (x *slotIndex) add(key string) {
 	x.bytes += d.Bytes()
 }
 
+// put records key, which the keyspace has just stored with Dict.Swap: a
+// new key is added, and an existing one's entry takes the keyspace's new
+// string, so that the index never holds on to the one the keyspace let go.
+func (x *slotIndex) put(key string, existed bool) {
+	if d := x.slots[x.slotOf(key)]; existed && d != nil {
+		d.Swap(key, struct{}{})
+		return
+	}
+	x.add(key)
+}
+
 // remove forgets key, which the keyspace has just dropped.
 func (x *slotIndex) remove(key string) {
 	s := x.slotOf(key)
