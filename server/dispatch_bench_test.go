@@ -11,8 +11,11 @@ import (
 )
 
 // benchClient returns a server and a client for driving handle directly.
-func benchClient(b *testing.B) (*Server, *client) {
-	s, err := New(conf.Default(), Options{})
+func benchClient(b *testing.B) (*Server, *client) { return benchClientWith(b, conf.Default()) }
+
+// benchClientWith is benchClient for a server with configuration cfg.
+func benchClientWith(b *testing.B, cfg *conf.Config) (*Server, *client) {
+	s, err := New(cfg, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,11 +78,7 @@ func BenchmarkHandleSetEvicting(b *testing.B) {
 	cfg := conf.Default()
 	cfg.MaxMemory = sharedProcessStartup + 2<<20
 	cfg.MaxMemoryPolicy = "allkeys-lru"
-	s, err := New(cfg, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	s, c := benchClientWith(b, cfg)
 	value := []byte(strings.Repeat("v", 100))
 	key := make([]byte, 0, 32)
 	out := make([]byte, 0, 4096)

@@ -22,6 +22,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -44,7 +45,11 @@ type anchor struct {
 
 // New returns a clock that starts now, using the time-stamp counter when
 // the kernel keeps time with it.
-func New() *Mono { return newMono(haveTSC && kernelUsesTSC()) }
+func New() *Mono { return newMono(tscUsable()) }
+
+// tscUsable reports whether the counter may be used; it is a fact of the
+// machine, read once.
+var tscUsable = sync.OnceValue(func() bool { return haveTSC && kernelUsesTSC() })
 
 func newMono(tsc bool) *Mono {
 	m := &Mono{base: time.Now(), tsc: tsc}

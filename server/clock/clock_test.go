@@ -24,7 +24,7 @@ func closeTo(t *testing.T, m *Mono, tolerance time.Duration) {
 }
 
 func TestSinceFollowsTheMonotonicClock(t *testing.T) {
-	for _, tsc := range []bool{false, haveTSC && kernelUsesTSC()} {
+	for _, tsc := range []bool{false, tscUsable()} {
 		m := newMono(tsc)
 		closeTo(t, m, time.Millisecond)
 		// A resync measures a rate unless its goroutine was interrupted
