@@ -46,8 +46,8 @@ import (
 // Get, GetPtr, Key, Len, Scan, Range, RandomKey, Sample and Prefetch never
 // change the table, so they may be called from the callbacks of Scan, Range
 // and Sample. A Dict is not safe for concurrent use, not even by readers
-// alone: a lookup updates the table's one-entry cache (see last). The zero Dict is not
-// usable; call NewDict.
+// alone: a lookup updates the table's one-entry cache (see last). The zero
+// Dict is not usable; call NewDict.
 type Dict[V any] struct {
 	seed maphash.Seed
 
