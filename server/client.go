@@ -145,6 +145,7 @@ func (s *Server) accept(conn net.Conn) {
 	c.heldFn = c.heldDone
 	c.rd = NewReader(netCounter{r, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
 	c.rd.SetAuthenticated(c.authenticated)
+	c.rd.MirrorBufferCap(&c.rbs)
 	s.clients[c.id] = c
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -195,6 +196,18 @@ func (c netCounter) TryRead(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadLending reads as Read does, lending the reader's buffer out while it
+// waits where the connection has raw I/O.
+func (c netCounter) ReadLending(p []byte, l bufferLender) (int, error) {
+	raw, ok := c.r.(*rawIO)
+	if !ok {
+		return c.Read(p)
+	}
+	n, err := raw.ReadLending(p, l)
+	c.n.Add(int64(n))
+	return n, err
+}
+
 // refuse sends an error to a connection that is not served and closes it.
 func refuse(conn net.Conn, now time.Time, msg string) {
 	conn.SetWriteDeadline(now.Add(time.Second))
@@ -221,6 +234,7 @@ func (c *client) serve() {
 			panic(p)
 		}
 		c.close()
+		c.rd.Release()
 	}()
 	prefetched := 0 // commands, from the next one, whose keys are prefetched
 	for {
@@ -233,7 +247,6 @@ func (c *client) serve() {
 			return
 		}
 		c.qbuf.Store(int64(c.rd.BufferedLen()))
-		c.rbs.Store(int64(c.rd.BufferCap()))
 		s.mu.Lock()
 		s.waitWhilePaused(c, args)
 		s.waitWhileBlocked(c)

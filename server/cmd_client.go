@@ -251,7 +251,7 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	kv("ssub", "0")
 	kv("multi", num(int64(multi)))
 	kv("qbuf", num(qbuf))
-	kv("qbuf-free", num(rbs-qbuf))
+	kv("qbuf-free", num(max(rbs-qbuf, 0)))
 	kv("argv-mem", "0")
 	kv("multi-mem", "0")
 	kv("rbs", num(rbs))

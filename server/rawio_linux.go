@@ -35,6 +35,7 @@ type rawCall struct {
 	buf   []byte
 	n     int
 	errno syscall.Errno
+	lend  bufferLender // the reader's, during ReadLending
 }
 
 // newRawIO returns raw I/O for conn, or nil when conn is not a TCP
@@ -60,12 +61,21 @@ func newRawIO(conn net.Conn) *rawIO {
 // socket is readable and call again.
 func (r *rawIO) read(fd uintptr) bool {
 	c := &r.rd
+	if c.buf == nil {
+		c.buf = c.lend.unpark() // called again after waiting, input is there
+	}
 	for {
 		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.buf[0])), uintptr(len(c.buf)))
 		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if c.lend != nil {
+				// The wait may be long: the reader's buffer is not needed
+				// until the poller calls again.
+				c.lend.park()
+				c.buf = nil
+			}
 			return false
 		}
 		c.n, c.errno = int(n), e
@@ -104,6 +114,15 @@ func (r *rawIO) tryRead(fd uintptr) bool {
 
 // Read reads into p as net.Conn's Read does.
 func (r *rawIO) Read(p []byte) (int, error) { return r.readWith(p, r.readFn) }
+
+// ReadLending is Read that lends the buffer out while it waits (see
+// lendingReader).
+func (r *rawIO) ReadLending(p []byte, l bufferLender) (int, error) {
+	r.rd.lend = l
+	n, err := r.readWith(p, r.readFn)
+	r.rd.lend = nil
+	return n, err
+}
 
 // TryRead reads what has already arrived into p, without waiting: 0 and
 // no error when nothing has.

@@ -190,3 +190,74 @@ func TestRawIOTryReadDoesNotWait(t *testing.T) {
 		return errors.Is(err, io.EOF)
 	}, 5*time.Second, time.Millisecond, "a closed peer is io.EOF, as for Read")
 }
+
+// testLender records the calls ReadLending makes and lends p2 on unpark.
+type testLender struct {
+	parks, unparks int
+	p2             []byte
+	parked         chan struct{} // closed at the first park
+}
+
+func (l *testLender) park() {
+	if l.parks++; l.parks == 1 {
+		close(l.parked)
+	}
+}
+
+func (l *testLender) unpark() []byte {
+	l.unparks++
+	return l.p2
+}
+
+func TestRawIOReadLendingParksOnlyToWait(t *testing.T) {
+	raw, conn, peer := rawPair(t)
+	p := make([]byte, 64)
+
+	// Input already there is read into p, without parking.
+	_, err := peer.Write([]byte("ready"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		n, err := raw.TryRead(p[:1]) // once "r" is there, so is the rest
+		require.NoError(t, err)
+		return n == 1
+	}, 5*time.Second, time.Millisecond)
+	l := &testLender{parked: make(chan struct{}), p2: make([]byte, 64)}
+	n, err := raw.ReadLending(p, l)
+	require.NoError(t, err)
+	require.Equal(t, "eady", string(p[:n]))
+	require.Zero(t, l.parks+l.unparks)
+
+	// With nothing there it parks before waiting, then reads into the
+	// buffer unpark gives.
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := raw.ReadLending(p, l)
+		done <- result{n, err}
+	}()
+	select {
+	case <-l.parked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadLending did not park with nothing to read")
+	}
+	_, err = peer.Write([]byte("later"))
+	require.NoError(t, err)
+	res := <-done
+	require.NoError(t, res.err)
+	require.Equal(t, "later", string(l.p2[:res.n]))
+	require.Equal(t, 1, l.unparks)
+
+	// A wait that fails (the connection closes) returns the error without
+	// unparking.
+	l = &testLender{parked: make(chan struct{}), p2: make([]byte, 64)}
+	go func() {
+		<-l.parked
+		conn.Close()
+	}()
+	_, err = raw.ReadLending(p, l)
+	require.Error(t, err)
+	require.Zero(t, l.unparks)
+}

@@ -21,3 +21,6 @@ func (r *rawIO) TryWrite(p []byte) (int, error) { return r.Write(p) }
 
 // TryRead is never called: no connection has raw I/O here.
 func (r *rawIO) TryRead(p []byte) (int, error) { return 0, nil }
+
+// ReadLending is never called: no connection has raw I/O here.
+func (r *rawIO) ReadLending(p []byte, _ bufferLender) (int, error) { return r.Read(p) }

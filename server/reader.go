@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"sync"
+	"sync/atomic"
 )
 
 // Sizes and limits taken from Redis 7.0 (server.h and networking.c).
@@ -31,7 +33,8 @@ const (
 
 	// keepBufLen is the largest buffer kept between commands; a buffer grown
 	// past it for one large command is replaced by a small one once the
-	// input it holds fits, so an idle connection costs little memory.
+	// input it holds fits. (While the connection waits for input, it holds
+	// none: see bufPool.)
 	keepBufLen = 4 * ioBufLen
 	// minRead is the least free space worth a Read into the buffer; with less,
 	// the buffer is compacted or grown first.
@@ -169,6 +172,34 @@ type Reader struct {
 	// the sender may have had more to send than fitted (see TopUp); the
 	// buffer then grows at its next makeRoom, up to keepBufLen.
 	full bool
+
+	// While the Reader waits for input with nothing held, its buffer is
+	// lent to bufPool (see park) and buf is nil; bufLen is the size to
+	// take back. box carries the buffer into the pool without allocating.
+	bufLen int
+	box    *[]byte
+	// capMirror, when set, follows len(buf) for other goroutines.
+	capMirror *atomic.Int64
+}
+
+// bufPool holds the input buffers of connections waiting for their next
+// request, one pool per size a buffer is kept at between commands
+// (ioBufLen doubled up to keepBufLen), so that an idle connection holds no
+// buffer, as Redis 7.0's client cron frees an idle client's query buffer
+// (and Redis 7.4 shares one). Each entry is a *[]byte.
+var bufPool [3]sync.Pool
+
+// poolIndex returns the pool for buffers of size n, or -1.
+func poolIndex(n int) int {
+	switch n {
+	case ioBufLen:
+		return 0
+	case 2 * ioBufLen:
+		return 1
+	case keepBufLen:
+		return 2
+	}
+	return -1
 }
 
 // NewReader returns a Reader of requests from rd with the limits lim (a zero
@@ -183,9 +214,72 @@ func NewReader(rd io.Reader, lim ReaderLimits) *Reader {
 	return &Reader{
 		rd:      rd,
 		lim:     lim.withDefaults(),
-		buf:     make([]byte, ioBufLen),
 		bulkLen: -1,
+		bufLen:  ioBufLen,
 	}
+}
+
+// MirrorBufferCap makes the Reader store the size of its input buffer in m
+// whenever it changes (0 while it has none), for readers of CLIENT LIST's
+// and used_memory's figures on other goroutines.
+func (r *Reader) MirrorBufferCap(m *atomic.Int64) {
+	r.capMirror = m
+	m.Store(int64(len(r.buf)))
+}
+
+// setBuf makes buf the input buffer.
+func (r *Reader) setBuf(buf []byte) {
+	r.buf = buf
+	if r.capMirror != nil {
+		r.capMirror.Store(int64(len(buf)))
+	}
+}
+
+// newBuf returns a buffer of n bytes, from the pool when it keeps that size.
+func (r *Reader) newBuf(n int) []byte {
+	if i := poolIndex(n); i >= 0 {
+		if b, ok := bufPool[i].Get().(*[]byte); ok {
+			buf := *b
+			*b = nil
+			if r.box == nil {
+				r.box = b
+			}
+			return buf
+		}
+	}
+	return make([]byte, n)
+}
+
+// Release gives the input buffer back to the pool. A caller done with the
+// Reader (its connection closed) calls it; the Reader must not be used
+// after, as the buffer may be in use elsewhere.
+func (r *Reader) Release() {
+	r.lend()
+	r.args, r.out, r.offs = nil, nil, nil
+	r.big = nil
+}
+
+// lend puts the buffer into the pool, keeping its size for the next
+// newBuf. Nothing it holds may be needed again.
+func (r *Reader) lend() {
+	if r.buf == nil {
+		return
+	}
+	r.bufLen = len(r.buf)
+	if i := poolIndex(len(r.buf)); i >= 0 {
+		b := r.box
+		if b == nil {
+			b = new([]byte)
+		}
+		r.box = nil
+		*b = r.buf
+		bufPool[i].Put(b)
+	} else {
+		// A buffer grown for a large command: makeRoom would replace it.
+		r.bufLen = ioBufLen
+	}
+	r.setBuf(nil)
+	r.start, r.pos, r.end = 0, 0, 0
 }
 
 // SetAuthenticated sets whether the client has authenticated. While it has
@@ -627,6 +721,42 @@ type tryReader interface {
 	TryRead(p []byte) (int, error)
 }
 
+// A lendingReader can wait for input without its caller's buffer:
+// ReadLending reads into p as Read does, but when nothing has arrived it
+// first calls l.park, which may give p away, and once input is there reads
+// into the buffer l.unpark returns instead. Either way the count is of
+// bytes read into the last buffer it was given.
+type lendingReader interface {
+	ReadLending(p []byte, l bufferLender) (int, error)
+}
+
+// bufferLender is the caller's side of ReadLending; the Reader is one.
+type bufferLender interface {
+	park()
+	unpark() []byte
+}
+
+// park lends the buffer out while ReadLending waits: fillFrom calls
+// ReadLending only when the buffer holds nothing.
+func (r *Reader) park() { r.lend() }
+
+// unpark takes a buffer back for the read ReadLending is about to make.
+func (r *Reader) unpark() []byte {
+	r.setBuf(r.newBuf(r.bufLen))
+	return r.readRoom()
+}
+
+// readRoom is the free part of the buffer, cut to the room the query
+// buffer limit leaves.
+func (r *Reader) readRoom() []byte {
+	dst := r.buf[r.end:]
+	held := int64(r.end-r.pos) + int64(len(r.big))
+	if room := r.lim.QueryBufferLimit - held; int64(len(dst)) > room {
+		dst = dst[:room]
+	}
+	return dst
+}
+
 // TopUp is for a caller about to write its replies because Buffered is
 // false. When the last read filled all the room it had, the rest of what
 // the sender wrote at once (a pipeline longer than the buffer) has likely
@@ -698,8 +828,25 @@ func (r *Reader) fillFrom(read func([]byte) (int, error), try bool) error {
 	if int64(len(dst)) > room {
 		dst = dst[:room]
 	}
+	// A wait with nothing held can lend the buffer out.
+	lr, lending := r.rd.(lendingReader)
+	lending = lending && !try && !atLimit && !intoBig && r.end == r.start
 	for empty := 0; ; {
-		n, err := read(dst)
+		var n int
+		var err error
+		if lending {
+			if r.buf == nil { // lent by a wait that ended with nothing
+				r.setBuf(r.newBuf(r.bufLen))
+			}
+			n, err = lr.ReadLending(r.readRoom(), r)
+			// The buffer read into, or none when the wait failed.
+			dst = nil
+			if r.buf != nil {
+				dst = r.readRoom()
+			}
+		} else {
+			n, err = read(dst)
+		}
 		if n < 0 || n > len(dst) {
 			r.err = errors.New("server: invalid count returned by io.Reader")
 			return r.err
@@ -744,19 +891,22 @@ func (r *Reader) growBig() {
 // gives back a buffer grown past keepBufLen once what it holds is small.
 // Only the bytes from r.start on are kept.
 func (r *Reader) makeRoom() {
+	if r.buf == nil {
+		r.setBuf(r.newBuf(r.bufLen))
+	}
 	held := r.end - r.start
 	switch {
 	case len(r.buf) > keepBufLen && held <= ioBufLen/2:
-		r.moveTo(make([]byte, ioBufLen))
+		r.moveTo(r.newBuf(ioBufLen))
 	case r.full && len(r.buf) < keepBufLen:
 		// The last read took all the room there was: read more at once.
 		r.full = false
-		r.moveTo(make([]byte, 2*len(r.buf)))
+		r.moveTo(r.newBuf(2 * len(r.buf)))
 	case len(r.buf)-r.end >= minRead:
 	case held <= len(r.buf)/2:
 		r.moveTo(r.buf)
 	default:
-		r.moveTo(make([]byte, 2*len(r.buf)))
+		r.moveTo(r.newBuf(2 * len(r.buf)))
 	}
 }
 
@@ -765,7 +915,7 @@ func (r *Reader) makeRoom() {
 func (r *Reader) moveTo(buf []byte) {
 	shift := r.start
 	copy(buf, r.buf[r.start:r.end])
-	r.buf = buf
+	r.setBuf(buf)
 	r.start, r.pos, r.end = 0, r.pos-shift, r.end-shift
 	for i, off := range r.offs {
 		if off < 0 {

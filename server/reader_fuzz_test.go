@@ -46,6 +46,31 @@ func (c *chunkReader) TryRead(p []byte) (int, error) {
 	return c.Read(p)
 }
 
+// ReadLending makes chunkReader a lendingReader: every fourth call waits,
+// lending the buffer out, and scribbles over the pooled buffers while it
+// does, so that input a Reader still needed from a lent buffer shows up as
+// commands that differ from the other ways of reading.
+func (c *chunkReader) ReadLending(p []byte, l bufferLender) (int, error) {
+	if c.step++; c.step%4 == 0 {
+		l.park()
+		scribblePools()
+		p = l.unpark()
+	}
+	return c.Read(p)
+}
+
+// scribblePools overwrites a buffer of each pool.
+func scribblePools() {
+	for i := range bufPool {
+		if b, ok := bufPool[i].Get().(*[]byte); ok {
+			for j := range *b {
+				(*b)[j] = '*'
+			}
+			bufPool[i].Put(b)
+		}
+	}
+}
+
 // repeatMark in an input, followed by a count byte k, stands for k*1024 more
 // copies of the byte before it (when the mode asks for it). It lets short
 // inputs reach the 64 KB line limits: the fuzzer's minimizer runs each new

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -874,4 +875,96 @@ func TestReaderTopUpKeepsAReadErrorForReadCommand(t *testing.T) {
 	require.False(t, r.TopUp(), "nothing more arrived, the peer failed")
 	_, err := r.ReadCommand()
 	require.ErrorIs(t, err, reset)
+}
+
+// lendingSocket is a connection whose data arrives in chunks, one when the
+// reader waits: ReadLending reads what has arrived, and when nothing has,
+// parks the reader (recording what it then holds), lets the next chunk
+// arrive and reads it into the buffer unpark gives. With fail set, a wait
+// ends in errWait instead, without unparking (a deadline).
+type lendingSocket struct {
+	socketReader
+	r       *Reader
+	chunks  [][]byte
+	parked  []int // the reader's buffer size at each park
+	failAt  int   // the wait, counted from 1, that fails; 0 for none
+	waiting int
+	plain   int // waits in Read, which holds the buffer
+}
+
+var errWait = errors.New("deadline")
+
+func (s *lendingSocket) Read(p []byte) (int, error) {
+	if len(s.arrived) == 0 && len(s.chunks) > 0 {
+		s.plain++
+		s.arrived, s.chunks = s.chunks[0], s.chunks[1:]
+	}
+	return s.socketReader.Read(p)
+}
+
+func (s *lendingSocket) ReadLending(p []byte, l bufferLender) (int, error) {
+	if len(s.arrived) == 0 && len(s.chunks) > 0 {
+		l.park()
+		s.parked = append(s.parked, len(s.r.buf))
+		scribblePools()
+		if s.waiting++; s.waiting == s.failAt {
+			return 0, errWait
+		}
+		s.arrived, s.chunks = s.chunks[0], s.chunks[1:]
+		p = l.unpark()
+	}
+	return s.Read(p)
+}
+
+func TestReaderLendsItsBufferWhileWaiting(t *testing.T) {
+	set := func(k string) string { return "*3\r\n$3\r\nSET\r\n$1\r\n" + k + "\r\n$1\r\nv\r\n" }
+	s := &lendingSocket{chunks: [][]byte{
+		[]byte(set("a") + set("b")),
+		[]byte(set("c") + set("d")[:7]), // the rest of d arrives without a wait
+		[]byte(set("d")[7:]),
+		pipelineOf(100), // grows the buffer to keepBufLen
+		[]byte(set("e")),
+	}}
+	r := NewReader(s, ReaderLimits{})
+	s.r = r
+	r.SetAuthenticated(true)
+	var mirror atomic.Int64
+	r.MirrorBufferCap(&mirror)
+	var keys []string
+	for {
+		args, err := r.ReadCommand()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		keys = append(keys, string(args[1]))
+		require.Equal(t, int64(len(r.buf)), mirror.Load())
+		require.Equal(t, len(r.buf), r.BufferCap())
+		r.Buffered()
+		r.TopUp()
+	}
+	require.Equal(t, []string{"a", "b", "c", "d"}, keys[:4])
+	require.Len(t, keys, 4+100+1)
+	require.Equal(t, "e", keys[len(keys)-1])
+	require.Equal(t, []int{0, 0, 0, 0}, s.parked, "waits that lent the buffer, and what it held then")
+	require.Equal(t, 1, s.plain, "the wait with part of d held keeps the buffer")
+	require.Equal(t, keepBufLen, len(r.buf), "the size it had grown to is kept across waits")
+	r.Release()
+	require.Zero(t, mirror.Load())
+}
+
+func TestReaderResumesAfterAWaitThatFailedWhileLent(t *testing.T) {
+	s := &lendingSocket{chunks: [][]byte{[]byte("PING\r\n"), []byte("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n")}, failAt: 2}
+	r := NewReader(s, ReaderLimits{})
+	s.r = r
+	r.SetAuthenticated(true)
+	args, err := r.ReadCommand()
+	require.NoError(t, err)
+	require.Equal(t, []string{"PING"}, argStrings(args))
+	_, err = r.ReadCommand()
+	require.ErrorIs(t, err, errWait)
+	require.True(t, r.buf == nil, "the buffer stays lent until a read needs it")
+	args, err = r.ReadCommand()
+	require.NoError(t, err)
+	require.Equal(t, []string{"ECHO", "hi"}, argStrings(args))
 }

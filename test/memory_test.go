@@ -296,3 +296,81 @@ func TestEvictionsPropagateAsDeletes(t *testing.T) {
 	}
 	require.Equal(t, int(evicted), dels)
 }
+
+// clientFields parses CLIENT LIST into one map of fields per client id.
+func clientFields(t *testing.T, rdb *redis.Client) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	list, err := rdb.ClientList(context.Background()).Result()
+	require.NoError(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		f := map[string]string{}
+		for _, kv := range strings.Fields(line) {
+			k, v, _ := strings.Cut(kv, "=")
+			f[k] = v
+		}
+		out[f["id"]] = f
+	}
+	return out
+}
+
+// TestIdleClientsHoldNoInputBuffer has clients send pipelines long enough
+// to grow their input buffers to the most kept between commands, then go
+// idle: as in Redis, whose client cron frees an idle client's query
+// buffer, they then hold none (CLIENT LIST's qbuf-free and rbs, MEMORY
+// STATS's clients.normal), and each works as before when it sends again.
+func TestIdleClientsHoldNoInputBuffer(t *testing.T) {
+	srv := StartServer(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	const clients, pipeline = 20, 100
+	value := strings.Repeat("v", 1000)
+	conns := make([]*Conn, clients)
+	ids := make([]string, clients)
+	send := func(i int, round int) {
+		c := conns[i]
+		var b strings.Builder
+		for j := range pipeline {
+			key := fmt.Sprintf("k%d:%d", i, j)
+			v := fmt.Sprintf("%s%d:%d", value, round, j)
+			fmt.Fprintf(&b, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(key), key, len(v), v)
+		}
+		c.Send(b.String())
+		for range pipeline {
+			require.Equal(t, "+OK\r\n", c.ReadReply())
+		}
+	}
+	for i := range conns {
+		conns[i] = srv.Dial(t)
+		ids[i] = strings.TrimSpace(strings.TrimPrefix(conns[i].Do("CLIENT", "ID"), ":"))
+		send(i, 0)
+	}
+	// A connection lends its buffer out once its goroutine waits again,
+	// just after its replies went out.
+	require.Eventually(t, func() bool {
+		fields := clientFields(t, rdb)
+		for _, id := range ids {
+			f := fields[id]
+			if f["qbuf"] != "0" || f["qbuf-free"] != "0" || f["rbs"] != "0" {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 10*time.Millisecond, "idle clients hold input buffers")
+	stats, err := rdb.Do(ctx, "MEMORY", "STATS").Result()
+	require.NoError(t, err)
+	clientBytes, _ := stats.(map[any]any)["clients.normal"].(int64)
+	// 1 KiB of fixed cost a client, and one buffer for the asking client;
+	// twenty kept 64 KiB buffers would be over 1.3 MB.
+	require.Positive(t, clientBytes)
+	require.Less(t, clientBytes, int64((clients+2)<<10+64<<10))
+
+	for i := range conns {
+		send(i, 1)
+	}
+	for i := range conns {
+		for j := range pipeline {
+			require.Equal(t, fmt.Sprintf("%s1:%d", value, j), rdb.Get(ctx, fmt.Sprintf("k%d:%d", i, j)).Val())
+		}
+	}
+}
