@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -464,6 +465,10 @@ func (s *Server) startRewrite(rw *aof.Rewrite) error {
 	return nil
 }
 
+// snapshotStepBudget bounds one step of a background snapshot's walk:
+// the clients wait for the keyspace lock while it runs.
+const snapshotStepBudget = 100 * time.Microsecond
+
 // writeSnapshot drives a snapshot job to its end: steps under the
 // keyspace lock, each step's bytes written to out outside it, then
 // finish's bytes. It returns the first error; a cancelled job aborts.
@@ -479,7 +484,7 @@ func (s *Server) writeSnapshot(job *bgJob, buf *bytes.Buffer, out io.Writer, fin
 		default:
 		}
 		s.mu.Lock()
-		done := job.sn.step(1024)
+		done := job.sn.step(1024, snapshotStepBudget)
 		err := job.sn.err
 		if done && err == nil {
 			err = finish()
@@ -502,6 +507,9 @@ func (s *Server) writeSnapshot(job *bgJob, buf *bytes.Buffer, out io.Writer, fin
 		if done {
 			return nil
 		}
+		// Let the clients that waited for the lock run before the next
+		// step takes it again.
+		runtime.Gosched()
 	}
 }
 

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"quordis/store"
 )
 
@@ -51,19 +53,23 @@ func (s *Server) startSnapshot(emit emitFunc) *snapshot {
 	return sn
 }
 
-// step emits up to n keys and reports whether the walk is complete (or
-// failed: see err). Called with s.mu held.
-func (sn *snapshot) step(n int) bool {
+// step emits up to n keys, stopping early once it has run for budget (0:
+// no limit), and reports whether the walk is complete (or failed: see
+// err). Called with s.mu held.
+func (sn *snapshot) step(n int, budget time.Duration) bool {
+	var deadline time.Duration
+	if budget > 0 {
+		deadline = sn.s.mono.Since() + budget
+	}
 	for !sn.over && sn.err == nil && n > 0 {
 		db := sn.s.store.DB(sn.db)
 		sn.cursor = db.Scan(sn.cursor, func(key string, o *store.Object) {
 			if sn.err != nil {
 				return
 			}
-			if _, ok := sn.done[sn.db][key]; ok {
+			if !markDone(sn.done[sn.db], key) {
 				return
 			}
-			sn.done[sn.db][key] = struct{}{}
 			n--
 			sn.emitKey(db, key, o)
 		})
@@ -73,8 +79,20 @@ func (sn *snapshot) step(n int) bool {
 				sn.finish()
 			}
 		}
+		// Checked after a bucket, so that every step makes progress.
+		if deadline > 0 && sn.s.mono.Since() > deadline {
+			break
+		}
 	}
 	return sn.over || sn.err != nil
+}
+
+// markDone adds key to done and reports whether it was not there yet,
+// hashing it once (a lookup and then an insert would hash it twice).
+func markDone(done map[string]struct{}, key string) bool {
+	n := len(done)
+	done[key] = struct{}{}
+	return len(done) > n
 }
 
 // emitKey hands one key to the emitter with its expiry; a key already
@@ -115,7 +133,7 @@ func (sn *snapshot) touch(db int, key []byte) {
 		return
 	}
 	k := string(key)
-	done[k] = struct{}{}
+	markDone(done, k)
 	d := sn.s.store.DB(db)
 	if o := d.Peek(k, sn.s.now()); o != nil {
 		sn.emitKey(d, k, o)
@@ -125,7 +143,7 @@ func (sn *snapshot) touch(db int, key []byte) {
 // touchAll emits every key not walked yet, for commands that move whole
 // databases (SWAPDB). Called with s.mu held.
 func (sn *snapshot) touchAll() {
-	for !sn.step(1 << 30) {
+	for !sn.step(1<<30, 0) {
 	}
 }
 
