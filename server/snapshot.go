@@ -12,10 +12,20 @@ import (
 // runs in short steps under the keyspace lock, between commands, and a
 // write to a key the walk has not reached yet first emits that key's
 // current value — its value at the start, since nothing has changed it
-// before — and marks it done ("pre-dump"). Keys created after the start
-// are marked done by the same hook while still absent, so the walk never
-// emits them: from the start on, their story belongs to what follows the
+// before — and marks it touched ("pre-dump"). Keys created after the start
+// are marked touched by the same hook while still absent. The walk skips
+// touched keys, so it never emits a key twice nor one created after the
+// start: from the start on, their story belongs to what follows the
 // snapshot (the new AOF file, the Raft log).
+//
+// The walk is a Scan of each database's key table, which it freezes (no
+// resizing) while it walks that database: each key is then visited once,
+// and whether the walk has passed a key follows from the cursor
+// (store.DB.ScanPassed). So the hook needs no record of the keys walked,
+// only of those it touched ahead of the walk, and those are dropped as the
+// walk passes them: a snapshot holds memory for the keys written while it
+// runs, not for the whole keyspace. A table that fills to four keys per
+// bucket while frozen has the rest of its walk done at once.
 //
 // Every write that can touch a key goes through the hook: commands with
 // the write flag (their keys come from the command table), served
@@ -37,18 +47,25 @@ type snapshot struct {
 	err  error // the first emit error; the walk stops
 
 	db     int    // database being walked
-	cursor uint64 // Scan cursor in db
-	done   []map[string]struct{}
-	over   bool
+	cursor uint64 // Scan cursor in db; 0 until its walk begins
+	frozen bool   // db's key table is frozen: its walk has begun
+	// touched[i] holds the keys of database i that the hook reached
+	// before the walk did.
+	touched []map[string]struct{}
+	over    bool
+
+	left  int                               // keys the current step may still emit
+	visit func(key string, o *store.Object) // the walk's Scan callback
 }
 
 // startSnapshot begins a walk of the keyspace as it is now. Only one runs
 // at a time. Called with s.mu held.
 func (s *Server) startSnapshot(emit emitFunc) *snapshot {
-	sn := &snapshot{s: s, emit: emit, done: make([]map[string]struct{}, s.store.NumDB())}
-	for i := range sn.done {
-		sn.done[i] = make(map[string]struct{})
+	sn := &snapshot{s: s, emit: emit, touched: make([]map[string]struct{}, s.store.NumDB())}
+	for i := range sn.touched {
+		sn.touched[i] = make(map[string]struct{})
 	}
+	sn.visit = sn.walkKey
 	s.snap = sn
 	return sn
 }
@@ -61,21 +78,26 @@ func (sn *snapshot) step(n int, budget time.Duration) bool {
 	if budget > 0 {
 		deadline = sn.s.mono.Since() + budget
 	}
-	for !sn.over && sn.err == nil && n > 0 {
+	sn.left = n
+	for !sn.over && sn.err == nil && sn.left > 0 {
 		db := sn.s.store.DB(sn.db)
-		sn.cursor = db.Scan(sn.cursor, func(key string, o *store.Object) {
-			if sn.err != nil {
-				return
+		if !sn.frozen {
+			db.FreezeScan(true)
+			sn.frozen = true
+		}
+		rush := db.ScanOverloaded()
+		for {
+			sn.cursor = db.Scan(sn.cursor, sn.visit)
+			if !rush || sn.cursor == 0 || sn.err != nil {
+				break
 			}
-			if !markDone(sn.done[sn.db], key) {
-				return
-			}
-			n--
-			sn.emitKey(db, key, o)
-		})
+		}
 		if sn.cursor == 0 {
+			db.FreezeScan(false)
+			sn.frozen = false
+			clear(sn.touched[sn.db])
 			sn.db++
-			if sn.db == len(sn.done) {
+			if sn.db == len(sn.touched) {
 				sn.finish()
 			}
 		}
@@ -87,12 +109,29 @@ func (sn *snapshot) step(n int, budget time.Duration) bool {
 	return sn.over || sn.err != nil
 }
 
-// markDone adds key to done and reports whether it was not there yet,
-// hashing it once (a lookup and then an insert would hash it twice).
-func markDone(done map[string]struct{}, key string) bool {
-	n := len(done)
-	done[key] = struct{}{}
-	return len(done) > n
+// walkKey is the walk's visit of one key of database sn.db.
+func (sn *snapshot) walkKey(key string, o *store.Object) {
+	if sn.err != nil {
+		return
+	}
+	touched := sn.touched[sn.db]
+	if _, ok := touched[key]; ok {
+		delete(touched, key) // the walk does not come back to it
+		return
+	}
+	sn.left--
+	sn.emitKey(sn.s.store.DB(sn.db), key, o)
+}
+
+// passed reports whether the walk has visited key's place in database db.
+func (sn *snapshot) passed(db int, key string) bool {
+	switch {
+	case db != sn.db:
+		return db < sn.db
+	case sn.cursor == 0:
+		return false
+	}
+	return sn.s.store.DB(db).ScanPassed(sn.cursor, key)
 }
 
 // emitKey hands one key to the emitter with its expiry; a key already
@@ -106,8 +145,12 @@ func (sn *snapshot) emitKey(db *store.DB, key string, o *store.Object) {
 
 // finish ends the walk and unregisters it.
 func (sn *snapshot) finish() {
+	if sn.frozen {
+		sn.s.store.DB(sn.db).FreezeScan(false)
+		sn.frozen = false
+	}
 	sn.over = true
-	sn.done = nil
+	sn.touched = nil
 	if sn.s.snap == sn {
 		sn.s.snap = nil
 	}
@@ -122,18 +165,18 @@ func (sn *snapshot) abort() {
 }
 
 // touch is the pre-dump hook: before a write to key in db, emit the key's
-// value if the walk has not reached it, and mark it done either way.
+// value if the walk has not reached it, and mark it touched either way.
 // Called with s.mu held.
 func (sn *snapshot) touch(db int, key []byte) {
 	if sn.over || sn.err != nil {
 		return
 	}
-	done := sn.done[db]
-	if _, ok := done[bytesView(key)]; ok {
+	touched := sn.touched[db]
+	if _, ok := touched[bytesView(key)]; ok || sn.passed(db, bytesView(key)) {
 		return
 	}
 	k := string(key)
-	markDone(done, k)
+	touched[k] = struct{}{}
 	d := sn.s.store.DB(db)
 	if o := d.Peek(k, sn.s.now()); o != nil {
 		sn.emitKey(d, k, o)

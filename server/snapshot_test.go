@@ -40,13 +40,7 @@ func TestSnapshotSeesTheKeyspaceAsItWasAtTheStart(t *testing.T) {
 			s, err := New(conf.Default(), Options{})
 			require.NoError(t, err)
 			c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
-			run := func(args ...string) {
-				argv := make([][]byte, len(args))
-				for i, a := range args {
-					argv[i] = []byte(a)
-				}
-				s.handle(c, argv, nil)
-			}
+			run := func(args ...string) { s.handle(c, toArgv(args), nil) }
 			key := func() string { return fmt.Sprint("k", rng.IntN(300)) }
 			db := func() string { return fmt.Sprint(rng.IntN(3)) }
 			s.mu.Lock()
@@ -103,4 +97,52 @@ func TestSnapshotSeesTheKeyspaceAsItWasAtTheStart(t *testing.T) {
 			require.Equal(t, want, got)
 		})
 	}
+}
+
+// TestSnapshotFinishesATableThatFillsWhileFrozen has writes add keys to
+// the database being walked until its frozen key table holds more than
+// four keys per bucket: the next step walks the rest of that database at
+// once (so the table can resize again), and the snapshot still holds
+// exactly the keys of the start.
+func TestSnapshotFinishesATableThatFillsWhileFrozen(t *testing.T) {
+	s, err := New(conf.Default(), Options{})
+	require.NoError(t, err)
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	run := func(args ...string) { s.handle(c, toArgv(args), nil) }
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := map[string]bool{}
+	for i := range 100 {
+		run("SET", fmt.Sprint("old", i), "v")
+		want[fmt.Sprint("old", i)] = true
+	}
+	got := map[string]bool{}
+	sn := s.startSnapshot(func(_ int, k string, _ *store.Object, _ int64) error {
+		require.False(t, got[k], "emitted twice")
+		got[k] = true
+		return nil
+	})
+	require.False(t, sn.step(1, 0))
+	require.True(t, sn.frozen)
+	require.Zero(t, sn.db)
+	db := s.store.DB(0)
+	for i := 0; !db.ScanOverloaded(); i++ {
+		run("SET", fmt.Sprint("new", i), "v")
+	}
+	require.NotEmpty(t, sn.touched[0], "the new keys were touched ahead of the walk")
+	sn.step(1, time.Nanosecond)
+	require.Positive(t, sn.db, "the walk of the overloaded database ended in one step")
+	require.False(t, db.ScanOverloaded() && sn.frozen)
+	for !sn.step(1, 0) {
+	}
+	require.NoError(t, sn.err)
+	require.Equal(t, want, got)
+}
+
+func toArgv(args []string) [][]byte {
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
+	}
+	return argv
 }

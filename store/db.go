@@ -229,6 +229,19 @@ func (db *DB) Flush() {
 	db.AvgTTL = 0
 }
 
+// FreezeScan stops (on) or resumes the resizing of the key table, so that
+// a Scan begun while it is frozen visits each key once and ScanPassed can
+// tell where it has been (see Dict.Freeze).
+func (db *DB) FreezeScan(on bool) { db.keys.Freeze(on) }
+
+// ScanOverloaded reports whether the frozen key table holds more than
+// four keys per bucket (see Dict.Overloaded).
+func (db *DB) ScanOverloaded() bool { return db.keys.Overloaded() }
+
+// ScanPassed reports whether a Scan of the frozen key table, now at cursor
+// (not 0), has visited the bucket of key (see Dict.Passed).
+func (db *DB) ScanPassed(cursor uint64, key string) bool { return db.keys.Passed(cursor, key) }
+
 // Scan visits the keys of one step of a SCAN over the database and returns
 // the next cursor (0 when complete). It reports keys without checking expiry;
 // callers filter with Get.

@@ -64,6 +64,8 @@ type Dict[V any] struct {
 	// same rule, so each key is looked for in exactly one bucket.
 	tables    [2][]uint32
 	rehashIdx int
+	// frozen holds the buckets still (see Freeze).
+	frozen bool
 
 	// last is the reference of the entry the last lookup found or
 	// inserted, and lastPtr and lastLen are the address and length of the
@@ -299,6 +301,44 @@ func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v *V)) uint64 {
 	}
 }
 
+// Freeze stops (on) or resumes resizing. While frozen, every entry stays
+// in its bucket, whatever Sets and Deletes happen (chains grow longer
+// instead), so a full Scan begun while frozen returns each entry present
+// for its whole duration exactly once, and Passed can tell which part of
+// the table it has walked. Clear unfreezes.
+func (d *Dict[V]) Freeze(on bool) {
+	d.frozen = on
+	if !on && d.tables[1] == nil {
+		d.resizeIfNeeded() // what the frozen Sets and Deletes deferred
+	}
+}
+
+// Overloaded reports whether the table holds more than four entries per
+// bucket, which a frozen table reaches when keys keep being added: its
+// lookups then slow down, and the scan that froze it should end soon.
+func (d *Dict[V]) Overloaded() bool {
+	return d.n > 4*len(d.tables[0])
+}
+
+// Passed reports whether a full Scan begun while the Dict was frozen, and
+// now at cursor (not 0: a scan at 0 has not begun or has ended), has
+// visited key's bucket: that is, has returned key if key was present
+// when its bucket was visited. The Dict must have stayed frozen since the
+// scan began.
+func (d *Dict[V]) Passed(cursor uint64, key string) bool {
+	if d.tables[0] == nil {
+		return false
+	}
+	// Scan steps through the buckets of the smaller array (with their
+	// expansions in the larger), in reverse-binary order of their index.
+	m := uint64(len(d.tables[0]) - 1)
+	if t1 := d.tables[1]; t1 != nil && len(t1) < len(d.tables[0]) {
+		m = uint64(len(t1) - 1)
+	}
+	b := uint64(d.hash(key)) & m
+	return bits.Reverse64(b) < bits.Reverse64(cursor&m)
+}
+
 // nextCursor increments the bits of cursor under mask in reverse binary
 // order: setting the bits above mask first makes the carry out of the
 // reversed increment skip them.
@@ -493,7 +533,7 @@ func (d *Dict[V]) release(ref uint32) {
 // between sizes.
 func (d *Dict[V]) resizeIfNeeded() {
 	t0 := d.tables[0]
-	if d.tables[1] != nil || (d.n < len(t0) && (len(t0) <= minTable || d.n*8 >= len(t0))) {
+	if d.frozen || d.tables[1] != nil || (d.n < len(t0) && (len(t0) <= minTable || d.n*8 >= len(t0))) {
 		return
 	}
 	size := minTable
@@ -517,6 +557,9 @@ func (d *Dict[V]) resizeIfNeeded() {
 // lookup in that array, and the shrink ends after a number of calls that
 // grows only as the square root of the old array's size.
 func (d *Dict[V]) rehash() {
+	if d.frozen {
+		return
+	}
 	for k := max(1, d.n/len(d.tables[1])); k > 0 && d.tables[1] != nil; k-- {
 		d.rehashStep()
 	}

@@ -845,3 +845,101 @@ func TestDictLookupCacheFollowsTheBufferNotTheAddress(t *testing.T) {
 	}
 	checkDict(t, d, model)
 }
+
+// TestFrozenScanVisitsEachKeyOnceAndPassedFollowsIt freezes tables at
+// rest and mid-resize (growing and shrinking), then scans them in steps
+// while keys are added and deleted between steps, many more than a
+// resize would allow: the buckets do not move, every key present
+// throughout is visited exactly once, and after every step Passed is true
+// exactly for the keys of the buckets visited so far.
+func TestFrozenScanVisitsEachKeyOnceAndPassedFollowsIt(t *testing.T) {
+	for _, start := range []string{"rest", "growing", "shrinking"} {
+		for seed := uint64(0); seed < 8; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			d := NewDict[int](1)
+			switch start {
+			case "rest":
+				for i := range 500 + rng.IntN(500) {
+					d.Set(strconv.Itoa(i), i)
+				}
+				for d.tables[1] != nil {
+					d.Set("0", 0) // finish the resize
+				}
+			case "growing":
+				for i := range 1030 {
+					d.Set(strconv.Itoa(i), i)
+				}
+			case "shrinking":
+				for i := range 4000 {
+					d.Set(strconv.Itoa(i), i)
+				}
+				for i := 100; i < 4000; i++ {
+					d.Delete(strconv.Itoa(i))
+				}
+			}
+			require.Equal(t, start != "rest", d.tables[1] != nil, start)
+			d.Freeze(true)
+			lens := [2]int{len(d.tables[0]), len(d.tables[1])}
+			present := map[string]bool{} // keys never deleted during the scan
+			d.Range(func(k string, _ *int) bool { present[k] = true; return true })
+			visited := map[string]int{}
+			next, checked := 10_000, 0
+			for cursor, steps := uint64(0), 0; ; steps++ {
+				if steps > 100_000 {
+					t.Fatalf("%s seed %d: the scan does not end", start, seed)
+				}
+				cursor = d.Scan(cursor, func(k string, _ *int) {
+					if visited[k]++; visited[k] > 1 {
+						t.Fatalf("%s seed %d: key %q visited twice", start, seed, k)
+					}
+				})
+				if cursor == 0 {
+					break
+				}
+				for k := range present { // random order: a sample of them
+					if checked++; checked%7 == 0 && (visited[k] > 0) != d.Passed(cursor, k) {
+						t.Fatalf("%s seed %d: key %q visited %d times, Passed says %v", start, seed, k, visited[k], !(visited[k] > 0))
+					}
+				}
+				for range rng.IntN(40) {
+					d.Set(strconv.Itoa(next), next)
+					next++
+				}
+				for range rng.IntN(3) {
+					if k, ok := d.RandomKey(rng); ok {
+						d.Delete(k)
+						delete(present, k)
+					}
+				}
+			}
+			for k := range present {
+				require.Equal(t, 1, visited[k], "%s seed %d: key %q", start, seed, k)
+			}
+			require.Equal(t, lens, [2]int{len(d.tables[0]), len(d.tables[1])}, "a frozen table resized")
+			// Unfrozen, it resizes again as its load calls for.
+			d.Freeze(false)
+			for i := range 3 * d.Len() {
+				d.Set("after"+strconv.Itoa(i), i)
+			}
+			require.False(t, d.Overloaded())
+			require.Greater(t, len(d.tables[0]), lens[0])
+		}
+	}
+}
+
+func TestOverloadedCountsEntriesPerBucket(t *testing.T) {
+	d := NewDict[int](1)
+	for i := range 100 {
+		d.Set(strconv.Itoa(i), i)
+	}
+	for d.tables[1] != nil {
+		d.Set("x", 0) // finish the resize
+	}
+	d.Freeze(true)
+	buckets := len(d.tables[0])
+	for i := 0; d.Len() <= 4*buckets; i++ {
+		require.False(t, d.Overloaded())
+		d.Set("more"+strconv.Itoa(i), i)
+	}
+	require.True(t, d.Overloaded())
+}
