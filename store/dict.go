@@ -308,7 +308,7 @@ func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v *V)) uint64 {
 // the table it has walked. Clear unfreezes.
 func (d *Dict[V]) Freeze(on bool) {
 	d.frozen = on
-	if !on && d.tables[1] == nil {
+	if !on && d.tables[0] != nil && d.tables[1] == nil {
 		d.resizeIfNeeded() // what the frozen Sets and Deletes deferred
 	}
 }

@@ -943,3 +943,16 @@ func TestOverloadedCountsEntriesPerBucket(t *testing.T) {
 	}
 	require.True(t, d.Overloaded())
 }
+
+func TestFreezingAnEmptyDictLeavesItEmpty(t *testing.T) {
+	d := NewDict[int](1)
+	d.Freeze(true)
+	require.Zero(t, d.Scan(0, func(string, *int) { t.Fatal("visited a key") }))
+	d.Freeze(false)
+	require.Nil(t, d.tables[0])
+	require.Nil(t, d.tables[1])
+	d.Set("k", 1)
+	v, ok := d.Get("k")
+	require.True(t, ok)
+	require.Equal(t, 1, v)
+}
