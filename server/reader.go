@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"math"
@@ -835,15 +836,13 @@ func (r *Reader) fillFrom(read func([]byte) (int, error), try bool) error {
 		var n int
 		var err error
 		if lending {
-			if r.buf == nil { // lent by a wait that ended with nothing
-				r.setBuf(r.newBuf(r.bufLen))
+			n, err = lr.ReadLending(dst, r)
+			if r.buf == nil {
+				// The wait failed with the buffer lent; the next read
+				// takes one back (makeRoom).
+				return cmp.Or(err, io.ErrNoProgress)
 			}
-			n, err = lr.ReadLending(r.readRoom(), r)
-			// The buffer read into, or none when the wait failed.
-			dst = nil
-			if r.buf != nil {
-				dst = r.readRoom()
-			}
+			dst = r.readRoom() // the buffer read into
 		} else {
 			n, err = read(dst)
 		}
