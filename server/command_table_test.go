@@ -159,10 +159,7 @@ func TestCommandKeyPositions(t *testing.T) {
 		{[]string{"ping"}, nil},
 	}
 	for _, tc := range cases {
-		args := make([][]byte, len(tc.args))
-		for i, a := range tc.args {
-			args[i] = []byte(a)
-		}
+		args := toArgv(tc.args)
 		cmd := table.get(args[0])
 		require.NotNil(t, cmd)
 		require.Equal(t, tc.keys, cmd.KeyPositions(args), "%v", tc.args)

@@ -34,10 +34,7 @@ func benchHandleOn(b *testing.B, setup func(s *Server), args ...string) {
 	if setup != nil {
 		setup(s)
 	}
-	argv := make([][]byte, len(args))
-	for i, a := range args {
-		argv[i] = []byte(a)
-	}
+	argv := toArgv(args)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handle(c, argv, nil)

@@ -139,6 +139,7 @@ func TestSnapshotFinishesATableThatFillsWhileFrozen(t *testing.T) {
 	require.Equal(t, want, got)
 }
 
+// toArgv turns a command's words into the arguments handle takes.
 func toArgv(args []string) [][]byte {
 	argv := make([][]byte, len(args))
 	for i, a := range args {
