@@ -2,7 +2,11 @@ package bench
 
 import (
 	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -36,4 +40,42 @@ func TestParseStatRejectsMalformedInput(t *testing.T) {
 func TestReadCPUReadsThisProcess(t *testing.T) {
 	_, err := ReadCPU(os.Getpid())
 	require.NoError(t, err)
+}
+
+func TestParseSchedstatReadsRunAndWaitTimes(t *testing.T) {
+	run, wait, err := ParseSchedstat([]byte("3206154012 3073001877 91234\n"))
+	require.NoError(t, err)
+	require.Equal(t, uint64(3206154012), run)
+	require.Equal(t, uint64(3073001877), wait)
+	for _, bad := range []string{"", "12", "x 3 4", "1 -2 3"} {
+		_, _, err := ParseSchedstat([]byte(bad))
+		require.Error(t, err, bad)
+	}
+}
+
+// TestReadRunQueueWaitGrowsWhenThreadsOutnumberCPUs keeps twice as many
+// threads busy as there are CPUs (with as many Go processors, so that all
+// of them run Go code at once), so some of them must wait for a CPU.
+func TestReadRunQueueWaitGrowsWhenThreadsOutnumberCPUs(t *testing.T) {
+	busy := 2 * runtime.NumCPU()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(busy))
+	before, err := ReadRunQueueWait(os.Getpid())
+	require.NoError(t, err)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range busy {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			for !stop.Load() {
+			}
+		}()
+	}
+	require.Eventually(t, func() bool {
+		after, err := ReadRunQueueWait(os.Getpid())
+		return err == nil && after > before
+	}, 10*time.Second, 10*time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
 }

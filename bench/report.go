@@ -20,6 +20,7 @@ func Report(w io.Writer, info Info, outcomes []Outcome) {
 	p("- Started %s; command: `%s`\n", info.Started, info.Command)
 	p("- Each scenario ran %d rounds, Quordis then Redis in every round; the tables show medians over the rounds.\n", info.Rounds)
 	p("- Server CPU is utime+stime of the server process from /proc/<pid>/stat (%d ticks/s) around each run, per million requests; for a cluster, summed over its nodes.\n", info.Ticks)
+	p("- CPU wait is how long the server's threads were runnable but waited for a CPU (/proc/<pid>/task/*/schedstat), per second of server CPU: near 0 when the server got a CPU whenever it could run, 1 when its threads waited as long as they ran.\n")
 	p("- Both servers run on loopback on the same machine as the load generator, which competes with them for the CPUs. redis-server runs with its defaults (io-threads 1); quordis-server with GOMAXPROCS = the CPU count.\n\n")
 	writeServers(w, outcomes)
 	for _, o := range outcomes {
@@ -69,17 +70,18 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 		p("Before each run, unmeasured: %s.\n\n", flush)
 	}
 	sums := [2]Summary{Summarize(o.Sides[0].Samples), Summarize(o.Sides[1].Samples)}
-	p("| | req/s | p50 ms | p99 ms | server CPU s per 1M req |\n|---|---:|---:|---:|---:|\n")
+	p("| | req/s | p50 ms | p99 ms | server CPU s per 1M req | CPU wait per CPU s |\n|---|---:|---:|---:|---:|---:|\n")
 	for side, name := range []string{"Quordis", redis} {
 		res := o.Sides[side]
 		switch {
 		case res.Unsupported != "":
-			p("| %s | unsupported | | | |\n", name)
+			p("| %s | unsupported | | | | |\n", name)
 		case len(res.Samples) == 0:
-			p("| %s | failed | | | |\n", name)
+			p("| %s | failed | | | | |\n", name)
 		default:
 			s := sums[side]
-			p("| %s | %s | %s | %s | %s |\n", name, thousands(s.RPS), fixed(s.P50Ms, 3), fixed(s.P99Ms, 3), fixed(s.CPUPerM, 2))
+			p("| %s | %s | %s | %s | %s | %s |\n", name, thousands(s.RPS), fixed(s.P50Ms, 3), fixed(s.P99Ms, 3),
+				fixed(s.CPUPerM, 2), fixed(s.WaitPerCPU, 2))
 		}
 	}
 	ra := Ratios(sums[0], sums[1])
@@ -87,7 +89,7 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 	if o.NotComparable {
 		label += " (not comparable)"
 	}
-	p("| %s | %s | %s | %s | %s |\n\n", label, ratio(ra.RPS), ratio(ra.P50Ms), ratio(ra.P99Ms), ratio(ra.CPUPerM))
+	p("| %s | %s | %s | %s | %s | |\n\n", label, ratio(ra.RPS), ratio(ra.P50Ms), ratio(ra.P99Ms), ratio(ra.CPUPerM))
 	var rounds []string
 	for side, name := range []string{"Quordis", "Redis"} {
 		if ss := o.Sides[side].Samples; len(ss) > 0 {
@@ -122,13 +124,15 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 // writeSummary prints one line per scenario with the three ratios the
 // issue's targets are stated in.
 func writeSummary(w io.Writer, outcomes []Outcome) {
-	fmt.Fprintf(w, "## Summary\n\nRatios are Quordis/Redis of the medians: req/s above 1 is better, p99 and CPU per request below 1 are better.\n\n")
-	fmt.Fprintf(w, "| scenario | Quordis req/s | Redis req/s | req/s ratio | p99 ratio | CPU/req ratio | status |\n|---|---:|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(w, "## Summary\n\nRatios are Quordis/Redis of the medians: req/s above 1 is better, p99 and CPU per request below 1 are better. "+
+		"CPU wait is each server's wait for a CPU per second of its CPU time, Quordis / Redis.\n\n")
+	fmt.Fprintf(w, "| scenario | Quordis req/s | Redis req/s | req/s ratio | p99 ratio | CPU/req ratio | CPU wait | status |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, o := range outcomes {
 		q, r := Summarize(o.Sides[0].Samples), Summarize(o.Sides[1].Samples)
 		ra := Ratios(q, r)
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", o.Scenario.Name,
-			thousands(q.RPS), thousands(r.RPS), ratio(ra.RPS), ratio(ra.P99Ms), ratio(ra.CPUPerM), status(o))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", o.Scenario.Name,
+			thousands(q.RPS), thousands(r.RPS), ratio(ra.RPS), ratio(ra.P99Ms), ratio(ra.CPUPerM),
+			fixed(q.WaitPerCPU, 2), fixed(r.WaitPerCPU, 2), status(o))
 	}
 	fmt.Fprintln(w)
 }

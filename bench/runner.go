@@ -161,8 +161,8 @@ func (r *Runner) runScenario(ctx context.Context, o *Outcome, targets [2]*Target
 				continue
 			}
 			res.Samples = append(res.Samples, sample)
-			fmt.Fprintf(r.Progress, "%-32s round %d/%d %-7s %10s req/s  p99 %7.3f ms  CPU %6.2f s/M req\n",
-				sc.Name, round, r.Rounds, t.Name, thousands(sample.RPS), sample.P99Ms, sample.CPUPerMillion())
+			fmt.Fprintf(r.Progress, "%-32s round %d/%d %-7s %10s req/s  p99 %7.3f ms  CPU %6.2f s/M req  wait %5.2f s/CPU s\n",
+				sc.Name, round, r.Rounds, t.Name, thousands(sample.RPS), sample.P99Ms, sample.CPUPerMillion(), sample.WaitPerCPU())
 		}
 	}
 	if sc.Mode.AOF && targets[QuordisSide] != nil && targets[RedisSide] != nil {
@@ -205,11 +205,19 @@ func (r *Runner) runOnce(ctx context.Context, t *Target, sc Scenario) (Sample, e
 	if err != nil {
 		return Sample{}, err
 	}
+	waitBefore, err := t.RunQueueWait()
+	if err != nil {
+		return Sample{}, err
+	}
 	sample, err := sc.Load.Run(ctx, t.Port())
 	if err != nil {
 		return Sample{}, err
 	}
 	after, err := t.CPU()
+	if err != nil {
+		return Sample{}, err
+	}
+	waitAfter, err := t.RunQueueWait()
 	if err != nil {
 		return Sample{}, err
 	}
@@ -220,6 +228,8 @@ func (r *Runner) runOnce(ctx context.Context, t *Target, sc Scenario) (Sample, e
 		return Sample{}, err
 	}
 	sample.CPU = float64(after-before) / float64(r.Ticks)
+	// A thread that exited during the run can make the sum shrink.
+	sample.Wait = float64(max(waitAfter, waitBefore)-waitBefore) / 1e9
 	return sample, nil
 }
 

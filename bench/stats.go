@@ -37,6 +37,19 @@ type Sample struct {
 	P999Ms   float64 // NaN when the load generator does not report it
 	Requests int     // requests sent during the run
 	CPU      float64 // server CPU seconds (user+system) during the run
+	// Wait is the seconds the server's threads spent runnable but waiting
+	// for a CPU during the run (/proc/<pid>/task/*/schedstat).
+	Wait float64
+}
+
+// WaitPerCPU returns the server's run-queue wait per second of its CPU
+// time: 0 when it always had a CPU as soon as it could run, 1 when its
+// threads waited as long as they ran. NaN when it used no CPU.
+func (s Sample) WaitPerCPU() float64 {
+	if s.CPU <= 0 {
+		return math.NaN()
+	}
+	return s.Wait / s.CPU
 }
 
 // CPUPerMillion returns the server CPU seconds per million requests, or
@@ -52,6 +65,7 @@ func (s Sample) CPUPerMillion() float64 {
 // each metric's median is taken on its own.
 type Summary struct {
 	RPS, P50Ms, P99Ms, P999Ms, CPUPerM float64
+	WaitPerCPU                         float64 // not a ratio in Ratios: see there
 }
 
 // Summarize returns the medians of samples; every field is NaN for none.
@@ -66,22 +80,26 @@ func Summarize(samples []Sample) Summary {
 		return Median(xs)
 	}
 	return Summary{
-		RPS:     pick(func(s Sample) float64 { return s.RPS }),
-		P50Ms:   pick(func(s Sample) float64 { return s.P50Ms }),
-		P99Ms:   pick(func(s Sample) float64 { return s.P99Ms }),
-		P999Ms:  pick(func(s Sample) float64 { return s.P999Ms }),
-		CPUPerM: pick(Sample.CPUPerMillion),
+		RPS:        pick(func(s Sample) float64 { return s.RPS }),
+		P50Ms:      pick(func(s Sample) float64 { return s.P50Ms }),
+		P99Ms:      pick(func(s Sample) float64 { return s.P99Ms }),
+		P999Ms:     pick(func(s Sample) float64 { return s.P999Ms }),
+		CPUPerM:    pick(Sample.CPUPerMillion),
+		WaitPerCPU: pick(Sample.WaitPerCPU),
 	}
 }
 
 // Ratios returns q/r for each metric of the two summaries (Quordis over
-// Redis): above 1 is better for RPS, worse for latency and CPU.
+// Redis): above 1 is better for RPS, worse for latency and CPU. WaitPerCPU
+// is left NaN: a server that never waits makes any ratio of waits
+// meaningless, so the reports print both sides' values instead.
 func Ratios(q, r Summary) Summary {
 	return Summary{
-		RPS:     Ratio(q.RPS, r.RPS),
-		P50Ms:   Ratio(q.P50Ms, r.P50Ms),
-		P99Ms:   Ratio(q.P99Ms, r.P99Ms),
-		P999Ms:  Ratio(q.P999Ms, r.P999Ms),
-		CPUPerM: Ratio(q.CPUPerM, r.CPUPerM),
+		RPS:        Ratio(q.RPS, r.RPS),
+		P50Ms:      Ratio(q.P50Ms, r.P50Ms),
+		P99Ms:      Ratio(q.P99Ms, r.P99Ms),
+		P999Ms:     Ratio(q.P999Ms, r.P999Ms),
+		CPUPerM:    Ratio(q.CPUPerM, r.CPUPerM),
+		WaitPerCPU: math.NaN(),
 	}
 }

@@ -44,15 +44,16 @@ func TestCPUPerMillion(t *testing.T) {
 func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
 	nan := math.NaN()
 	s := Summarize([]Sample{
-		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01},
-		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03},
-		{RPS: 200, P50Ms: 0.2, P99Ms: 5, P999Ms: nan, Requests: 1000, CPU: 0.02},
+		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01, Wait: 0.01},
+		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03, Wait: 0},
+		{RPS: 200, P50Ms: 0.2, P99Ms: 5, P999Ms: nan, Requests: 1000, CPU: 0.02, Wait: 0.005},
 	})
 	require.Equal(t, 200.0, s.RPS)
 	require.Equal(t, 0.2, s.P50Ms)
 	require.Equal(t, 5.0, s.P99Ms)
 	require.True(t, math.IsNaN(s.P999Ms))
 	require.InDelta(t, 20.0, s.CPUPerM, 1e-9)
+	require.InDelta(t, 0.25, s.WaitPerCPU, 1e-9) // of 1, 0 and 0.25
 	require.True(t, math.IsNaN(Summarize(nil).RPS))
 }
 
@@ -64,4 +65,10 @@ func TestRatiosAreQuordisOverRedis(t *testing.T) {
 	require.Equal(t, 1.5, r.P99Ms)
 	require.True(t, math.IsNaN(r.P999Ms))
 	require.Equal(t, 0.8, r.CPUPerM)
+	require.True(t, math.IsNaN(r.WaitPerCPU), "waits are printed side by side, not as a ratio")
+}
+
+func TestWaitPerCPU(t *testing.T) {
+	require.InDelta(t, 0.5, Sample{CPU: 2, Wait: 1}.WaitPerCPU(), 1e-9)
+	require.True(t, math.IsNaN(Sample{Wait: 1}.WaitPerCPU()))
 }

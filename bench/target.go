@@ -81,6 +81,20 @@ func (t *Target) CPU() (uint64, error) {
 	return sum, nil
 }
 
+// RunQueueWait returns how long the nodes' threads have waited for a CPU
+// while runnable, summed over the nodes, in nanoseconds.
+func (t *Target) RunQueueWait() (uint64, error) {
+	var sum uint64
+	for _, s := range t.Nodes {
+		n, err := ReadRunQueueWait(s.PID)
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
 // ErrorReplies returns the error replies each node has sent so far, by
 // error code, summed over the nodes (INFO errorstats). A node that cannot
 // tell counts none.
