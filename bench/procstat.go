@@ -2,13 +2,13 @@ package bench
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"quordis/server/procs"
 )
 
 // ParseStat returns the user and system CPU time, in clock ticks, from the
@@ -59,24 +59,6 @@ func ClockTicks() (int, error) {
 	return n, nil
 }
 
-// ParseSchedstat returns the time a thread has run and the time it has
-// waited on a run queue, runnable but not running, in nanoseconds, from
-// the text of /proc/<pid>/task/<tid>/schedstat (its first two fields, see
-// the kernel's Documentation/scheduler/sched-stats.rst).
-func ParseSchedstat(b []byte) (runNs, waitNs uint64, err error) {
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0, 0, fmt.Errorf("bench: schedstat %q: want at least 2 fields", b)
-	}
-	if runNs, err = strconv.ParseUint(f[0], 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("bench: schedstat run time: %w", err)
-	}
-	if waitNs, err = strconv.ParseUint(f[1], 10, 64); err != nil {
-		return 0, 0, fmt.Errorf("bench: schedstat wait time: %w", err)
-	}
-	return runNs, waitNs, nil
-}
-
 // ReadRunQueueWait returns how long the threads of process pid have waited
 // for a CPU while runnable, summed over the threads it has now, in
 // nanoseconds. A thread that exited took its share with it; the servers
@@ -84,25 +66,9 @@ func ParseSchedstat(b []byte) (runNs, waitNs uint64, err error) {
 // parks idle threads rather than ending them). A process waits when more
 // threads are runnable than there are CPUs to run them.
 func ReadRunQueueWait(pid int) (uint64, error) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/task"
-	tasks, err := os.ReadDir(dir)
+	_, wait, err := procs.ThreadTimes(strconv.Itoa(pid))
 	if err != nil {
-		return 0, fmt.Errorf("bench: %w", err)
+		return 0, fmt.Errorf("bench: process %d: %w", pid, err)
 	}
-	var sum uint64
-	for _, t := range tasks {
-		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // the thread exited since the directory was read
-		}
-		if err != nil {
-			return 0, fmt.Errorf("bench: %w", err)
-		}
-		_, wait, err := ParseSchedstat(b)
-		if err != nil {
-			return 0, err
-		}
-		sum += wait
-	}
-	return sum, nil
+	return wait, nil
 }

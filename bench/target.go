@@ -69,24 +69,17 @@ func (t *Target) FlushAll(ctx context.Context) error {
 }
 
 // CPU returns utime+stime summed over the nodes, in clock ticks.
-func (t *Target) CPU() (uint64, error) {
-	var sum uint64
-	for _, s := range t.Nodes {
-		n, err := ReadCPU(s.PID)
-		if err != nil {
-			return 0, err
-		}
-		sum += n
-	}
-	return sum, nil
-}
+func (t *Target) CPU() (uint64, error) { return t.sumNodes(ReadCPU) }
 
 // RunQueueWait returns how long the nodes' threads have waited for a CPU
 // while runnable, summed over the nodes, in nanoseconds.
-func (t *Target) RunQueueWait() (uint64, error) {
+func (t *Target) RunQueueWait() (uint64, error) { return t.sumNodes(ReadRunQueueWait) }
+
+// sumNodes adds up read of each node's process.
+func (t *Target) sumNodes(read func(pid int) (uint64, error)) (uint64, error) {
 	var sum uint64
 	for _, s := range t.Nodes {
-		n, err := ReadRunQueueWait(s.PID)
+		n, err := read(s.PID)
 		if err != nil {
 			return 0, err
 		}

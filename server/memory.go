@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"quordis/store"
@@ -41,6 +42,10 @@ type memState struct {
 	// evictWake wakes evictLoop when a round of evictions stopped at its
 	// time limit with memory still over maxmemory.
 	evictWake chan struct{}
+	// evictedAt is when a round of evictions last found memory over
+	// maxmemory (Unix nanoseconds), read without the lock by
+	// HoldProcessors.
+	evictedAt atomic.Int64
 }
 
 // sharedProcessStartup stands for the start-up memory of a server that
@@ -300,6 +305,9 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 	policy := store.ParseEvictPolicy(cfg.MaxMemoryPolicy)
 	nowMS := now.UnixMilli()
 	for evicted := 1; s.usedMemory() > maxmemory; evicted++ {
+		if evicted == 1 {
+			s.mem.evictedAt.Store(start.UnixNano())
+		}
 		db, key, found := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
 		if !found {
 			return false, false

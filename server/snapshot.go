@@ -67,6 +67,7 @@ func (s *Server) startSnapshot(emit emitFunc) *snapshot {
 	}
 	sn.visit = sn.walkKey
 	s.snap = sn
+	s.snapRunning.Store(true)
 	return sn
 }
 
@@ -153,6 +154,7 @@ func (sn *snapshot) finish() {
 	sn.touched = nil
 	if sn.s.snap == sn {
 		sn.s.snap = nil
+		sn.s.snapRunning.Store(false)
 	}
 }
 

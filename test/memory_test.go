@@ -86,7 +86,7 @@ func checkUsedMemoryTracksHeap(t *testing.T, rdb *redis.Client, before *runtime.
 	require.InEpsilon(t, heap, used, 0.10)
 }
 
-// fillUntilEvicting writes n string keys of about 100 bytes.
+// fillKeys writes n string keys of about 100 bytes.
 func fillKeys(t *testing.T, rdb *redis.Client, prefix string, n int, ttl time.Duration) {
 	t.Helper()
 	ctx := context.Background()
@@ -373,4 +373,16 @@ func TestIdleClientsHoldNoInputBuffer(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("%s1:%d", value, j), rdb.Get(ctx, fmt.Sprintf("k%d:%d", i, j)).Val())
 		}
 	}
+}
+
+// TestHoldProcessorsForASecondAfterEvicting checks that a server evicting
+// at maxmemory asks to keep every Go processor (see procs.Run), and lets
+// them go a second after the evictions stop.
+func TestHoldProcessorsForASecondAfterEvicting(t *testing.T) {
+	srv, rdb := limitedServer(t, "allkeys-lru", 200_000)
+	require.False(t, srv.HoldProcessors())
+	fillKeys(t, rdb, "k", 5000, 0)
+	require.Positive(t, infoField(t, rdb, "stats", "evicted_keys"))
+	require.True(t, srv.HoldProcessors())
+	require.Eventually(t, func() bool { return !srv.HoldProcessors() }, 5*time.Second, 20*time.Millisecond)
 }

@@ -426,3 +426,36 @@ func TestAOFKeepsPipelinedWritesExactly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(n*(n-1)/2), sum)
 }
+
+// TestHoldProcessorsWhileSavingOrFsyncingEveryWrite checks when the server
+// asks to keep every Go processor (see procs.Run): with appendfsync always
+// on, and while BGSAVE walks the keyspace.
+func TestHoldProcessorsWhileSavingOrFsyncingEveryWrite(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	require.False(t, srv.HoldProcessors())
+	require.NoError(t, rdb.ConfigSet(ctx, "appendfsync", "always").Err())
+	require.False(t, srv.HoldProcessors(), "always without an AOF fsyncs nothing")
+	require.NoError(t, rdb.ConfigSet(ctx, "appendonly", "yes").Err())
+	require.True(t, srv.HoldProcessors())
+	require.NoError(t, rdb.ConfigSet(ctx, "appendfsync", "everysec").Err())
+	require.False(t, srv.HoldProcessors())
+	require.NoError(t, rdb.ConfigSet(ctx, "appendonly", "no").Err())
+
+	p := rdb.Pipeline()
+	for i := 0; i < 300000; i++ {
+		p.Set(ctx, fmt.Sprint("k", i), "v", 0)
+	}
+	_, err := p.Exec(ctx)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { // the AOF rewrite CONFIG SET started
+		return strings.Contains(rdb.Info(ctx, "persistence").Val(), "aof_rewrite_in_progress:0\r\n")
+	}, 30*time.Second, 5*time.Millisecond)
+	require.Equal(t, "Background saving started", rdb.BgSave(ctx).Val())
+	require.True(t, srv.HoldProcessors(), "BGSAVE walks 300,000 keys in steps; its first cannot have finished it")
+	require.Eventually(t, func() bool {
+		return strings.Contains(rdb.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress:0\r\n")
+	}, 30*time.Second, 5*time.Millisecond)
+	require.False(t, srv.HoldProcessors())
+}

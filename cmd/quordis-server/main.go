@@ -18,6 +18,7 @@ import (
 
 	"quordis/conf"
 	"quordis/server"
+	"quordis/server/procs"
 )
 
 func main() {
@@ -105,6 +106,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		logger.Error("could not start", "err", err)
 		return 1
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			err := procs.Run(stop, srv.HoldProcessors, func(from, to int) {
+				logger.Debug("Go processors changed", "from", from, "to", to)
+			})
+			if err != nil {
+				logger.Debug("Go processors stay at the CPU count", "err", err)
+			}
+		}()
+		defer func() { close(stop); <-done }()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

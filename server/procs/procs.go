@@ -1,0 +1,267 @@
+// Package procs fits the number of Go processors (GOMAXPROCS) to the CPUs
+// the process actually gets.
+//
+// The runtime starts with one processor per CPU. That is right when the
+// server has the machine to itself, and wrong when other busy processes
+// share it (a load generator on the same host, a neighbour): the server's
+// threads then wait for a CPU about as long as they run (measured on a
+// 2-CPU machine with redis-benchmark beside it: 0.8-0.9 s of run-queue wait
+// per second of CPU), and the kernel preempts them mid-work, keyspace lock
+// held and replies half-sent, which is where the tail latency of a
+// pipelined load came from. With one processor fewer, the same load ran
+// with 0.01 s of wait per second, more requests per CPU second and half
+// the p99.
+//
+// A Governor watches two numbers the kernel keeps: how long this
+// process's threads waited for a CPU while runnable (schedstat), and how
+// much of the machine sat idle (/proc/stat). It gives up a processor while
+// the wait stays above half the run time, and takes one back when about a
+// whole CPU goes idle. It never goes below one processor or above the
+// count it started with, and waits longer before taking a processor back
+// each time taking one back proved premature, so that a load on the edge
+// does not make it flip every period.
+package procs
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// Sample is what one period measured.
+type Sample struct {
+	Run  time.Duration // CPU time of the process's threads
+	Wait time.Duration // time they were runnable but waited for a CPU
+	Idle float64       // CPUs of the machine left idle, on average
+}
+
+// Rules of the Governor.
+const (
+	// shedWait: a processor is given up when the threads waited longer
+	// than this fraction of the time they ran...
+	shedWait = 0.5
+	// shedBusy: ...and ran at least this fraction of a CPU, so that a few
+	// wake-ups of an idle server decide nothing.
+	shedBusy = 0.25
+	// restoreIdle: one is taken back when this many CPUs sat idle.
+	restoreIdle = 0.75
+	// premature: a processor given up again this soon after being taken
+	// back doubles the wait before the next is taken back...
+	premature = 2 * time.Second
+	// maxQuiet: ...up to this.
+	maxQuiet = 30 * time.Second
+)
+
+// Governor decides the number of processors from one Sample per period.
+// It is not safe for concurrent use.
+type Governor struct {
+	max, cur int
+	period   time.Duration
+	quiet    time.Duration // time to stay below max after shedding before restoring
+	shedAgo  time.Duration // time since the last processor was given up
+	upAgo    time.Duration // time since the last one was taken back
+}
+
+// NewGovernor returns a Governor for at most max processors, starting at
+// max, that is given a Sample every period.
+func NewGovernor(max int, period time.Duration) *Governor {
+	return &Governor{max: max, cur: max, period: period, quiet: period,
+		shedAgo: maxQuiet, upAgo: maxQuiet}
+}
+
+// Hold puts the Governor back at its full count, for a period in which
+// the caller keeps it there whatever the Samples say.
+func (g *Governor) Hold() { g.cur = g.max }
+
+// Procs is the current number of processors.
+func (g *Governor) Procs() int { return g.cur }
+
+// Next takes the Sample of the period that just ended and returns the
+// number of processors for the next one.
+func (g *Governor) Next(s Sample) int {
+	g.shedAgo = min(g.shedAgo+g.period, maxQuiet)
+	g.upAgo = min(g.upAgo+g.period, maxQuiet)
+	busy := s.Run.Seconds() >= shedBusy*g.period.Seconds()
+	switch {
+	case g.cur > 1 && busy && s.Wait.Seconds() > shedWait*s.Run.Seconds():
+		if g.upAgo < premature {
+			g.quiet = min(2*g.quiet, maxQuiet)
+		}
+		g.cur--
+		g.shedAgo = 0
+	case g.cur < g.max && s.Idle >= restoreIdle && g.shedAgo >= g.quiet:
+		g.cur++
+		g.upAgo = 0
+	case g.cur == g.max && g.upAgo >= maxQuiet:
+		// A full-size run long enough to trust: forget past backoff.
+		g.quiet = g.period
+	}
+	return g.cur
+}
+
+// Meter reads the kernel's counters for a Governor's Samples.
+type Meter struct {
+	run, wait, idle uint64 // last readings, in ns, ns and clock ticks
+	ticks           float64
+	last            time.Time
+}
+
+// errNoSchedstat is returned where the kernel does not keep per-thread
+// scheduler statistics (not Linux, or a kernel built without them).
+var errNoSchedstat = errors.New("procs: no per-thread scheduler statistics")
+
+// NewMeter takes the first readings. It fails where the counters are not
+// available.
+func NewMeter() (*Meter, error) {
+	m := &Meter{ticks: 100} // USER_HZ: 100 on every Linux platform Go supports
+	var err error
+	if m.run, m.wait, err = ThreadTimes("self"); err != nil {
+		return nil, err
+	}
+	if m.idle, err = idleTicks(); err != nil {
+		return nil, err
+	}
+	m.last = time.Now()
+	return m, nil
+}
+
+// Read returns the Sample since the previous call (or NewMeter).
+func (m *Meter) Read() (Sample, error) {
+	run, wait, err := ThreadTimes("self")
+	if err != nil {
+		return Sample{}, err
+	}
+	idle, err := idleTicks()
+	if err != nil {
+		return Sample{}, err
+	}
+	now := time.Now()
+	elapsed := now.Sub(m.last).Seconds()
+	// Threads that exited took their counts with them, so the sums can
+	// shrink: a period like that measures nothing.
+	s := Sample{
+		Run:  time.Duration(max(run, m.run) - m.run),
+		Wait: time.Duration(max(wait, m.wait) - m.wait),
+	}
+	if elapsed > 0 {
+		s.Idle = float64(max(idle, m.idle)-m.idle) / m.ticks / elapsed
+	}
+	m.run, m.wait, m.idle, m.last = run, wait, idle, now
+	return s, nil
+}
+
+// ThreadTimes sums the run and run-queue wait times, in nanoseconds, of the
+// threads process pid has now ("self" for this one), from
+// /proc/<pid>/task/*/schedstat. A thread that exited took its times with
+// it, so between two calls the sums can shrink.
+func ThreadTimes(pid string) (run, wait uint64, err error) {
+	dir := "/proc/" + pid + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, 0, errNoSchedstat
+	}
+	found := false
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + t.Name() + "/schedstat")
+		if err != nil {
+			continue // exited since the directory was read
+		}
+		r, w, ok := parseSchedstat(b)
+		if !ok {
+			return 0, 0, errNoSchedstat
+		}
+		run, wait, found = run+r, wait+w, true
+	}
+	if !found {
+		return 0, 0, errNoSchedstat
+	}
+	return run, wait, nil
+}
+
+// parseSchedstat reads the first two fields of a schedstat file: time on
+// a CPU and time waiting on a run queue, in nanoseconds.
+func parseSchedstat(b []byte) (run, wait uint64, ok bool) {
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return 0, 0, false
+	}
+	run, err1 := strconv.ParseUint(string(f[0]), 10, 64)
+	wait, err2 := strconv.ParseUint(string(f[1]), 10, 64)
+	return run, wait, err1 == nil && err2 == nil
+}
+
+// idleTicks returns the machine's idle and iowait time, in clock ticks,
+// from the first line of /proc/stat.
+func idleTicks() (uint64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseIdle(b)
+}
+
+// parseIdle reads the idle and iowait fields of /proc/stat's "cpu" line.
+func parseIdle(b []byte) (uint64, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 6 || string(f[0]) != "cpu" {
+		return 0, errors.New("procs: /proc/stat has no cpu line")
+	}
+	idle, err := strconv.ParseUint(string(f[4]), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	iowait, err := strconv.ParseUint(string(f[5]), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return idle + iowait, nil
+}
+
+// Period is how often Run samples.
+const Period = 200 * time.Millisecond
+
+// Run governs GOMAXPROCS until stop is closed, calling changed (if not
+// nil) after each change, and restores the starting count when it
+// returns. While hold (if not nil) reports true, it keeps the starting
+// count (see server.Server.HoldProcessors for when the server asks for
+// that). It returns at once, with an error, where the kernel's counters
+// cannot be read.
+func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) error {
+	m, err := NewMeter()
+	if err != nil {
+		return err
+	}
+	start := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(start)
+	g := NewGovernor(start, Period)
+	t := time.NewTicker(Period)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-t.C:
+		}
+		s, err := m.Read()
+		if err != nil {
+			return err
+		}
+		from := g.Procs()
+		to := start
+		if hold == nil || !hold() {
+			to = g.Next(s)
+		} else {
+			g.Hold()
+		}
+		if to != from {
+			runtime.GOMAXPROCS(to)
+			if changed != nil {
+				changed(from, to)
+			}
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package procs
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const p = 200 * time.Millisecond
+
+var (
+	oversubscribed = Sample{Run: p, Wait: p, Idle: 0}      // waited as long as it ran
+	contended      = Sample{Run: p, Wait: p / 10, Idle: 0} // busy, little wait
+	idleMachine    = Sample{Run: p / 100, Idle: 1.5}
+	sparse         = Sample{Run: p / 10, Wait: p, Idle: 0} // long waits, but hardly running
+)
+
+func TestGovernorShedsWhileThreadsWaitAsLongAsTheyRun(t *testing.T) {
+	g := NewGovernor(4, p)
+	require.Equal(t, 4, g.Procs())
+	require.Equal(t, 4, g.Next(contended))
+	require.Equal(t, 4, g.Next(sparse), "an idle server's few wake-ups decide nothing")
+	require.Equal(t, 3, g.Next(oversubscribed))
+	require.Equal(t, 2, g.Next(oversubscribed))
+	require.Equal(t, 1, g.Next(oversubscribed))
+	require.Equal(t, 1, g.Next(oversubscribed), "never below one")
+	require.Equal(t, 1, g.Next(contended), "no CPU idle: stay")
+}
+
+func TestGovernorRestoresWhenACPUGoesIdle(t *testing.T) {
+	g := NewGovernor(2, p)
+	require.Equal(t, 1, g.Next(oversubscribed))
+	require.Equal(t, 1, g.Next(Sample{Run: p, Idle: 0.5}), "half a CPU idle is not enough")
+	require.Equal(t, 2, g.Next(idleMachine))
+	require.Equal(t, 2, g.Next(idleMachine), "never above the starting count")
+}
+
+func TestGovernorWaitsLongerAfterAPrematureRestore(t *testing.T) {
+	g := NewGovernor(2, p)
+	require.Equal(t, 1, g.Next(oversubscribed))
+	require.Equal(t, 2, g.Next(idleMachine)) // one period after shedding
+	require.Equal(t, 1, g.Next(oversubscribed))
+	// Restoring proved premature: it now takes two periods.
+	require.Equal(t, 1, g.Next(idleMachine))
+	require.Equal(t, 2, g.Next(idleMachine))
+	require.Equal(t, 1, g.Next(oversubscribed))
+	for range 3 {
+		require.Equal(t, 1, g.Next(idleMachine))
+	}
+	require.Equal(t, 2, g.Next(idleMachine), "four periods now")
+
+	// The wait doubles up to maxQuiet, and a full-size run of maxQuiet
+	// forgets it.
+	for range 10 {
+		require.Equal(t, 1, g.Next(oversubscribed))
+		for g.Next(idleMachine) == 1 {
+		}
+	}
+	require.Equal(t, maxQuiet, g.quiet)
+	for range int(maxQuiet / p) {
+		require.Equal(t, 2, g.Next(contended))
+	}
+	require.Equal(t, 1, g.Next(oversubscribed))
+	require.Equal(t, 2, g.Next(idleMachine), "back to one period")
+}
+
+func TestGovernorHoldGoesBackToTheFullCount(t *testing.T) {
+	g := NewGovernor(3, p)
+	g.Next(oversubscribed)
+	g.Next(oversubscribed)
+	require.Equal(t, 1, g.Procs())
+	g.Hold()
+	require.Equal(t, 3, g.Procs())
+}
+
+func TestParsers(t *testing.T) {
+	run, wait, ok := parseSchedstat([]byte("3206154012 3073001877 91234\n"))
+	require.True(t, ok)
+	require.Equal(t, uint64(3206154012), run)
+	require.Equal(t, uint64(3073001877), wait)
+	for _, bad := range []string{"", "12", "x 3 4", "1 -2 3"} {
+		_, _, ok := parseSchedstat([]byte(bad))
+		require.False(t, ok, bad)
+	}
+	idle, err := parseIdle([]byte("cpu  4705 150 1120 16250 520 0 40 0 0 0\ncpu0 1 2 3 4 5 6 7\n"))
+	require.NoError(t, err)
+	require.Equal(t, uint64(16250+520), idle)
+	for _, bad := range []string{"", "intr 1 2 3 4 5 6", "cpu 1 2 3 x 5", "cpu 1 2 3 4"} {
+		_, err := parseIdle([]byte(bad))
+		require.Error(t, err, bad)
+	}
+}
+
+// spin keeps n threads busy until the returned function is called.
+func spin(n int) (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			for !done.Load() {
+			}
+		}()
+	}
+	return func() { done.Store(true); wg.Wait() }
+}
+
+func TestMeterSeesThisProcessRunAndWait(t *testing.T) {
+	m, err := NewMeter()
+	require.NoError(t, err)
+	busy := 2 * runtime.NumCPU()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(busy))
+	stop := spin(busy)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	s, err := m.Read()
+	require.NoError(t, err)
+	require.Greater(t, s.Run, 100*time.Millisecond)
+	require.Greater(t, s.Wait, time.Duration(0), "twice as many busy threads as CPUs must wait")
+	require.GreaterOrEqual(t, s.Idle, 0.0)
+}
+
+// TestRunShedsProcessorsWhenOversubscribedAndRestoresThem runs the
+// governor on this process while twice as many threads as CPUs spin, with
+// as many processors: the kernel makes them wait, so it must shed some.
+func TestRunShedsProcessorsWhenOversubscribedAndRestoresThem(t *testing.T) {
+	busy := 2 * runtime.NumCPU()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(busy))
+	var shed atomic.Bool
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		done <- Run(stop, nil, func(from, to int) {
+			if to < from {
+				shed.Store(true)
+			}
+		})
+	}()
+	release := spin(busy)
+	require.Eventually(t, shed.Load, 20*time.Second, 10*time.Millisecond)
+	require.Less(t, runtime.GOMAXPROCS(0), busy)
+	release()
+	close(stop)
+	require.NoError(t, <-done)
+	require.Equal(t, busy, runtime.GOMAXPROCS(0), "Run restores the count it started with")
+}
+
+func TestRunKeepsTheFullCountWhileHeld(t *testing.T) {
+	busy := 2 * runtime.NumCPU()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(busy))
+	var changes atomic.Int32
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		done <- Run(stop, func() bool { return true }, func(int, int) { changes.Add(1) })
+	}()
+	release := spin(busy)
+	time.Sleep(5 * Period)
+	release()
+	close(stop)
+	require.NoError(t, <-done)
+	require.Zero(t, changes.Load())
+	require.Equal(t, busy, runtime.GOMAXPROCS(0))
+}
