@@ -95,7 +95,9 @@ func TestParsers(t *testing.T) {
 	}
 }
 
-// spin keeps n threads busy until the returned function is called.
+// spin keeps n goroutines busy until the returned function is called.
+// They do not lock their threads: a goroutine that ends locked to its
+// thread ends the thread too, and its times with it (see ThreadTimes).
 func spin(n int) (stop func()) {
 	var done atomic.Bool
 	var wg sync.WaitGroup
@@ -103,7 +105,6 @@ func spin(n int) (stop func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runtime.LockOSThread()
 			for !done.Load() {
 			}
 		}()
