@@ -319,7 +319,7 @@ func (c *client) durableErr(err error) bool {
 // flush enforces.
 func (c *client) hold() bool {
 	a := c.aofWait.a
-	if a == nil || a.Policy() != aof.Always || c.raw == nil || c.pushWake != nil || len(c.out) == 0 {
+	if !c.awaitsAlways() || c.raw == nil || c.pushWake != nil || len(c.out) == 0 {
 		return false
 	}
 	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Soft > 0 && int64(len(c.out)) > lim.Soft {
@@ -333,6 +333,13 @@ func (c *client) hold() bool {
 	c.holding, c.aofWait = true, aofMark{}
 	a.Notify(seq, c.heldFn)
 	return true
+}
+
+// awaitsAlways reports whether c's pending replies follow writes that
+// appendfsync always must make durable before they go out.
+func (c *client) awaitsAlways() bool {
+	a := c.aofWait.a
+	return a != nil && a.Policy() == aof.Always
 }
 
 // heldDone is the AOF's call once the held replies are durable or cannot

@@ -758,6 +758,12 @@ func (r *Reader) readRoom() []byte {
 	return dst
 }
 
+// MayTopUp reports whether TopUp would read: the last read filled all the
+// room it had, and nothing is buffered or failed.
+func (r *Reader) MayTopUp() bool {
+	return r.full && !r.ready && r.err == nil && r.rerr == nil
+}
+
 // TopUp is for a caller about to write its replies because Buffered is
 // false. When the last read filled all the room it had, the rest of what
 // the sender wrote at once (a pipeline longer than the buffer) has likely
@@ -769,7 +775,7 @@ func (r *Reader) readRoom() []byte {
 // Unlike Buffered, TopUp may move the buffered input: the arguments
 // ReadCommand last returned are invalid after it.
 func (r *Reader) TopUp() bool {
-	if !r.full || r.ready || r.err != nil || r.rerr != nil {
+	if !r.MayTopUp() {
 		return false
 	}
 	tr, ok := r.rd.(tryReader)

@@ -1,9 +1,11 @@
 package test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -174,4 +176,35 @@ func TestDebugNeedsEnableDebugCommand(t *testing.T) {
 	require.Equal(t, "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n",
 		c.Do("DEBUG", "SLEEP", "0"))
 	require.Equal(t, "+OK\r\n", StartServer(t, "enable-debug-command local").Dial(t).Do("DEBUG", "SLEEP", "0"))
+}
+
+// TestLongPipelineRepliesBeforeItsEnd sends, in one write, a pipeline four
+// times the server's largest input buffer, ending with DEBUG SLEEP 2: the
+// replies to its first commands must arrive while the sleep still runs,
+// not all at once after it, as Redis writes a client's replies after each
+// read of its event loop.
+func TestLongPipelineRepliesBeforeItsEnd(t *testing.T) {
+	srv := StartServer(t, "enable-debug-command yes")
+	conn := srv.Dial(t)
+	value := strings.Repeat("v", 1024)
+	const sets = 256 // 256 KiB
+	var b strings.Builder
+	for i := range sets {
+		key := fmt.Sprint("k", i)
+		fmt.Fprintf(&b, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(key), key, len(value), value)
+	}
+	b.WriteString("*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$1\r\n2\r\n")
+	sent := make(chan error, 1)
+	go func() { // the server reads as it writes: it cannot all fit in the socket's buffers
+		_, err := conn.Write([]byte(b.String()))
+		sent <- err
+	}()
+	require.Equal(t, "+OK\r\n", conn.ReadReply())
+	first := time.Now()
+	for i := 1; i < sets; i++ {
+		require.Equal(t, "+OK\r\n", conn.ReadReply())
+	}
+	require.Equal(t, "+OK\r\n", conn.ReadReply()) // DEBUG SLEEP's
+	require.NoError(t, <-sent)
+	require.Greater(t, time.Since(first), time.Second, "the first replies waited for the last command")
 }
