@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,8 +90,11 @@ type Server struct {
 	// before the first connection is accepted; nil otherwise.
 	cluster *clusterNode
 
-	snap            *snapshot   // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
-	snapRunning     atomic.Bool // snap != nil, for readers without s.mu
+	snap        *snapshot   // the keyspace walk in progress (BGSAVE, BGREWRITEAOF), or nil
+	snapRunning atomic.Bool // snap != nil, for readers without s.mu
+	// oneProcessor is whether the Go runtime runs one processor
+	// (GOMAXPROCS), as of the last cron (see client.flushInTurn).
+	oneProcessor    atomic.Bool
 	persist         persistState
 	mem             memState
 	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE
@@ -176,6 +180,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	s.access = &store.AccessPolicy{}
 	s.limits = &store.Limits{}
 	s.initMemory(cfg.Databases, opts.TuneGC)
+	s.oneProcessor.Store(runtime.GOMAXPROCS(0) == 1)
 	s.applyConfig(cfg, cfg)
 	s.store = store.New(store.Options{
 		Access:    s.access,
@@ -465,6 +470,7 @@ func (s *Server) cron() {
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()
+		s.oneProcessor.Store(runtime.GOMAXPROCS(0) == 1)
 	}
 }
 
