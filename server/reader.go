@@ -764,14 +764,15 @@ func (r *Reader) MayTopUp() bool {
 	return r.full && !r.ready && r.err == nil && r.rerr == nil
 }
 
-// TopUp is for a caller about to write its replies because Buffered is
-// false. When the last read filled all the room it had, the rest of what
+// TopUp is for a caller that has run every buffered command (Buffered is
+// false). When the last read filled all the room it had, the rest of what
 // the sender wrote at once (a pipeline longer than the buffer) has likely
-// arrived too, and waiting for the next read to see it would split the
-// replies to one write of the sender's into two writes, each with its
-// system calls. TopUp then reads what has arrived, without waiting (when
-// the underlying reader can: tryReader), and reports whether a whole
-// command is now buffered. An error is kept for ReadCommand to report.
+// arrived too: TopUp reads what has arrived, without waiting (when the
+// underlying reader can: tryReader), so that the caller can go on with it
+// instead of parking on the poller for input already there, and reports
+// whether a whole command is now buffered. (A read that fills the buffer
+// also grows it, up to 64 KiB, so a pipeline up to that size is read at
+// once and answered with one write.) An error is kept for ReadCommand to report.
 // Unlike Buffered, TopUp may move the buffered input: the arguments
 // ReadCommand last returned are invalid after it.
 func (r *Reader) TopUp() bool {
