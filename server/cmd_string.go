@@ -145,9 +145,9 @@ func setCommand(c *Ctx) Reply {
 func (c *Ctx) setString(opts options, at int64) Reply {
 	key := c.key(1)
 	if opts.set == 0 {
-		// A plain SET replaces whatever is there: no need to look it up
-		// first (an expired value is replaced just the same).
-		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
+		// A plain SET replaces whatever is there (an expired value just
+		// the same), in place when it can (see OverwriteString).
+		c.DB.OverwriteString(c.Args[1], c.Args[2], c.Now)
 		c.Modified(c.Args[1])
 		return replyOK
 	}
@@ -521,7 +521,7 @@ func msetCommand(c *Ctx) Reply {
 		}
 	}
 	for i := 1; i < len(c.Args); i += 2 {
-		c.DB.SetString(c.Args[i], c.Args[i+1], c.Now)
+		c.DB.OverwriteString(c.Args[i], c.Args[i+1], c.Now)
 		c.Modified(c.Args[i])
 	}
 	if nx {

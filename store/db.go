@@ -153,6 +153,35 @@ func (db *DB) SetString(key, val []byte, now int64) {
 	}
 }
 
+// OverwriteString is SetString for a plain SET, whose reply does not carry
+// the old value: when key holds a string that SetString stored (its value
+// shares the key's allocation, right after the key, and was not modified
+// in place since) of val's length, val is copied over it, and the key keeps
+// its allocation, so that rewriting a key with a value of the same size
+// makes no garbage. Anything that needs the old bytes has copied them by
+// now: replies are encoded as soon as their command has run (EXEC too), and
+// a snapshot emits a key's value before a write to it. Otherwise it is
+// SetString.
+func (db *DB) OverwriteString(key, val []byte, now int64) {
+	k := view(key)
+	if o := db.keys.GetPtr(k); o != nil && o.Kind == KindString && !o.Raw && len(val) > 0 &&
+		len(o.Str) == len(val) && cap(o.Str) == len(val) {
+		stored, _ := db.keys.Key(k)
+		// Addresses compared as numbers: the key's end may lie past its
+		// own allocation when the two are not joined.
+		if uintptr(unsafe.Pointer(unsafe.StringData(stored)))+uintptr(len(stored)) == uintptr(unsafe.Pointer(unsafe.SliceData(o.Str))) {
+			copy(o.Str, val)
+			o.Data = nil
+			db.opts.Access.initAccess(o, now)
+			if db.expires.Len() > 0 {
+				db.expires.Delete(stored)
+			}
+			return
+		}
+	}
+	db.SetString(key, val, now)
+}
+
 // joinKeyValue copies key and val into one allocation. The value's
 // capacity ends where it does, so appending to it reallocates instead of
 // growing into memory that is not the value's. An empty value is nil, as

@@ -317,3 +317,66 @@ func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, int64(4*3000*4+4*3), srv.Client(t).DBSize(ctx).Val())
 }
+
+// TestSetInPlaceKeepsEarlierRepliesAndSnapshots overwrites keys with values
+// of the same length, which the store writes over the old bytes: replies
+// to earlier commands of the same pipeline or transaction must still carry
+// the old values, and a BGSAVE that started before must save them.
+func TestSetInPlaceKeepsEarlierRepliesAndSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	srv := StartServer(t, "dir "+dir)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	require.NoError(t, rdb.Set(ctx, "k", "old1", 0).Err())
+
+	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, "k")
+		p.Set(ctx, "k", "new1", 0)
+		p.Get(ctx, "k")
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "old1", cmds[0].(*redis.StringCmd).Val())
+	require.Equal(t, "new1", cmds[2].(*redis.StringCmd).Val())
+
+	cmds, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, "k")
+		p.MSet(ctx, "k", "new2", "other", "x")
+		p.Get(ctx, "k")
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "new1", cmds[0].(*redis.StringCmd).Val())
+	require.Equal(t, "new2", cmds[2].(*redis.StringCmd).Val())
+
+	require.NoError(t, rdb.Expire(ctx, "k", time.Hour).Err())
+	require.NoError(t, rdb.Set(ctx, "k", "new3", 0).Err())
+	require.Equal(t, time.Duration(-1), rdb.TTL(ctx, "k").Val(), "SET drops the expiry, in place too")
+	require.Equal(t, "new3", rdb.Get(ctx, "k").Val())
+
+	const n = 20000
+	p := rdb.Pipeline()
+	for i := 0; i < n; i++ {
+		p.Set(ctx, fmt.Sprint("s", i), "before", 0)
+	}
+	_, err = p.Exec(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "Background saving started", rdb.BgSave(ctx).Val())
+	p = rdb.Pipeline()
+	for i := 0; i < n; i++ {
+		p.Set(ctx, fmt.Sprint("s", i), "after!", 0) // as long as "before"
+	}
+	_, err = p.Exec(ctx)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return strings.Contains(rdb.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress:0\r\n")
+	}, 30*time.Second, 5*time.Millisecond)
+	srv.Close()
+
+	srv2 := StartServer(t, "dir "+dir)
+	rdb2 := srv2.Client(t)
+	waitLoaded(t, rdb2)
+	for i := 0; i < n; i += 997 {
+		require.Equal(t, "before", rdb2.Get(ctx, fmt.Sprint("s", i)).Val(), "key s%d", i)
+	}
+}
