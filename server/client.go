@@ -324,6 +324,9 @@ func (c *client) readOn() bool {
 		if !c.waitDurable() || !c.flush() {
 			return false // the connection failed: the next read says so
 		}
+		// Whatever the processor count, unlike flushInTurn: with two, 50
+		// clients pipelining MSETs of 1 KiB values had a p99 of 23-28 ms
+		// without this yield and 11-15 ms with it.
 		runtime.Gosched()
 	}
 	return c.rd.TopUp()

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"quordis/aof"
 	"quordis/cluster"
 	"quordis/conf"
 	"quordis/server/clock"
@@ -180,7 +181,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	s.access = &store.AccessPolicy{}
 	s.limits = &store.Limits{}
 	s.initMemory(cfg.Databases, opts.TuneGC)
-	s.oneProcessor.Store(runtime.GOMAXPROCS(0) == 1)
+	s.noteProcessors()
 	s.applyConfig(cfg, cfg)
 	s.store = store.New(store.Options{
 		Access:    s.access,
@@ -470,9 +471,13 @@ func (s *Server) cron() {
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()
-		s.oneProcessor.Store(runtime.GOMAXPROCS(0) == 1)
+		s.noteProcessors()
 	}
 }
+
+// noteProcessors records whether the runtime now runs one processor
+// (procs.Run may change it at any time; GOMAXPROCS may fix it).
+func (s *Server) noteProcessors() { s.oneProcessor.Store(runtime.GOMAXPROCS(0) == 1) }
 
 // activeExpire samples keys with an expiry and deletes the expired ones,
 // within a time budget of 25% of a cron period, as Redis's slow cycle does.
@@ -516,7 +521,7 @@ func (s *Server) HoldProcessors() bool {
 		return true
 	}
 	cfg := s.config()
-	if cfg.AppendOnly && cfg.AppendFsync == "always" {
+	if cfg.AppendOnly && fsyncPolicy(cfg) == aof.Always {
 		return true
 	}
 	return time.Now().UnixNano()-s.mem.evictedAt.Load() < int64(time.Second)

@@ -171,7 +171,6 @@ func (db *DB) OverwriteString(key, val []byte, now int64) {
 		// own allocation when the two are not joined.
 		if uintptr(unsafe.Pointer(unsafe.StringData(stored)))+uintptr(len(stored)) == uintptr(unsafe.Pointer(unsafe.SliceData(o.Str))) {
 			copy(o.Str, val)
-			o.Data = nil
 			db.opts.Access.initAccess(o, now)
 			if db.expires.Len() > 0 {
 				db.expires.Delete(stored)

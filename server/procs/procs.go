@@ -105,7 +105,6 @@ func (g *Governor) Next(s Sample) int {
 // Meter reads the kernel's counters for a Governor's Samples.
 type Meter struct {
 	run, wait, idle uint64 // last readings, in ns, ns and clock ticks
-	ticks           float64
 	last            time.Time
 }
 
@@ -116,7 +115,7 @@ var errNoSchedstat = errors.New("procs: no per-thread scheduler statistics")
 // NewMeter takes the first readings. It fails where the counters are not
 // available.
 func NewMeter() (*Meter, error) {
-	m := &Meter{ticks: 100} // USER_HZ: 100 on every Linux platform Go supports
+	m := &Meter{}
 	var err error
 	if m.run, m.wait, err = ThreadTimes("self"); err != nil {
 		return nil, err
@@ -147,7 +146,7 @@ func (m *Meter) Read() (Sample, error) {
 		Wait: time.Duration(max(wait, m.wait) - m.wait),
 	}
 	if elapsed > 0 {
-		s.Idle = float64(max(idle, m.idle)-m.idle) / m.ticks / elapsed
+		s.Idle = float64(max(idle, m.idle)-m.idle) / userHZ / elapsed
 	}
 	m.run, m.wait, m.idle, m.last = run, wait, idle, now
 	return s, nil
@@ -220,6 +219,10 @@ func parseIdle(b []byte) (uint64, error) {
 	}
 	return idle + iowait, nil
 }
+
+// userHZ is the unit of /proc/stat's times, clock ticks a second: 100 on
+// every Linux platform Go supports.
+const userHZ = 100
 
 // Period is how often Run samples.
 const Period = 200 * time.Millisecond
