@@ -40,7 +40,12 @@ func DefaultHashLimits() HashLimits {
 // entry costs the Dict's slot and one small string.
 //
 // Fields and values passed in are copied; lookups accept temporary views.
-// Strings handed out are immutable and may be kept.
+// The field strings handed out are immutable and may be kept; a value
+// string stays as it is until the next Set of its field, which may write
+// a value of the same length over it: a caller that keeps a value past
+// the command that read it copies it. Nothing does today: replies are
+// encoded as soon as their command has run, and a snapshot serializes a
+// key's value before a write to it.
 type Hash struct {
 	// lp is the listpack encoding; unused once dict is set.
 	lp []byte
@@ -133,10 +138,22 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 	return added
 }
 
-// dictSet is Set on the hash table encoding. An existing entry takes the
+// dictSet is Set on the hash table encoding. A new value as long as the
+// old one is written over the old bytes, in the entry's allocation, so
+// that rewriting fields with values of the same size makes no garbage
+// (see Hash on why that is safe). Otherwise an existing entry takes the
 // new field string too (Dict.Swap), so that the new value shares an
 // allocation with the field and the old one is freed with it.
 func (h *Hash) dictSet(field, value []byte) bool {
+	if p := h.dict.GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
+		stored, _ := h.dict.Key(view(field))
+		// Addresses compared as numbers, as in DB.OverwriteString: every
+		// entry is made by hashJoin, and this only makes sure.
+		if uintptr(unsafe.Pointer(unsafe.StringData(stored)))+uintptr(len(stored)) == uintptr(unsafe.Pointer(unsafe.StringData(*p))) {
+			copy(unsafe.Slice(unsafe.StringData(*p), len(*p)), value)
+			return false
+		}
+	}
 	k, v := hashJoin(field, value)
 	old, existed := h.dict.Swap(k, v)
 	if existed {
@@ -147,8 +164,8 @@ func (h *Hash) dictSet(field, value []byte) bool {
 }
 
 // hashJoin is joinKeyValue (db.go) for a hash table's entry: a field and
-// its value in one allocation, the value as a string too, since a hash's
-// values are replaced, never changed in place.
+// its value in one allocation, the value as a string, as the Dict holds it
+// (dictSet may write over it; nothing else does).
 func hashJoin(field, value []byte) (string, string) {
 	k, v := joinKeyValue(field, value)
 	return k, view(v)
@@ -252,8 +269,8 @@ func (h *Hash) lpEntries() [][2]string {
 	return out
 }
 
-// Clone returns a deep copy, for COPY. Strings are immutable, so a hash
-// table's copy shares them with the original.
+// Clone returns a deep copy, for COPY. A hash table's entries are copied
+// too, since Set may write over a value in place.
 func (h *Hash) Clone() any {
 	c := &Hash{n: h.n, strBytes: h.strBytes}
 	if h.dict == nil {
@@ -262,7 +279,7 @@ func (h *Hash) Clone() any {
 	}
 	c.dict = NewDict[string](0)
 	h.dict.Range(func(k string, v *string) bool {
-		c.dict.Set(k, *v)
+		c.dict.Set(hashJoin([]byte(k), []byte(*v)))
 		return true
 	})
 	return c

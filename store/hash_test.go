@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -179,14 +180,54 @@ func TestHashCloneIsIndependent(t *testing.T) {
 			h.convert()
 		}
 		c := h.Clone().(*Hash)
+		// A value as long as the old one, which Set writes in place.
+		h.Set([]byte("b"), []byte("9"), DefaultHashLimits())
+		v, _ := c.Get("b")
+		require.Equal(t, "2", v)
 		c.Set([]byte("a"), []byte("changed"), DefaultHashLimits())
 		c.Delete("b")
-		v, _ := h.Get("a")
+		v, _ = h.Get("a")
 		require.Equal(t, "1", v)
 		require.True(t, h.Exists("b"))
 		require.Equal(t, h.Encoding(), c.Encoding())
 		require.Equal(t, 1, c.Len())
 	}
+}
+
+func TestHashSetWritesSameLengthValuesInPlace(t *testing.T) {
+	h := hashOf("a", "1111", "b", "22")
+	h.convert()
+	at := func(field string) uintptr {
+		t.Helper()
+		p := h.dict.GetPtr(field)
+		require.NotNil(t, p)
+		return uintptr(unsafe.Pointer(unsafe.StringData(*p)))
+	}
+	before, size := at("a"), h.Size()
+	read, _ := h.Get("a")
+	readCopy := strings.Clone(read)
+	val := []byte("3333")
+	require.False(t, h.Set([]byte("a"), val, DefaultHashLimits()), "not a new field")
+	val[0] = 'X' // the hash holds a copy
+	require.Equal(t, before, at("a"), "same length: written in place")
+	require.Equal(t, size, h.Size())
+	require.Equal(t, []string{"a=3333", "b=22"}, slices.Sorted(slices.Values(hashPairs(h))))
+	require.Equal(t, "1111", readCopy)
+
+	h.Set([]byte("a"), []byte("55555"), DefaultHashLimits())
+	require.NotEqual(t, before, at("a"), "another length: a new allocation")
+	v, _ := h.Get("a")
+	require.Equal(t, "55555", v)
+	require.Equal(t, size+roundAlloc(len("a55555"))-roundAlloc(len("a3333")), h.Size())
+
+	// An entry whose value does not follow its field (not hashJoin's
+	// layout) is replaced, not written over.
+	own := strings.Clone("vvv")
+	h.dict.Set(strings.Clone("own"), own) // allocated after its value
+	h.Set([]byte("own"), []byte("www"), DefaultHashLimits())
+	v, _ = h.Get("own")
+	require.Equal(t, "www", v)
+	require.Equal(t, "vvv", own)
 }
 
 func TestHashRandomAndSample(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -318,4 +319,95 @@ func TestHashWritesPropagateAsRedisDoes(t *testing.T) {
 		"0 HINCRBY h n 5",
 		"0 HDEL h a",
 	}, rec.take())
+}
+
+// TestHashInPlaceKeepsEarlierRepliesCopiesAndSnapshots: HSET writes a value
+// as long as the old one over it (store.Hash.dictSet); replies to earlier
+// commands, COPY's copy and a BGSAVE running meanwhile keep the old bytes.
+func TestHashInPlaceKeepsEarlierRepliesCopiesAndSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	srv := StartServer(t, "dir "+dir)
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	const n = 20000 // a hash table, and a walk long enough to overlap the writes
+	old := strings.Repeat("o", 70)
+	args := []any{}
+	for i := range n {
+		args = append(args, "f"+strconv.Itoa(i), old)
+	}
+	require.NoError(t, rdb.HSet(ctx, "h", args...).Err())
+	require.Equal(t, "hashtable", rdb.ObjectEncoding(ctx, "h").Val())
+
+	fresh := strings.Repeat("n", 70)
+	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HGet(ctx, "h", "f1")
+		p.HGetAll(ctx, "h")
+		p.HSet(ctx, "h", "f1", fresh)
+		p.HGet(ctx, "h", "f1")
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, old, cmds[0].(*redis.StringCmd).Val())
+	require.Equal(t, old, cmds[1].(*redis.MapStringStringCmd).Val()["f1"])
+	require.Equal(t, fresh, cmds[3].(*redis.StringCmd).Val())
+
+	cmds, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HGet(ctx, "h", "f2")
+		p.HSet(ctx, "h", "f2", fresh)
+		p.HGet(ctx, "h", "f2")
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, old, cmds[0].(*redis.StringCmd).Val())
+	require.Equal(t, fresh, cmds[2].(*redis.StringCmd).Val())
+
+	require.NoError(t, rdb.Copy(ctx, "h", "h2", 0, false).Err())
+	require.NoError(t, rdb.HSet(ctx, "h", "f3", fresh).Err())
+	require.NoError(t, rdb.HSet(ctx, "h2", "f4", fresh).Err())
+	require.Equal(t, old, rdb.HGet(ctx, "h2", "f3").Val(), "the copy keeps its own bytes")
+	require.Equal(t, old, rdb.HGet(ctx, "h", "f4").Val())
+	require.NoError(t, rdb.Del(ctx, "h2").Err())
+
+	require.NoError(t, rdb.HSet(ctx, "c", "n", "10", "pad", old).Err())
+	require.Equal(t, int64(11), rdb.HIncrBy(ctx, "c", "n", 1).Val())
+	require.Equal(t, "11", rdb.HGet(ctx, "c", "n").Val())
+
+	// Many hash tables, so that the walk takes many steps and the writes
+	// below land both ahead of it and behind it.
+	const hashes, fields = 300, 600
+	p := rdb.Pipeline()
+	for k := range hashes {
+		args := []any{}
+		for i := range fields {
+			args = append(args, "f"+strconv.Itoa(i), "before")
+		}
+		p.HSet(ctx, "s"+strconv.Itoa(k), args...)
+	}
+	_, err = p.Exec(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "Background saving started", rdb.BgSave(ctx).Val())
+	p = rdb.Pipeline()
+	for k := range hashes {
+		for i := 0; i < fields; i += 7 {
+			p.HSet(ctx, "s"+strconv.Itoa(k), "f"+strconv.Itoa(i), "after!") // as long as "before"
+		}
+	}
+	_, err = p.Exec(ctx)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return strings.Contains(rdb.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress:0\r\n")
+	}, 30*time.Second, 5*time.Millisecond)
+	require.Equal(t, "after!", rdb.HGet(ctx, "s0", "f0").Val())
+	srv.Close()
+
+	srv2 := StartServer(t, "dir "+dir)
+	rdb2 := srv2.Client(t)
+	waitLoaded(t, rdb2)
+	for k := range hashes {
+		got := rdb2.HGetAll(ctx, "s"+strconv.Itoa(k)).Val()
+		require.Len(t, got, fields)
+		for i := 0; i < fields; i += 7 {
+			require.Equal(t, "before", got["f"+strconv.Itoa(i)], "s%d f%d as the snapshot began", k, i)
+		}
+	}
 }
