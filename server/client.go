@@ -96,6 +96,7 @@ type client struct {
 	spare      []byte      // the buffer of written held replies, for reuse
 	heldFailed bool        // held could not be made durable or written
 	holding    bool        // owned by the connection's goroutine: held was set and not settled since
+	prefetched int         // owned by the connection's goroutine: commands, from the next one, whose keys are prefetched
 	heldFn     func(error) // c.heldDone, made once
 }
 
@@ -237,55 +238,90 @@ func (c *client) serve() {
 		c.close()
 		c.rd.Release()
 	}()
-	prefetched := 0 // commands, from the next one, whose keys are prefetched
-	for {
-		args, err := c.rd.ReadCommand()
-		if err != nil {
-			c.readFailed(err)
-			return
+	if c.raw != nil {
+		if err := c.raw.serveIn(c.turn); err != nil {
+			c.readFailed(err) // the wait for input failed
 		}
-		if c.holding && !c.settle() {
-			return
-		}
-		c.qbuf.Store(int64(c.rd.BufferedLen()))
-		s.mu.Lock()
-		s.waitWhilePaused(c, args)
-		s.waitWhileBlocked(c)
-		if c.flags&flagKilled != 0 || s.isClosed() {
-			s.mu.Unlock()
-			return
-		}
-		if prefetched == 0 {
-			prefetched = c.prefetch(args)
-		}
-		prefetched--
-		c.out = s.handle(c, args, c.out)
-		if c.blocked != nil && len(c.out) > 0 {
-			// The replies before a command that blocked go out now (Redis
-			// does not hold them back), ahead of its reply, which another
-			// client's command pushes.
-			c.push(c.out, c.aofWait)
-			c.out, c.aofWait = c.out[:0], aofMark{}
-		}
-		closeNow := c.flags&flagCloseAfter != 0
-		auth := c.authenticated
-		s.mu.Unlock()
-		c.rd.SetAuthenticated(auth)
-		if c.overOutputLimit() {
-			s.log.Warn("closing client that reached its output buffer limit", "addr", c.raddr)
-			return
-		}
-		if closeNow || !(c.rd.Buffered() || c.readOn()) || len(c.out) > 64<<10 {
-			if !closeNow && c.hold() {
-				continue
-			}
-			c.flushInTurn()
-			if !c.waitDurable() || !c.flush() || closeNow {
-				return
-			}
-		}
+		return
+	}
+	for c.turn() == turnNext {
 	}
 }
+
+// turnResult tells serve how to go on after a turn.
+type turnResult int8
+
+const (
+	turnNext turnResult = iota // run the next turn
+	turnWait                   // first wait until the socket is readable (rawIO.serveIn)
+	turnEnd                    // the connection ends
+)
+
+// errWaitReadable is what a read inside rawIO.serveIn returns when the
+// socket must be waited for: the turn ends with turnWait.
+var errWaitReadable = errors.New("server: wait until the socket is readable")
+
+// turn reads a command (or takes the next buffered one), runs it, and
+// writes the replies when nothing more is buffered.
+func (c *client) turn() turnResult {
+	s := c.srv
+	args, err := c.rd.ReadCommand()
+	if err != nil {
+		if err == errWaitReadable {
+			return turnWait
+		}
+		c.readFailed(err)
+		return turnEnd
+	}
+	if c.holding && !c.settle() {
+		return turnEnd
+	}
+	c.qbuf.Store(int64(c.rd.BufferedLen()))
+	s.mu.Lock()
+	s.waitWhilePaused(c, args)
+	s.waitWhileBlocked(c)
+	if c.flags&flagKilled != 0 || s.isClosed() {
+		s.mu.Unlock()
+		return turnEnd
+	}
+	if c.prefetched == 0 {
+		c.prefetched = c.prefetch(args)
+	}
+	c.prefetched--
+	c.out = s.handle(c, args, c.out)
+	if c.blocked != nil && len(c.out) > 0 {
+		// The replies before a command that blocked go out now (Redis
+		// does not hold them back), ahead of its reply, which another
+		// client's command pushes.
+		c.push(c.out, c.aofWait)
+		c.out, c.aofWait = c.out[:0], aofMark{}
+	}
+	closeNow := c.flags&flagCloseAfter != 0
+	auth := c.authenticated
+	s.mu.Unlock()
+	c.rd.SetAuthenticated(auth)
+	if c.overOutputLimit() {
+		s.log.Warn("closing client that reached its output buffer limit", "addr", c.raddr)
+		return turnEnd
+	}
+	if closeNow || !(c.rd.Buffered() || c.readOn()) || len(c.out) > 64<<10 {
+		if !closeNow && c.hold() {
+			return turnNext
+		}
+		c.flushInTurn()
+		if !c.waitDurable() || !c.flush() || closeNow {
+			return turnEnd
+		}
+	}
+	return turnNext
+}
+
+// disconnect closes the connection from any goroutine, its own included:
+// the connection's goroutine may be inside the poller's read call
+// (rawIO.serveIn), which Close waits for, so the close runs on a goroutine
+// of its own. The connection's goroutine then fails its next read or
+// write, or wakes from its wait for input, and ends.
+func (c *client) disconnect() { go c.conn.Close() }
 
 // flushInTurn, called before a connection writes the replies to what it
 // read, lets the connections that are ready to run go first when the
@@ -497,7 +533,7 @@ func (c *client) push(b []byte, wait aofMark) {
 	n := len(c.pushBuf)
 	c.pushMu.Unlock()
 	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Hard > 0 && int64(n) > lim.Hard {
-		c.conn.Close()
+		c.disconnect()
 		return
 	}
 	select {
@@ -519,7 +555,7 @@ func (c *client) pushed(spare []byte) ([]byte, bool) {
 	c.pushWait = aofMark{}
 	c.pushMu.Unlock()
 	if wait.a != nil && !c.durable(wait) {
-		c.conn.Close()
+		c.disconnect()
 		return nil, false
 	}
 	return buf, true
@@ -554,7 +590,7 @@ func (c *client) startPusher() {
 			c.writeMu.Unlock()
 			c.srv.netOutput.Add(int64(n))
 			if err != nil {
-				c.conn.Close()
+				c.disconnect()
 				return
 			}
 		}
@@ -585,7 +621,7 @@ func (s *Server) closeIdleClients() {
 	defer s.mu.Unlock()
 	for _, c := range s.clients {
 		if c.flags&flagMonitor == 0 && c.lastActive.Before(limit) {
-			c.conn.Close()
+			c.disconnect()
 		}
 	}
 }

@@ -359,7 +359,7 @@ func (s *Server) kill(caller, victim *client) {
 		return
 	}
 	victim.flags |= flagKilled
-	victim.conn.Close()
+	victim.disconnect()
 }
 
 // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]

@@ -378,7 +378,7 @@ func (c *client) heldWritten(n int, err error) {
 	c.srv.netOutput.Add(int64(n))
 	if err != nil {
 		c.heldFailed = true
-		c.conn.Close()
+		c.disconnect()
 	}
 	if cap(c.held) <= 1<<20 {
 		c.spare = c.held[:0]

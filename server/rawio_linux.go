@@ -28,6 +28,14 @@ type rawIO struct {
 	tryRdFn func(fd uintptr) bool
 	wrFn    func(fd uintptr) bool
 	tryFn   func(fd uintptr) bool
+
+	// Owned by the reading goroutine, during serveIn: in is set while it
+	// runs inside the poller's read call on descriptor fd; drained, when
+	// its last read found the socket empty (see serveIn).
+	in      bool
+	drained bool
+	fd      uintptr
+	reads   int // read system calls made by readNow, for tests
 }
 
 // rawCall is the state of the read or the write in progress.
@@ -112,12 +120,20 @@ func (r *rawIO) tryRead(fd uintptr) bool {
 	return true
 }
 
-// Read reads into p as net.Conn's Read does.
-func (r *rawIO) Read(p []byte) (int, error) { return r.readWith(p, r.readFn) }
+// Read reads into p as net.Conn's Read does; inside serveIn, see readIn.
+func (r *rawIO) Read(p []byte) (int, error) {
+	if r.in {
+		return r.readIn(p, nil)
+	}
+	return r.readWith(p, r.readFn)
+}
 
 // ReadLending is Read that lends the buffer out while it waits (see
 // lendingReader).
 func (r *rawIO) ReadLending(p []byte, l bufferLender) (int, error) {
+	if r.in {
+		return r.readIn(p, l)
+	}
 	r.rd.lend = l
 	n, err := r.readWith(p, r.readFn)
 	r.rd.lend = nil
@@ -127,11 +143,100 @@ func (r *rawIO) ReadLending(p []byte, l bufferLender) (int, error) {
 // TryRead reads what has already arrived into p, without waiting: 0 and
 // no error when nothing has.
 func (r *rawIO) TryRead(p []byte) (int, error) {
+	if r.in {
+		n, err := r.readNow(p)
+		if err == syscall.EAGAIN {
+			return 0, nil
+		}
+		return n, err
+	}
 	n, err := r.readWith(p, r.tryRdFn)
 	if err == syscall.EAGAIN {
 		return 0, nil
 	}
 	return n, err
+}
+
+// serveIn runs turn, again and again, inside one read call of the poller
+// (RawConn.Read) until it returns turnEnd or the wait for input fails,
+// which it returns. A read there is a plain read system call (readIn);
+// when it has to wait, turn returns turnWait, the callback returns false,
+// and the poller calls it again once the socket is readable.
+//
+// This saves a read per request, or per pipeline: each RawConn.Read
+// starts by forgetting the readiness the poller saw before it, so its
+// first read must try the socket, and after a request is answered that
+// read nearly always finds nothing (EAGAIN, half a microsecond here).
+// Inside one call the poller remembers: a read that finds the socket
+// empty (drained) is followed by a wait, not by another read, and the
+// poller's edge-triggered wake-up comes for any input that arrived since
+// that read. Redis reads once per readable event for the same reason.
+//
+// Close waits for the poller call to return, so while a connection's
+// goroutine is inside it, the connection is closed with
+// client.disconnect.
+func (r *rawIO) serveIn(turn func() turnResult) error {
+	ended := false
+	err := r.rc.Read(func(fd uintptr) bool {
+		// Called first, or after a wait: read before waiting again.
+		r.fd, r.in, r.drained = fd, true, false
+		for {
+			switch turn() {
+			case turnWait:
+				r.in = false
+				return false
+			case turnEnd:
+				r.in, ended = false, true
+				return true
+			}
+		}
+	})
+	if ended {
+		return nil
+	}
+	return err
+}
+
+// readIn is Read inside serveIn: after a read that drained the socket, or
+// one that finds nothing, it returns errWaitReadable, having lent the
+// buffer out (see lendingReader) when l is not nil.
+func (r *rawIO) readIn(p []byte, l bufferLender) (int, error) {
+	if !r.drained {
+		n, err := r.readNow(p)
+		if err != syscall.EAGAIN {
+			return n, err
+		}
+	}
+	if l != nil {
+		l.park()
+	}
+	return 0, errWaitReadable
+}
+
+// readNow is one read system call inside serveIn. It notes whether the
+// socket is drained: a read of TCP that returns less than asked for has
+// emptied the receive queue.
+func (r *rawIO) readNow(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		r.reads++
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, r.fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch e {
+		case 0:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			r.drained = int(n) < len(p)
+			return int(n), nil
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			r.drained = true
+		}
+		return 0, e
+	}
 }
 
 func (r *rawIO) readWith(p []byte, fn func(fd uintptr) bool) (int, error) {

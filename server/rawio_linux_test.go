@@ -261,3 +261,91 @@ func TestRawIOReadLendingParksOnlyToWait(t *testing.T) {
 	require.Error(t, err)
 	require.Zero(t, l.unparks)
 }
+
+// echoTurn is a turn for serveIn that reads what has arrived and writes
+// it back.
+func echoTurn(raw *rawIO, buf []byte) func() turnResult {
+	return func() turnResult {
+		n, err := raw.Read(buf)
+		switch {
+		case err == errWaitReadable:
+			return turnWait
+		case err != nil:
+			return turnEnd
+		}
+		if _, err := raw.Write(buf[:n]); err != nil {
+			return turnEnd
+		}
+		return turnNext
+	}
+}
+
+func TestRawIOServeInReadsOncePerRequest(t *testing.T) {
+	raw, _, peer := rawPair(t)
+	const rounds, readLen = 2000, 4096
+	done := make(chan error, 1)
+	go func() { done <- raw.serveIn(echoTurn(raw, make([]byte, readLen))) }()
+
+	// Request and reply: a read that drains the socket is followed by a
+	// wait, not by a read that finds nothing.
+	reply := make([]byte, 4)
+	for i := range rounds {
+		_, err := peer.Write([]byte("ping"))
+		require.NoError(t, err)
+		require.NoError(t, peer.SetReadDeadline(time.Now().Add(10*time.Second)))
+		_, err = io.ReadFull(peer, reply)
+		require.NoError(t, err, "round %d", i)
+	}
+	// Input longer than a read is read on at once, and none is lost.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	go peer.Write(big)
+	got := make([]byte, len(big))
+	_, err := io.ReadFull(peer, got)
+	require.NoError(t, err)
+	require.Equal(t, big, got)
+	peer.Close()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "the peer's close ends the turns")
+	case <-time.After(10 * time.Second):
+		t.Fatal("serveIn did not return")
+	}
+	// About one read per request, where a read after each reply would
+	// make two; and at most two per read's worth of the big input.
+	require.Less(t, raw.reads, rounds*5/4+2*len(big)/readLen+10)
+}
+
+func TestRawIOServeInEndsWhenClosedMeanwhile(t *testing.T) {
+	raw, conn, peer := rawPair(t)
+	read := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- raw.serveIn(func() turnResult {
+			buf := make([]byte, 16)
+			n, err := raw.Read(buf)
+			switch {
+			case err == nil:
+				read += n
+				return turnNext
+			case err != errWaitReadable:
+				return turnEnd
+			}
+			if read > 0 {
+				// Close waits for the poller's read call to return, so
+				// from inside it the close runs on its own goroutine, as
+				// client.disconnect does.
+				go conn.Close()
+			}
+			return turnWait
+		})
+	}()
+	_, err := peer.Write([]byte("x"))
+	require.NoError(t, err)
+	select {
+	case err := <-done:
+		require.Error(t, err, "the wait after the close fails")
+	case <-time.After(10 * time.Second):
+		t.Fatal("serveIn did not return after the close")
+	}
+	require.Equal(t, 1, read)
+}

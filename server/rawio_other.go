@@ -24,3 +24,10 @@ func (r *rawIO) TryRead(p []byte) (int, error) { return 0, nil }
 
 // ReadLending is never called: no connection has raw I/O here.
 func (r *rawIO) ReadLending(p []byte, _ bufferLender) (int, error) { return r.Read(p) }
+
+// serveIn is never called: no connection has raw I/O here.
+func (r *rawIO) serveIn(turn func() turnResult) error {
+	for turn() == turnNext {
+	}
+	return nil
+}

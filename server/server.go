@@ -376,7 +376,7 @@ func (s *Server) shutdownLocked() {
 		}
 		s.lnMu.Unlock()
 		for _, c := range s.clients {
-			c.conn.Close()
+			c.disconnect()
 		}
 		s.wake.Broadcast()
 		save := len(s.config().Save) > 0

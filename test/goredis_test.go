@@ -201,6 +201,24 @@ func TestClientCommands(t *testing.T) {
 	require.Equal(t, "+OK\r\n", c.ReadReply())
 }
 
+// TestClientKillOfAPausedClient: the victim's goroutine waits for the
+// pause inside its connection's read call (server's rawIO.serveIn) while
+// the killer holds the keyspace lock, so the close must not wait for the
+// victim to return from that call. The killed client's command never runs.
+func TestClientKillOfAPausedClient(t *testing.T) {
+	srv := StartServer(t)
+	admin, victim := srv.Dial(t), srv.Dial(t)
+	require.Equal(t, "+OK\r\n", admin.Do("CLIENT", "PAUSE", "3000", "WRITE"))
+	victim.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+	time.Sleep(100 * time.Millisecond) // the SET arrives and waits for the pause
+	start := time.Now()
+	require.Equal(t, ":1\r\n", admin.Do("CLIENT", "KILL", "SKIPME", "yes"))
+	require.Less(t, time.Since(start), time.Second)
+	require.Equal(t, "+OK\r\n", admin.Do("CLIENT", "UNPAUSE"))
+	require.Equal(t, "", victim.ReadClosed())
+	require.Equal(t, "$-1\r\n", admin.Do("GET", "k"))
+}
+
 // TestClientPauseHoldsWrites checks CLIENT PAUSE WRITE: reads go on, a
 // write waits for the pause to end.
 func TestClientPauseHoldsWrites(t *testing.T) {
