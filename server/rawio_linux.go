@@ -143,14 +143,13 @@ func (r *rawIO) ReadLending(p []byte, l bufferLender) (int, error) {
 // TryRead reads what has already arrived into p, without waiting: 0 and
 // no error when nothing has.
 func (r *rawIO) TryRead(p []byte) (int, error) {
+	var n int
+	var err error
 	if r.in {
-		n, err := r.readNow(p)
-		if err == syscall.EAGAIN {
-			return 0, nil
-		}
-		return n, err
+		n, err = r.readNow(p)
+	} else {
+		n, err = r.readWith(p, r.tryRdFn)
 	}
-	n, err := r.readWith(p, r.tryRdFn)
 	if err == syscall.EAGAIN {
 		return 0, nil
 	}

@@ -167,9 +167,7 @@ func (db *DB) OverwriteString(key, val []byte, now int64) {
 	if o := db.keys.GetPtr(k); o != nil && o.Kind == KindString && !o.Raw && len(val) > 0 &&
 		len(o.Str) == len(val) && cap(o.Str) == len(val) {
 		stored, _ := db.keys.Key(k)
-		// Addresses compared as numbers: the key's end may lie past its
-		// own allocation when the two are not joined.
-		if uintptr(unsafe.Pointer(unsafe.StringData(stored)))+uintptr(len(stored)) == uintptr(unsafe.Pointer(unsafe.SliceData(o.Str))) {
+		if joined(stored, unsafe.SliceData(o.Str)) {
 			copy(o.Str, val)
 			db.opts.Access.initAccess(o, now)
 			if db.expires.Len() > 0 {
@@ -179,6 +177,13 @@ func (db *DB) OverwriteString(key, val []byte, now int64) {
 		}
 	}
 	db.SetString(key, val, now)
+}
+
+// joined reports whether the value at val starts right where key ends, as
+// joinKeyValue lays them out. The addresses are compared as numbers: the
+// key's end may lie past its own allocation when the two are not joined.
+func joined(key string, val *byte) bool {
+	return uintptr(unsafe.Pointer(unsafe.StringData(key)))+uintptr(len(key)) == uintptr(unsafe.Pointer(val))
 }
 
 // joinKeyValue copies key and val into one allocation. The value's

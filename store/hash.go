@@ -147,9 +147,8 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 func (h *Hash) dictSet(field, value []byte) bool {
 	if p := h.dict.GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
 		stored, _ := h.dict.Key(view(field))
-		// Addresses compared as numbers, as in DB.OverwriteString: every
-		// entry is made by hashJoin, and this only makes sure.
-		if uintptr(unsafe.Pointer(unsafe.StringData(stored)))+uintptr(len(stored)) == uintptr(unsafe.Pointer(unsafe.StringData(*p))) {
+		// Every entry is made by hashJoin; this only makes sure.
+		if joined(stored, unsafe.StringData(*p)) {
 			copy(unsafe.Slice(unsafe.StringData(*p), len(*p)), value)
 			return false
 		}
