@@ -312,16 +312,15 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 		if !found {
 			return false, false
 		}
-		d := s.store.DB(db)
-		// key is the table's own string, which stays valid after the
-		// deletion; none of the calls below keeps the view, and the
-		// effect, when there is one to log, gets a copy.
+		// key may be the table's own string, whose allocation the
+		// eviction hands to the next SET (Evictor.Evict): everything that
+		// needs the key is done first, and none of it keeps the view (the
+		// effect gets a copy).
 		k := stringBytes(key)
 		s.addUsage(db, -s.keyUsage(db, k, nowMS))
 		if s.snap != nil {
 			s.snap.touch(db, k)
 		}
-		d.Delete(key)
 		s.mem.evicted++
 		s.signalModified(db, k)
 		if s.propagating() {
@@ -332,6 +331,7 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 			s.queueEffect(db, [][]byte{[]byte(del), []byte(key)})
 			s.flushEffects(false)
 		}
+		s.mem.evictor.Evict(s.store.DB(db), key)
 		if evicted%evictionCheckEvery == 0 && time.Since(start) > timeLimit {
 			return true, s.usedMemory() > maxmemory
 		}

@@ -33,6 +33,9 @@ type DB struct {
 	// called (cluster mode). Every change to keys goes through setKey,
 	// deleteKey or Flush, which keep it in step.
 	slots *slotIndex
+
+	// spares are the allocations of evicted strings, for SetString.
+	spares spares
 }
 
 func newDB(id int, opts *Options) *DB {
@@ -137,12 +140,14 @@ func (db *DB) Set(key string, o Object, now int64) {
 // now and drops any expiry the key had, as Set does. The key and the value
 // share one allocation (as a big hash's fields and values do), so a string
 // key is one object for the garbage collector to mark instead of two, and
-// a SET makes one allocation; an existing key takes the new key string too
+// a SET makes one allocation, or none when an eviction left a spare of its
+// size (see spares); an existing key takes the new key string too
 // (Dict.SwapUsing), and so does the slot index in cluster mode, so the old
 // allocation goes with the old value.
 func (db *DB) SetString(key, val []byte, now int64) {
-	k, v := joinKeyValue(key, val)
+	k, v := db.spares.join(key, val)
 	o := NewString(v)
+	o.Joint = len(key) > 0 && len(val) > 0
 	db.opts.Access.initAccess(&o, now)
 	_, existed := db.keys.SwapUsing(view(key), k, o)
 	if db.slots != nil {
@@ -191,7 +196,12 @@ func joined(key string, val *byte) bool {
 // growing into memory that is not the value's. An empty value is nil, as
 // a clone of an empty argument is.
 func joinKeyValue(key, val []byte) (string, []byte) {
-	b := make([]byte, len(key)+len(val))
+	return layOut(make([]byte, len(key)+len(val)), key, val)
+}
+
+// layOut copies key and val into b, which is as long as the two, as
+// joinKeyValue lays them out.
+func layOut(b, key, val []byte) (string, []byte) {
 	copy(b, key)
 	copy(b[len(key):], val)
 	var v []byte

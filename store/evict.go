@@ -2,6 +2,7 @@ package store
 
 import (
 	"math/rand/v2"
+	"slices"
 	"unsafe"
 )
 
@@ -197,6 +198,25 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 	e.pool = append(e.pool, candidate{})
 	copy(e.pool[i+1:], e.pool[i:])
 	e.pool[i] = candidate{score: score, db: d.ID(), key: key}
+}
+
+// Evict deletes key from d, as DB.Delete does, and keeps the allocation
+// of a string that SetString stored for d's next SetString of its size
+// (see spares), dropping the pool's candidate that names it. key may be a
+// string Next returned, and the caller must not use it afterwards: it may
+// be the table's own, which the next SetString overwrites.
+func (e *Evictor) Evict(d *DB, key string) bool {
+	stored, ok := d.keys.Key(key)
+	if !ok {
+		return false
+	}
+	o := *d.keys.GetPtr(stored)
+	d.Delete(stored)
+	if d.spares.keep(stored, &o) {
+		p := unsafe.StringData(stored)
+		e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
+	}
+	return true
 }
 
 // Forget drops the pool, after FLUSHALL or SWAPDB changed what its

@@ -43,6 +43,10 @@ type Object struct {
 	// Raw marks a string that was modified in place (APPEND, SETRANGE,
 	// SETBIT), which Redis reports as the "raw" encoding from then on.
 	Raw bool
+	// Joint marks a string that SetString laid out in one allocation with
+	// the key it stored it under, which eviction may then reuse (see
+	// spares).
+	Joint bool
 	// Access is the key's access clock, kept by DB.Get: the second of the
 	// last access (modulo 2^24) under an LRU policy, or the minute of the
 	// last decrement (16 bits) and a logarithmic access counter (8 bits)
@@ -65,6 +69,7 @@ type Cloner interface {
 // Clone returns a deep copy of o for COPY.
 func (o *Object) Clone() Object {
 	c := *o
+	c.Joint = false
 	if o.Str != nil {
 		c.Str = append([]byte(nil), o.Str...)
 	}

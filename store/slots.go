@@ -135,6 +135,7 @@ func (x *slotIndex) remove(key string) {
 // setKey stores o under key in the keyspace and, when key is new, in the
 // slot index.
 func (db *DB) setKey(key string, o Object) {
+	o.Joint = false // the key may be another string than the one o's value follows
 	if db.slots == nil {
 		db.keys.Set(key, o)
 		return

@@ -1,0 +1,134 @@
+package store
+
+import "unsafe"
+
+// Spare allocations. Under eviction every SET of a new key is paid for by
+// evicting an old one, and each would otherwise leave garbage behind (the
+// evicted key's allocation) and make a new allocation: at a few hundred
+// thousand SETs a second against a full heap, the garbage collector then
+// ran every quarter second and took a third of the server's CPU. A DB
+// instead keeps the allocations of the strings it evicts and SetString
+// builds new keys in them, so that a cache evicting at maxmemory makes
+// next to no garbage.
+//
+// Only an allocation that SetString made (Object.Joint) is kept, and only
+// when eviction deletes it: the evicting server copies what it needs of the
+// key before (its effect, its snapshot's dump, its WATCH and blocking
+// bookkeeping), replies were encoded when their commands ran, and the
+// Evictor forgets the pool candidate that named the key. Other deletions
+// leave their allocations to the collector, as some of them hand the key or
+// the value on (RENAME, MOVE, the deleting commands' own replies).
+
+// spareClasses are the Go allocator's size classes up to maxSpare. SetString
+// asks for a joint allocation's whole size class as its capacity, so a
+// spare serves any string of its class; should the runtime's classes
+// differ, an allocation is still at least the capacity asked for.
+var spareClasses = [...]uint16{
+	8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224,
+	240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896,
+	1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456,
+	4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880,
+	12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264,
+	28672, 32768,
+}
+
+const (
+	// maxSpare is the largest key and value, together, whose allocation
+	// is kept: the largest small object of Go's allocator.
+	maxSpare = 32768
+	// maxSpareBytes bounds the spares a DB keeps. A round of evictions
+	// frees about what the command after it needs, so spares pile up only
+	// where the sizes evicted and the sizes written differ.
+	maxSpareBytes = 1 << 20
+)
+
+// spareSmall and spareLarge map sizes to classes, as the runtime's own
+// tables do: (n+7)/8 for n up to 1024, (n-1024+127)/128 above.
+var spareSmall, spareLarge = func() (small [1024/8 + 1]uint8, large [(maxSpare-1024)/128 + 1]uint8) {
+	c := 0
+	for i := range small {
+		for int(spareClasses[c]) < i*8 {
+			c++
+		}
+		small[i] = uint8(c)
+	}
+	for i := range large {
+		for int(spareClasses[c]) < 1024+i*128 {
+			c++
+		}
+		large[i] = uint8(c)
+	}
+	return small, large
+}()
+
+// spareClass is the class of n bytes, n <= maxSpare.
+func spareClass(n int) int {
+	if n <= 1024 {
+		return int(spareSmall[(n+7)>>3])
+	}
+	return int(spareLarge[(n-1024+127)>>7])
+}
+
+// spares are the allocations a DB has evicted, by size class, each the
+// first byte of an allocation of at least its class's size that nothing
+// else refers to.
+type spares struct {
+	free  [len(spareClasses)][]*byte
+	bytes int // the sum of the spares' classes
+}
+
+// joinCap is the capacity of a joint allocation of n bytes: its size class.
+func joinCap(n int) int {
+	if n > maxSpare {
+		return n
+	}
+	return int(spareClasses[spareClass(n)])
+}
+
+// join is joinKeyValue for SetString: it lays key and val out in a spare
+// of their size class when there is one, else in a new allocation of the
+// whole class.
+func (sp *spares) join(key, val []byte) (string, []byte) {
+	n := len(key) + len(val)
+	if sp.bytes > 0 && n <= maxSpare {
+		c := spareClass(n)
+		if f := sp.free[c]; len(f) > 0 {
+			p := f[len(f)-1]
+			f[len(f)-1] = nil
+			sp.free[c] = f[:len(f)-1]
+			sp.bytes -= int(spareClasses[c])
+			return layOut(unsafe.Slice(p, n), key, val)
+		}
+	}
+	return layOut(make([]byte, n, joinCap(n)), key, val)
+}
+
+// keep takes the allocation of key, the table's own string that was just
+// deleted, and its value o, when SetString made them and they still share
+// it. It reports whether it did; the caller then forgets every reference
+// to key.
+//
+// Joint says the value was laid out right after the key in an allocation
+// of joinCap(len(key)+len(value)) bytes beginning at the key, and that the
+// key has not been stored anew since (DB.setKey clears it). A value that
+// was moved out of that allocation (APPEND, INCR past its length) cannot
+// start where the key ends, inside the allocation; one still in it has the
+// capacity it was given, so the allocation's size follows from the two.
+func (sp *spares) keep(key string, o *Object) bool {
+	if !o.Joint || o.Kind != KindString || len(key) == 0 || len(o.Str) == 0 ||
+		!joined(key, unsafe.SliceData(o.Str)) {
+		return false
+	}
+	n := len(key) + cap(o.Str)
+	if n > maxSpare {
+		return false
+	}
+	c := spareClass(n)
+	size := int(spareClasses[c])
+	if sp.bytes+size > maxSpareBytes {
+		return false
+	}
+	sp.free[c] = append(sp.free[c], unsafe.StringData(key))
+	sp.bytes += size
+	return true
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// storedKey is the table's own string for key.
+func storedKey(t *testing.T, db *DB, key string) string {
+	t.Helper()
+	k, ok := db.keys.Key(key)
+	require.True(t, ok, key)
+	return k
+}
+
+// TestSpareClassesCoverEverySize checks the size tables: each size maps to
+// the smallest class that holds it.
+func TestSpareClassesCoverEverySize(t *testing.T) {
+	for n := 1; n <= maxSpare; n++ {
+		c := spareClass(n)
+		require.GreaterOrEqual(t, int(spareClasses[c]), n, "size %d", n)
+		if c > 0 {
+			require.Less(t, int(spareClasses[c-1]), n, "size %d", n)
+		}
+		require.Equal(t, int(spareClasses[c]), joinCap(n))
+	}
+	require.Equal(t, maxSpare+1, joinCap(maxSpare+1))
+}
+
+// TestEvictedStringsAllocationIsReused checks that SetString builds a key
+// in the allocation of a string evicted before it when their sizes share a
+// class, and only then.
+func TestEvictedStringsAllocationIsReused(t *testing.T) {
+	s := New(Options{Databases: 1})
+	db := s.DB(0)
+	var e Evictor
+	db.SetString([]byte("key:1"), []byte(strings.Repeat("a", 100)), 0) // 105 bytes: class 112
+	old := unsafe.StringData(storedKey(t, db, "key:1"))
+
+	require.True(t, e.Evict(db, "key:1"))
+	require.False(t, db.Exists("key:1", 0))
+	require.Equal(t, 112, db.spares.bytes)
+
+	db.SetString([]byte("other:1"), []byte(strings.Repeat("b", 500)), 0) // another class
+	require.NotSame(t, old, unsafe.StringData(storedKey(t, db, "other:1")))
+	require.Equal(t, 112, db.spares.bytes)
+
+	db.SetString([]byte("key:22"), []byte(strings.Repeat("c", 105)), 0) // 111 bytes: class 112
+	k := storedKey(t, db, "key:22")
+	require.Same(t, old, unsafe.StringData(k))
+	require.Equal(t, "key:22", k)
+	require.Equal(t, strings.Repeat("c", 105), string(db.Get("key:22", 0).Str))
+	require.Equal(t, 105, cap(db.Get("key:22", 0).Str), "a value's capacity ends where it does")
+	require.Zero(t, db.spares.bytes)
+
+	// The reused allocation is a spare again once its new key is evicted.
+	require.True(t, e.Evict(db, "key:22"))
+	require.Equal(t, 112, db.spares.bytes)
+	require.False(t, e.Evict(db, "key:22"), "gone")
+}
+
+// TestOnlyJointStringsAreKept checks which evicted values leave a spare:
+// strings SetString stored (also when OverwriteString or an in-place
+// shortening wrote over them), never a value stored under another key, one
+// that moved out of its allocation, or an aggregate.
+func TestOnlyJointStringsAreKept(t *testing.T) {
+	val := []byte(strings.Repeat("v", 40))
+	cases := []struct {
+		name string
+		kept bool
+		set  func(db *DB)
+	}{
+		{"SetString", true, func(db *DB) { db.SetString([]byte("k"), val, 0) }},
+		{"overwritten in place", true, func(db *DB) {
+			db.SetString([]byte("k"), val, 0)
+			db.OverwriteString([]byte("k"), []byte(strings.Repeat("w", 40)), 0)
+		}},
+		{"shortened in place (INCR)", true, func(db *DB) {
+			db.SetString([]byte("k"), []byte("1000"), 0)
+			o := db.Get("k", 0)
+			o.Str = strconv.AppendInt(o.Str[:0], 999, 10)
+		}},
+		{"moved out by an append", false, func(db *DB) {
+			db.SetString([]byte("k"), val, 0)
+			o := db.Get("k", 0)
+			o.Str = append(o.Str, 'x')
+			o.Raw = true
+		}},
+		{"stored under another key (RENAME)", false, func(db *DB) {
+			db.SetString([]byte("a"), val, 0)
+			o := *db.Get("a", 0)
+			db.Delete("a")
+			db.Set("k", o, 0)
+		}},
+		{"copied (COPY)", false, func(db *DB) {
+			db.SetString([]byte("a"), val, 0)
+			db.Set("k", db.Get("a", 0).Clone(), 0)
+		}},
+		{"empty value", false, func(db *DB) { db.SetString([]byte("k"), nil, 0) }},
+		{"hash", false, func(db *DB) {
+			h := NewHash()
+			h.Set([]byte("f"), val, db.Limits().Hash)
+			db.Set("k", Object{Kind: KindHash, Data: h}, 0)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db := New(Options{Databases: 1}).DB(0)
+			tc.set(db)
+			var e Evictor
+			require.True(t, e.Evict(db, "k"))
+			require.Equal(t, tc.kept, db.spares.bytes > 0)
+		})
+	}
+}
+
+// TestSetClearsJointForAnotherKey stores a value whose bytes follow its
+// key's in one buffer, as SetString lays them out, but through Set, which
+// must not let eviction take the buffer for SetString's: Set never vouches
+// for how its key and value were allocated.
+func TestSetClearsJointForAnotherKey(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	b := make([]byte, 32)
+	copy(b, "0123456789abcdef")
+	key := unsafe.String(&b[0], 16)
+	db.Set(key, Object{Kind: KindString, Joint: true, Str: b[16:32:32]}, 0)
+	var e Evictor
+	require.True(t, e.Evict(db, key))
+	require.Zero(t, db.spares.bytes)
+}
+
+// TestEvictDropsThePoolsCandidateForTheReusedKey checks that a key whose
+// allocation becomes a spare leaves the eviction pool: a candidate naming
+// its string would name whatever key SetString builds there next.
+func TestEvictDropsThePoolsCandidateForTheReusedKey(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	for i := 0; i < 16; i++ {
+		db.SetString([]byte(fmt.Sprintf("key:%02d", i)), []byte("value"), 0)
+	}
+	var e Evictor
+	for i := 0; i < 16; i++ {
+		score := uint64(100 + i)
+		if i == 0 {
+			score = 150
+		}
+		e.offer(db, storedKey(t, db, fmt.Sprintf("key:%02d", i)), score)
+	}
+	// Set key:00 anew: the pool holds its old string, and once sampled
+	// again its new one too.
+	db.SetString([]byte("key:00"), []byte("value"), 0)
+	newKey := storedKey(t, db, "key:00")
+	e.offer(db, newKey, 200)
+	require.Len(t, e.pool, 16)
+	named := 0
+	for _, c := range e.pool {
+		if c.key == "key:00" {
+			named++
+		}
+	}
+	require.Equal(t, 2, named, "the old string and the new")
+
+	require.True(t, e.Evict(db, "key:00"))
+	require.Positive(t, db.spares.bytes)
+	require.Len(t, e.pool, 15)
+	for _, c := range e.pool {
+		require.NotSame(t, unsafe.StringData(newKey), unsafe.StringData(c.key), "candidate %q", c.key)
+	}
+}
