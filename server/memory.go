@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"quordis/store"
@@ -42,10 +42,6 @@ type memState struct {
 	// evictWake wakes evictLoop when a round of evictions stopped at its
 	// time limit with memory still over maxmemory.
 	evictWake chan struct{}
-	// evictedAt is when a round of evictions last found memory over
-	// maxmemory (Unix nanoseconds), read without the lock by
-	// HoldProcessors.
-	evictedAt atomic.Int64
 }
 
 // sharedProcessStartup stands for the start-up memory of a server that
@@ -305,9 +301,6 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 	policy := store.ParseEvictPolicy(cfg.MaxMemoryPolicy)
 	nowMS := now.UnixMilli()
 	for evicted := 1; s.usedMemory() > maxmemory; evicted++ {
-		if evicted == 1 {
-			s.mem.evictedAt.Store(start.UnixNano())
-		}
 		db, key, found := s.mem.evictor.Next(s.store, policy, max(cfg.MaxMemorySamples, 1), cfg.LFUDecayTime, nowMS, s.rng)
 		if !found {
 			return false, false
@@ -439,4 +432,46 @@ func (s *Server) memoryDoctor() string {
 		return "No memory problems found.\n"
 	}
 	return b.String()
+}
+
+// gcBusyShare is the share of the CPU the process uses that, spent
+// collecting garbage, makes it keep every Go processor (see
+// HoldProcessors): a server evicting small hashes at maxmemory collected
+// with a third to half of its CPU, where a cache of strings evicting at
+// the same rate (which reuses their allocations) and the usual workloads
+// without maxmemory spend a few percent.
+const gcBusyShare = 0.15
+
+// gcMeter measures the garbage collector's share of the CPU the process
+// used between two readings, from the runtime's own estimates.
+type gcMeter struct {
+	mu       sync.Mutex
+	gc, used float64 // CPU seconds at the last reading
+	samples  []metrics.Sample
+}
+
+// busy reports whether the collector took more than gcBusyShare of the CPU
+// used since the last call (false at the first). Safe for concurrent use.
+func (m *gcMeter) busy() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	first := m.samples == nil
+	if first {
+		m.samples = []metrics.Sample{
+			{Name: "/cpu/classes/gc/total:cpu-seconds"},
+			{Name: "/cpu/classes/total:cpu-seconds"},
+			{Name: "/cpu/classes/idle:cpu-seconds"},
+		}
+	}
+	metrics.Read(m.samples)
+	for _, x := range m.samples {
+		if x.Value.Kind() != metrics.KindFloat64 {
+			return false
+		}
+	}
+	gc := m.samples[0].Value.Float64()
+	used := m.samples[1].Value.Float64() - m.samples[2].Value.Float64()
+	dgc, dused := gc-m.gc, used-m.used
+	m.gc, m.used = gc, used
+	return !first && dused > 0 && dgc > gcBusyShare*dused
 }
