@@ -187,7 +187,12 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 		if score <= e.pool[0].score {
 			return
 		}
-		e.pool = e.pool[1:]
+		// Shift rather than reslice: a pool sliding along its array would
+		// make a new one every few offers, the last garbage an evicting
+		// SET left.
+		copy(e.pool, e.pool[1:])
+		e.pool[len(e.pool)-1] = candidate{}
+		e.pool = e.pool[:len(e.pool)-1]
 	}
 	// Insert in ascending order; the pool owns its key strings (the
 	// table may drop its own before the candidate is used).

@@ -92,3 +92,33 @@ func TestEvictorFollowsEachPolicy(t *testing.T) {
 	got = evictAll(build(&AccessPolicy{}), AllKeysRandom, 1000)
 	require.Len(t, got, 200)
 }
+
+// TestEvictorPoolMakesNoGarbageWhenFull checks that offering better
+// candidates to a full pool shifts it in place: under constant eviction
+// every offer would otherwise allocate sooner or later.
+func TestEvictorPoolMakesNoGarbageWhenFull(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	keys := make([]string, 64)
+	for i := range keys {
+		keys[i] = fmt.Sprint("k", i)
+		db.Set(keys[i], NewString([]byte("v")), 0)
+	}
+	var e Evictor
+	score := uint64(0)
+	for _, k := range keys[:evictPoolSize] {
+		score++
+		e.offer(db, k, score)
+	}
+	i := 0
+	require.Zero(t, testing.AllocsPerRun(100, func() {
+		for range 100 { // AllocsPerRun truncates its average: count many offers
+			score++
+			e.offer(db, keys[i%len(keys)], score)
+			i++
+		}
+	}))
+	require.Len(t, e.pool, evictPoolSize)
+	for j := 1; j < len(e.pool); j++ {
+		require.Less(t, e.pool[j-1].score, e.pool[j].score)
+	}
+}
