@@ -99,8 +99,8 @@ var commands = []command{
 }
 
 // Catalogue returns every scenario, in report order: the redis-benchmark
-// commands, the Zipf mix, the persistence rows, the cluster rows, then the
-// rows measured by other tools (memory per key).
+// commands, the Zipf mix, the persistence rows, the cluster rows, the
+// eviction rows, then the rows measured by other tools (memory per key).
 func Catalogue(o Options) []Scenario {
 	var out []Scenario
 	for _, c := range commands {
@@ -147,6 +147,7 @@ func Catalogue(o Options) []Scenario {
 		}
 	}
 	out = append(out, clusterScenarios(o)...)
+	out = append(out, evictScenarios(o)...)
 	return append(out, MemoryPerKey())
 }
 

@@ -47,3 +47,21 @@ func TestQuickPatternsEachSelectAScenario(t *testing.T) {
 	_, err := Select(Catalogue(Options{Scale: 0.1, Keyspace: 100}), QuickPatterns())
 	require.NoError(t, err)
 }
+
+// TestEvictionRowsFillPastMaxmemory checks the eviction rows: both servers
+// at maxmemory under allkeys-lru, and a prefill that a smaller scale does
+// not shrink, so that the measured SETs evict at any scale.
+func TestEvictionRowsFillPastMaxmemory(t *testing.T) {
+	got, err := Select(Catalogue(Options{BenchBin: "redis-benchmark", Scale: 0.1, Keyspace: 100}), []string{"evict"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"evict/SET/c50/P1/100B", "evict/SET/c20/P16/100B"}, names(got))
+	for _, s := range got {
+		require.Subset(t, s.Mode.Args, []string{"--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru"})
+		require.NotNil(t, s.Prefill)
+		require.Contains(t, s.Prefill.Desc, "1,000,000 SETs")
+		b := s.Load.(Benchmark)
+		require.Equal(t, evictKeyspace, b.Keyspace)
+		require.Equal(t, 100, b.Size)
+	}
+	require.Equal(t, 20_000, got[0].Load.(Benchmark).Requests, "the measured load is scaled")
+}
