@@ -75,7 +75,7 @@ func (c *Ctx) hashLimits() store.HashLimits { return c.DB.Limits().Hash }
 func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
 	o := c.DB.Get(c.key(i), c.Now)
 	if o == nil {
-		h := store.NewHash()
+		h := c.DB.NewHash()
 		c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindHash, Data: h}, c.Now)
 		return h, nil
 	}

@@ -206,8 +206,9 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 }
 
 // Evict deletes key from d, as DB.Delete does, and keeps the allocation
-// of a string that SetString stored for d's next SetString of its size
-// (see spares), dropping the pool's candidate that names it. key may be a
+// of a string that SetString stored for d's next SetString of its size,
+// and a small hash for its next NewHash (see spares), dropping the pool's
+// candidate that names a reused string. key may be a
 // string Next returned, and the caller must not use it afterwards: it may
 // be the table's own, which the next SetString overwrites.
 func (e *Evictor) Evict(d *DB, key string) bool {
@@ -217,6 +218,9 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 	}
 	o := *d.keys.GetPtr(stored)
 	d.Delete(stored)
+	if o.Kind == KindHash {
+		d.spares.keepHash(o.Data.(*Hash))
+	}
 	if d.spares.keep(stored, &o) {
 		p := unsafe.StringData(stored)
 		e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })

@@ -8,16 +8,19 @@ import "unsafe"
 // thousand SETs a second against a full heap, the garbage collector then
 // ran every quarter second and took a third of the server's CPU. A DB
 // instead keeps the allocations of the strings it evicts and SetString
-// builds new keys in them, so that a cache evicting at maxmemory makes
+// builds new keys in them, and the small hashes it evicts (the struct and
+// its listpack) for NewHash, so that a cache evicting at maxmemory makes
 // next to no garbage.
 //
-// Only an allocation that SetString made (Object.Joint) is kept, and only
-// when eviction deletes it: the evicting server copies what it needs of the
-// key before (its effect, its snapshot's dump, its WATCH and blocking
-// bookkeeping), replies were encoded when their commands ran, and the
-// Evictor forgets the pool candidate that named the key. Other deletions
-// leave their allocations to the collector, as some of them hand the key or
-// the value on (RENAME, MOVE, the deleting commands' own replies).
+// Only a string allocation that SetString made (Object.Joint) is kept, and
+// only when eviction deletes it: the evicting server copies what it needs
+// of the key before (its effect, its snapshot's dump, its WATCH and
+// blocking bookkeeping), replies were encoded when their commands ran, and
+// the Evictor forgets the pool candidate that named the key. A hash's
+// struct belongs to its key alone (COPY clones it), so every evicted
+// listpack hash qualifies. Other deletions leave their allocations to the
+// collector, as some of them hand the key or the value on (RENAME, MOVE,
+// the deleting commands' own replies).
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -74,7 +77,10 @@ func spareClass(n int) int {
 // else refers to.
 type spares struct {
 	free  [len(spareClasses)][]*byte
-	bytes int // the sum of the spares' classes
+	bytes int // the sum of the spares' classes, and of the hashes' listpacks
+
+	// hashes are emptied listpack hashes, for NewHash.
+	hashes []*Hash
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -131,4 +137,34 @@ func (sp *spares) keep(key string, o *Object) bool {
 	sp.free[c] = append(sp.free[c], unsafe.StringData(key))
 	sp.bytes += size
 	return true
+}
+
+// maxSpareListpack bounds the capacity of a listpack kept with its hash.
+const maxSpareListpack = 1024
+
+// keepHash takes h, the hash of a key eviction just deleted, emptied, when
+// it is in the listpack encoding (a hash table is many allocations, not
+// kept), and reports whether it did.
+func (sp *spares) keepHash(h *Hash) bool {
+	if h.dict != nil || cap(h.lp) > maxSpareListpack || sp.bytes+cap(h.lp) > maxSpareBytes {
+		return false
+	}
+	h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
+	sp.hashes = append(sp.hashes, h)
+	sp.bytes += cap(h.lp)
+	return true
+}
+
+// NewHash returns an empty hash for a new key of db: one eviction left,
+// when there is one, else a new one.
+func (db *DB) NewHash() *Hash {
+	sp := &db.spares
+	if n := len(sp.hashes); n > 0 {
+		h := sp.hashes[n-1]
+		sp.hashes[n-1] = nil
+		sp.hashes = sp.hashes[:n-1]
+		sp.bytes -= cap(h.lp)
+		return h
+	}
+	return NewHash()
 }

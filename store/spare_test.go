@@ -67,7 +67,7 @@ func TestEvictedStringsAllocationIsReused(t *testing.T) {
 // TestOnlyJointStringsAreKept checks which evicted values leave a spare:
 // strings SetString stored (also when OverwriteString or an in-place
 // shortening wrote over them), never a value stored under another key, one
-// that moved out of its allocation, or an aggregate.
+// that moved out of its allocation, or an aggregate's allocations.
 func TestOnlyJointStringsAreKept(t *testing.T) {
 	val := []byte(strings.Repeat("v", 40))
 	cases := []struct {
@@ -114,7 +114,11 @@ func TestOnlyJointStringsAreKept(t *testing.T) {
 			tc.set(db)
 			var e Evictor
 			require.True(t, e.Evict(db, "k"))
-			require.Equal(t, tc.kept, db.spares.bytes > 0)
+			kept := 0
+			for _, f := range db.spares.free {
+				kept += len(f)
+			}
+			require.Equal(t, tc.kept, kept == 1)
 		})
 	}
 }
@@ -170,4 +174,37 @@ func TestEvictDropsThePoolsCandidateForTheReusedKey(t *testing.T) {
 	for _, c := range e.pool {
 		require.NotSame(t, unsafe.StringData(newKey), unsafe.StringData(c.key), "candidate %q", c.key)
 	}
+}
+
+// TestEvictedListpackHashIsReused checks that NewHash hands out the hash
+// of a key eviction deleted, emptied and in the listpack encoding, and
+// that a hash table is not kept.
+func TestEvictedListpackHashIsReused(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	lim := db.Limits().Hash
+	small := db.NewHash()
+	small.Set([]byte("field"), []byte("value"), lim)
+	db.Set("small", Object{Kind: KindHash, Data: small}, 0)
+	big := db.NewHash()
+	big.Set([]byte("field"), []byte(strings.Repeat("v", lim.MaxValue+1)), lim)
+	require.Equal(t, "hashtable", big.Encoding())
+	db.Set("big", Object{Kind: KindHash, Data: big}, 0)
+
+	var e Evictor
+	require.True(t, e.Evict(db, "big"))
+	require.Empty(t, db.spares.hashes)
+	require.True(t, e.Evict(db, "small"))
+	require.Len(t, db.spares.hashes, 1)
+
+	h := db.NewHash()
+	require.Same(t, small, h)
+	require.Zero(t, h.Len())
+	require.Equal(t, "listpack", h.Encoding())
+	require.True(t, h.Set([]byte("other"), []byte("x"), lim), "a new field")
+	v, ok := h.Get("other")
+	require.True(t, ok)
+	require.Equal(t, "x", v)
+	_, ok = h.Get("field")
+	require.False(t, ok, "the evicted key's field is gone")
+	require.NotSame(t, small, db.NewHash(), "one spare, handed out once")
 }

@@ -412,75 +412,108 @@ func TestHoldProcessorsWhileCollectingHard(t *testing.T) {
 }
 
 // TestEvictionReusesAllocationsWithoutMixingKeys evicts tens of thousands
-// of strings while pipelined SETs build new keys in the allocations the
-// evicted ones leave (store's spares), under LRU (the eviction pool keeps
-// key strings) and random eviction, and checks that no key or value is
-// mixed up: every key left holds its own value, a GET right after each SET
-// in the pipeline reads it back (or nothing, when it was evicted in
-// between, as Redis may evict before any command), and replaying the propagated effects (the
-// SETs and the evictions' DELs, which name the evicted keys) gives exactly
-// the dataset the server holds.
+// of strings, and of small hashes, while pipelined writes build new keys
+// in the allocations the evicted ones leave (store's spares), under LRU
+// (the eviction pool keeps key strings) and random eviction, and checks
+// that no key or value is mixed up: every key left holds its own value, a
+// read right after each write in the pipeline reads it back (or nothing,
+// when it was evicted in between, as Redis may evict before any command),
+// and replaying the propagated effects (the writes and the evictions'
+// DELs, which name the evicted keys) gives exactly the dataset the server
+// holds.
 func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
-	for _, policy := range []string{"allkeys-lru", "allkeys-random"} {
-		t.Run(policy, func(t *testing.T) {
-			rec := &recorder{}
-			srv := StartServerWith(t, server.Options{Propagator: rec}, "maxmemory-policy "+policy)
-			ctx := context.Background()
-			rdb := srv.Client(t)
-			used := infoField(t, rdb, "memory", "used_memory")
-			require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+300_000, 10)).Err())
-			// Keys of 3 to 7 bytes with values that bring each pair to 100
-			// to 104 bytes: the sizes share an allocation class, so a new
-			// key takes an evicted one's allocation whatever its length.
-			valueOf := func(key string, i int) string {
-				return fmt.Sprintf("%s=%d=", key, i) + strings.Repeat("v", 80-len(key))
-			}
-			for batch := 0; batch < 40; batch++ {
-				p := rdb.Pipeline()
-				var gets []*redis.StringCmd
-				var want []string
-				for j := 0; j < 1000; j++ {
-					i := batch*1000 + j
-					key := "k" + strconv.Itoa(i%50_000)
-					p.Set(ctx, key, valueOf(key, i), 0)
-					gets = append(gets, p.Get(ctx, key))
-					want = append(want, valueOf(key, i))
+	// Keys of 3 to 7 bytes with values that bring each string to 100 to
+	// 104 bytes with its key: the sizes share an allocation class, so a new
+	// key takes an evicted one's allocation whatever its length. A hash
+	// gets two fields of under 64 bytes, which keep it a listpack.
+	valueOf := func(key string, i int) string {
+		return fmt.Sprintf("%s=%d=", key, i) + strings.Repeat("v", 80-len(key))
+	}
+	type kind struct {
+		name  string
+		write string // the command that writes a key
+		args  func(key, val string) []any
+		read  string // the command that reads it back
+		// value is the value that read's reply v for key carries, false
+		// when the key is gone; effect is the value of a write's effect.
+		value  func(key string, v any) (string, bool)
+		effect func(args []string) string
+	}
+	kinds := []kind{
+		{"string", "SET", func(key, val string) []any { return []any{"SET", key, val} }, "GET",
+			func(_ string, v any) (string, bool) { return v.(string), true },
+			func(args []string) string { return args[1] }},
+		{"hash", "HSET", // fields a:key and b:key, the value's halves
+			func(key, val string) []any { return []any{"HSET", key, "a:" + key, val[:40], "b:" + key, val[40:]} }, "HGETALL",
+			func(key string, v any) (string, bool) {
+				m := v.(map[any]any)
+				if len(m) != 2 { // none, or another key's fields too
+					return fmt.Sprint(m), len(m) > 0
 				}
-				_, err := p.Exec(ctx)
-				if err != redis.Nil { // a GET finds nothing when its key was evicted before it
-					require.NoError(t, err)
-				}
-				for j, g := range gets {
-					if g.Err() != redis.Nil {
-						require.Equal(t, want[j], g.Val())
+				return fmt.Sprint(m["a:"+key], m["b:"+key]), true
+			},
+			func(args []string) string { return args[2] + args[4] }},
+	}
+	for _, kd := range kinds {
+		for _, policy := range []string{"allkeys-lru", "allkeys-random"} {
+			t.Run(kd.name+"/"+policy, func(t *testing.T) {
+				rec := &recorder{}
+				srv := StartServerWith(t, server.Options{Propagator: rec}, "maxmemory-policy "+policy)
+				ctx := context.Background()
+				rdb := srv.Client(t)
+				used := infoField(t, rdb, "memory", "used_memory")
+				require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+300_000, 10)).Err())
+				for batch := 0; batch < 40; batch++ {
+					p := rdb.Pipeline()
+					var reads []*redis.Cmd
+					var want, keys []string
+					for j := 0; j < 1000; j++ {
+						i := batch*1000 + j
+						key := "k" + strconv.Itoa(i)
+						p.Do(ctx, kd.args(key, valueOf(key, i))...)
+						reads = append(reads, p.Do(ctx, kd.read, key))
+						want = append(want, valueOf(key, i))
+						keys = append(keys, key)
+					}
+					_, _ = p.Exec(ctx) // checked command by command
+					for j, r := range reads {
+						v, err := r.Result()
+						if err == redis.Nil {
+							continue // GET of a key evicted in between
+						}
+						require.NoError(t, err)
+						if got, ok := kd.value(keys[j], v); ok {
+							require.Equal(t, want[j], got)
+						}
 					}
 				}
-			}
-			require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(30_000))
+				require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(30_000))
 
-			model := map[string]string{}
-			for _, e := range rec.take() {
-				f := strings.Fields(e)
-				switch strings.ToUpper(f[1]) {
-				case "SET":
-					model[f[2]] = f[3]
-				case "DEL":
-					_, ok := model[f[2]]
-					require.True(t, ok, "an eviction deleted %q, which the model does not hold", f[2])
-					delete(model, f[2])
+				model := map[string]string{}
+				for _, e := range rec.take() {
+					f := strings.Fields(e)
+					switch strings.ToUpper(f[1]) {
+					case kd.write:
+						model[f[2]] = kd.effect(f[2:])
+					case "DEL":
+						_, ok := model[f[2]]
+						require.True(t, ok, "an eviction deleted %q, which the model does not hold", f[2])
+						delete(model, f[2])
+					}
 				}
-			}
-			have := map[string]string{}
-			iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
-			for iter.Next(ctx) {
-				k := iter.Val()
-				v := rdb.Get(ctx, k).Val()
-				require.True(t, strings.HasPrefix(v, k+"="), "%q holds %q", k, v)
-				have[k] = v
-			}
-			require.NoError(t, iter.Err())
-			require.NotEmpty(t, have)
-			require.Equal(t, model, have)
-		})
+				have := map[string]string{}
+				iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
+				for iter.Next(ctx) {
+					k := iter.Val()
+					v, err := rdb.Do(ctx, kd.read, k).Result()
+					require.NoError(t, err)
+					have[k], _ = kd.value(k, v)
+					require.True(t, strings.HasPrefix(have[k], k+"="), "%q holds %q", k, have[k])
+				}
+				require.NoError(t, iter.Err())
+				require.NotEmpty(t, have)
+				require.Equal(t, model, have)
+			})
+		}
 	}
 }
