@@ -71,11 +71,13 @@ func (c *Ctx) hashLimits() store.HashLimits { return c.DB.Limits().Hash }
 // hashForWrite returns the hash at argument i for a write, creating an
 // empty one when the key is absent (Redis's hashTypeLookupWriteOrCreate),
 // or a WRONGTYPE reply. A created hash is stored at once, so the caller
-// must add a field to it before returning.
-func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
+// must add a field to it before returning: the fields and values pairs,
+// when it stores exactly those (HSET), which may make it a hash table from
+// the start (DB.NewHashFor).
+func (c *Ctx) hashForWrite(i int, pairs [][]byte) (*store.Hash, *Reply) {
 	o := c.DB.Get(c.key(i), c.Now)
 	if o == nil {
-		h := c.DB.NewHash()
+		h := c.DB.NewHashFor(pairs, c.hashLimits())
 		c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindHash, Data: h}, c.Now)
 		return h, nil
 	}
@@ -90,7 +92,7 @@ func hsetCommand(c *Ctx) Reply {
 	if len(c.Args)%2 != 0 {
 		return Err("ERR wrong number of arguments for '" + c.Cmd.Name + "' command")
 	}
-	h, e := c.hashForWrite(1)
+	h, e := c.hashForWrite(1, c.Args[2:])
 	if e != nil {
 		return *e
 	}
@@ -110,7 +112,7 @@ func hsetCommand(c *Ctx) Reply {
 
 // HSETNX key field value
 func hsetnxCommand(c *Ctx) Reply {
-	h, e := c.hashForWrite(1)
+	h, e := c.hashForWrite(1, c.Args[2:4])
 	if e != nil {
 		return *e
 	}
@@ -256,7 +258,7 @@ func hincrbyCommand(c *Ctx) Reply {
 	if !ok {
 		return replyNotInt
 	}
-	h, e := c.hashForWrite(1)
+	h, e := c.hashForWrite(1, nil)
 	if e != nil {
 		return *e
 	}
@@ -284,7 +286,7 @@ func hincrbyfloatCommand(c *Ctx) Reply {
 	if by.IsInf() {
 		return Err("ERR value is NaN or Infinity")
 	}
-	h, e := c.hashForWrite(1)
+	h, e := c.hashForWrite(1, nil)
 	if e != nil {
 		return *e
 	}

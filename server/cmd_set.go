@@ -138,7 +138,7 @@ func saddCommand(c *Ctx) Reply {
 	}
 	created := s == nil
 	if created {
-		s = store.NewSet()
+		s = c.DB.NewSetFor(c.Args[2:])
 	}
 	added := 0
 	lim := c.setLimits()

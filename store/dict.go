@@ -256,6 +256,22 @@ func (d *Dict[V]) Clear() {
 	*d = Dict[V]{seed: d.seed}
 }
 
+// Reset removes every entry of a small table, one whose slab is a lone
+// chunk of at most maxSlab entries and whose bucket array has its smallest
+// size, and keeps that memory, cleared, for the entries to come (the
+// spares of eviction). It reports whether d was such a table; another is
+// left as it is.
+func (d *Dict[V]) Reset(maxSlab int) bool {
+	if len(d.chunks) != 1 || len(d.chunks[0]) > maxSlab || len(d.tables[0]) > minTable || d.tables[1] != nil {
+		return false
+	}
+	clear(d.chunks[0][:d.n])
+	clear(d.tables[0])
+	d.n, d.rehashIdx, d.frozen = 0, 0, false
+	d.last, d.lastLen, d.lastPtr = 0, 0, 0
+	return true
+}
+
 // Scan calls fn for the entries of one step of a full scan and returns the
 // cursor for the next step, or 0 when the scan is complete. A full scan
 // starts at cursor 0 and returns every entry that is present from its start

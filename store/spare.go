@@ -1,6 +1,9 @@
 package store
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Spare allocations. Under eviction every SET of a new key is paid for by
 // evicting an old one, and each would otherwise leave garbage behind (the
@@ -79,8 +82,13 @@ type spares struct {
 	free  [len(spareClasses)][]*byte
 	bytes int // the sum of the spares' classes, and of the hashes' listpacks
 
-	// hashes are emptied listpack hashes, for NewHash.
-	hashes []*Hash
+	// hashes are emptied listpack hashes, for NewHash; tableHashes and
+	// tableSets emptied hashes and sets in the hash-table encoding, whose
+	// tables (small ones, see Dict.Reset) they keep, for NewHashFor and
+	// NewSetFor.
+	hashes      []*Hash
+	tableHashes []*Hash
+	tableSets   []*Set
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -142,29 +150,97 @@ func (sp *spares) keep(key string, o *Object) bool {
 // maxSpareListpack bounds the capacity of a listpack kept with its hash.
 const maxSpareListpack = 1024
 
-// keepHash takes h, the hash of a key eviction just deleted, emptied, when
-// it is in the listpack encoding (a hash table is many allocations, not
-// kept), and reports whether it did.
+// maxSpareSlab bounds the slab of a table kept with its hash or set: the
+// tables of values with a few entries.
+const maxSpareSlab = 16
+
+// keepHash takes h, the hash of a key eviction just deleted, emptied, and
+// reports whether it did: a listpack up to maxSpareListpack bytes, or a
+// small hash table.
 func (sp *spares) keepHash(h *Hash) bool {
-	if h.dict != nil || cap(h.lp) > maxSpareListpack || sp.bytes+cap(h.lp) > maxSpareBytes {
+	if h.dict == nil {
+		if cap(h.lp) > maxSpareListpack || sp.bytes+cap(h.lp) > maxSpareBytes {
+			return false
+		}
+		h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
+		sp.hashes = append(sp.hashes, h)
+		sp.bytes += cap(h.lp)
+		return true
+	}
+	size := int(h.dict.Bytes())
+	if sp.bytes+size > maxSpareBytes || !h.dict.Reset(maxSpareSlab) {
 		return false
 	}
-	h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
-	sp.hashes = append(sp.hashes, h)
-	sp.bytes += cap(h.lp)
+	h.lp, h.n, h.strBytes = nil, 0, 0
+	sp.tableHashes = append(sp.tableHashes, h)
+	sp.bytes += size
 	return true
+}
+
+// keepSet takes s, the set of a key eviction just deleted, emptied, when
+// it is a small hash table, and reports whether it did.
+func (sp *spares) keepSet(s *Set) bool {
+	if s.dict == nil {
+		return false
+	}
+	size := int(s.dict.Bytes())
+	if sp.bytes+size > maxSpareBytes || !s.dict.Reset(maxSpareSlab) {
+		return false
+	}
+	s.ints, s.strBytes = intset{}, 0
+	sp.tableSets = append(sp.tableSets, s)
+	sp.bytes += size
+	return true
+}
+
+// pop takes the last of list, or nil.
+func pop[T any](list *[]*T) *T {
+	n := len(*list)
+	if n == 0 {
+		return nil
+	}
+	x := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	return x
 }
 
 // NewHash returns an empty hash for a new key of db: one eviction left,
 // when there is one, else a new one.
 func (db *DB) NewHash() *Hash {
 	sp := &db.spares
-	if n := len(sp.hashes); n > 0 {
-		h := sp.hashes[n-1]
-		sp.hashes[n-1] = nil
-		sp.hashes = sp.hashes[:n-1]
+	if h := pop(&sp.hashes); h != nil {
 		sp.bytes -= cap(h.lp)
 		return h
 	}
 	return NewHash()
+}
+
+// NewHashFor is NewHash for a hash about to get pairs (field, value, ...):
+// when one of them is too long for a listpack, the hash would be a hash
+// table at once, and an emptied one eviction left serves.
+func (db *DB) NewHashFor(pairs [][]byte, lim HashLimits) *Hash {
+	sp := &db.spares
+	if len(sp.tableHashes) > 0 && slices.ContainsFunc(pairs, func(b []byte) bool { return len(b) > lim.MaxValue }) {
+		h := pop(&sp.tableHashes)
+		sp.bytes -= int(h.dict.Bytes())
+		return h
+	}
+	return db.NewHash()
+}
+
+// NewSetFor returns an empty set for a new key of db about to get members:
+// when one of them is not an integer, the set would be a hash table at
+// once, and an emptied one eviction left serves.
+func (db *DB) NewSetFor(members [][]byte) *Set {
+	sp := &db.spares
+	if len(sp.tableSets) > 0 && slices.ContainsFunc(members, func(m []byte) bool {
+		_, ok := setMemberInt(view(m))
+		return !ok
+	}) {
+		s := pop(&sp.tableSets)
+		sp.bytes -= int(s.dict.Bytes())
+		return s
+	}
+	return NewSet()
 }

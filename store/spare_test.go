@@ -208,3 +208,71 @@ func TestEvictedListpackHashIsReused(t *testing.T) {
 	require.False(t, ok, "the evicted key's field is gone")
 	require.NotSame(t, small, db.NewHash(), "one spare, handed out once")
 }
+
+// TestDictResetKeepsASmallTable checks that Reset empties a small table in
+// place, which then works as a new one, and leaves a larger one alone.
+func TestDictResetKeepsASmallTable(t *testing.T) {
+	d := NewDict[int](0)
+	d.Set("a", 1)
+	d.Set("b", 2)
+	slab := &d.chunks[0][0]
+	require.True(t, d.Reset(maxSpareSlab))
+	require.Zero(t, d.Len())
+	require.Same(t, slab, &d.chunks[0][0])
+	_, ok := d.Get("a")
+	require.False(t, ok)
+	d.Set("c", 3)
+	v, ok := d.Get("c")
+	require.True(t, ok)
+	require.Equal(t, 3, v)
+	require.Equal(t, 1, d.Len())
+
+	big := NewDict[int](0)
+	for i := 0; i < 100; i++ {
+		big.Set(strconv.Itoa(i), i)
+	}
+	require.False(t, big.Reset(maxSpareSlab))
+	require.Equal(t, 100, big.Len())
+}
+
+// TestEvictedTablesServeValuesThatNeedOne checks that the sets and hashes
+// eviction leaves in the hash-table encoding go to new keys that would be
+// hash tables from their first write, and only to those.
+func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	lim := db.Limits()
+	long := []byte(strings.Repeat("v", lim.Hash.MaxValue+1))
+	h := db.NewHashFor([][]byte{[]byte("f"), long}, lim.Hash)
+	h.Set([]byte("f"), long, lim.Hash)
+	require.Equal(t, "hashtable", h.Encoding())
+	db.Set("h", Object{Kind: KindHash, Data: h}, 0)
+	s := db.NewSetFor([][]byte{[]byte("member")})
+	s.AddBytes([]byte("member"), lim.Set)
+	require.Equal(t, "hashtable", s.Encoding())
+	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
+
+	var e Evictor
+	require.True(t, e.Evict(db, "h"))
+	require.True(t, e.Evict(db, "s"))
+	require.Len(t, db.spares.tableHashes, 1)
+	require.Len(t, db.spares.tableSets, 1)
+
+	short := db.NewHashFor([][]byte{[]byte("f"), []byte("short")}, lim.Hash)
+	require.NotSame(t, h, short, "a listpack hash")
+	require.Equal(t, "listpack", short.Encoding())
+	ints := db.NewSetFor([][]byte{[]byte("1"), []byte("2")})
+	require.NotSame(t, s, ints, "an intset")
+	require.Equal(t, "intset", ints.Encoding())
+
+	h2 := db.NewHashFor([][]byte{[]byte("g"), long}, lim.Hash)
+	require.Same(t, h, h2)
+	require.Zero(t, h2.Len())
+	require.Equal(t, "hashtable", h2.Encoding())
+	_, ok := h2.Get("f")
+	require.False(t, ok)
+	s2 := db.NewSetFor([][]byte{[]byte("1"), []byte("other")})
+	require.Same(t, s, s2)
+	require.Zero(t, s2.Len())
+	require.False(t, s2.Has("member"))
+	require.Zero(t, db.spares.bytes)
+}

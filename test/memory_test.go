@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,47 +414,102 @@ func TestHoldProcessorsWhileCollectingHard(t *testing.T) {
 }
 
 // TestEvictionReusesAllocationsWithoutMixingKeys evicts tens of thousands
-// of strings, and of small hashes, while pipelined writes build new keys
-// in the allocations the evicted ones leave (store's spares), under LRU
-// (the eviction pool keeps key strings) and random eviction, and checks
-// that no key or value is mixed up: every key left holds its own value, a
-// read right after each write in the pipeline reads it back (or nothing,
-// when it was evicted in between, as Redis may evict before any command),
-// and replaying the propagated effects (the writes and the evictions'
-// DELs, which name the evicted keys) gives exactly the dataset the server
-// holds.
+// of strings, hashes and sets while pipelined writes build new keys in the
+// allocations the evicted ones leave (store's spares), under LRU (the
+// eviction pool keeps key strings) and random eviction, and checks that no
+// key or value is mixed up: every key left holds its own value in the
+// encoding Redis gives it, a read right after each write in the pipeline
+// reads it back (or nothing, when it was evicted in between, as Redis may
+// evict before any command), and replaying the propagated effects (the
+// writes and the evictions' DELs, which name the evicted keys) gives
+// exactly the dataset the server holds.
 func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 	// Keys of 3 to 7 bytes with values that bring each string to 100 to
 	// 104 bytes with its key: the sizes share an allocation class, so a new
-	// key takes an evicted one's allocation whatever its length. A hash
-	// gets two fields of under 64 bytes, which keep it a listpack.
+	// key takes an evicted one's allocation whatever its length.
 	valueOf := func(key string, i int) string {
 		return fmt.Sprintf("%s=%d=", key, i) + strings.Repeat("v", 80-len(key))
 	}
+	// canon writes a hash's pairs or a set's members in one order.
+	canon := func(items []string) string {
+		items = slices.Clone(items)
+		sort.Strings(items)
+		return strings.Join(items, ",")
+	}
 	type kind struct {
 		name  string
-		write string // the command that writes a key
-		args  func(key, val string) []any
-		read  string // the command that reads it back
-		// value is the value that read's reply v for key carries, false
-		// when the key is gone; effect is the value of a write's effect.
-		value  func(key string, v any) (string, bool)
-		effect func(args []string) string
+		write string                         // the command that writes a key
+		items func(key, val string) []string // its arguments after the key, for a value val
+		read  string                         // the command that reads a key back
+		// seen is the reply of read as write's items would give it (by
+		// canon for aggregates), false when the key is gone.
+		seen func(v any) (string, bool)
+		// encoding is what OBJECT ENCODING reports for a key written
+		// with items.
+		encoding func(items []string) string
 	}
+	// Even keys get one long field or member (a hash table from the
+	// start), odd ones short fields or integers (listpack, intset), so
+	// that spare tables wait while keys that must not get them are made.
+	even := func(key string) bool { return (key[len(key)-1]-'0')%2 == 0 }
 	kinds := []kind{
-		{"string", "SET", func(key, val string) []any { return []any{"SET", key, val} }, "GET",
-			func(_ string, v any) (string, bool) { return v.(string), true },
-			func(args []string) string { return args[1] }},
-		{"hash", "HSET", // fields a:key and b:key, the value's halves
-			func(key, val string) []any { return []any{"HSET", key, "a:" + key, val[:40], "b:" + key, val[40:]} }, "HGETALL",
-			func(key string, v any) (string, bool) {
-				m := v.(map[any]any)
-				if len(m) != 2 { // none, or another key's fields too
-					return fmt.Sprint(m), len(m) > 0
+		{"string", "SET", func(_, val string) []string { return []string{val} }, "GET",
+			func(v any) (string, bool) { return v.(string), true },
+			func([]string) string { return "raw" }},
+		{"hash", "HSET",
+			func(key, val string) []string {
+				if even(key) {
+					return []string{"f", val}
 				}
-				return fmt.Sprint(m["a:"+key], m["b:"+key]), true
+				return []string{"a", val[:40], "b", val[40:]}
+			}, "HGETALL",
+			func(v any) (string, bool) {
+				var items []string
+				for f, x := range v.(map[any]any) {
+					items = append(items, f.(string)+"="+x.(string))
+				}
+				return canon(items), len(items) > 0
 			},
-			func(args []string) string { return args[2] + args[4] }},
+			func(items []string) string {
+				if len(items) == 2 {
+					return "hashtable"
+				}
+				return "listpack"
+			}},
+		{"set", "SADD",
+			func(key, val string) []string {
+				if even(key) {
+					return []string{val}
+				}
+				return []string{key[1:], "-" + key[1:]}
+			}, "SMEMBERS",
+			func(v any) (string, bool) {
+				var items []string
+				for _, m := range v.([]any) {
+					items = append(items, m.(string))
+				}
+				return canon(items), len(items) > 0
+			},
+			func(items []string) string {
+				if len(items) == 1 {
+					return "hashtable"
+				}
+				return "intset"
+			}},
+	}
+	// value is what a key written with items holds, as seen gives it.
+	value := func(kd kind, items []string) string {
+		switch kd.write {
+		case "HSET":
+			var pairs []string
+			for j := 0; j < len(items); j += 2 {
+				pairs = append(pairs, items[j]+"="+items[j+1])
+			}
+			return canon(pairs)
+		case "SADD":
+			return canon(items)
+		}
+		return items[0]
 	}
 	for _, kd := range kinds {
 		for _, policy := range []string{"allkeys-lru", "allkeys-random"} {
@@ -463,17 +520,19 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 				rdb := srv.Client(t)
 				used := infoField(t, rdb, "memory", "used_memory")
 				require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+300_000, 10)).Err())
+				written := map[string][]string{}
 				for batch := 0; batch < 40; batch++ {
 					p := rdb.Pipeline()
 					var reads []*redis.Cmd
-					var want, keys []string
+					var want []string
 					for j := 0; j < 1000; j++ {
 						i := batch*1000 + j
 						key := "k" + strconv.Itoa(i)
-						p.Do(ctx, kd.args(key, valueOf(key, i))...)
+						items := kd.items(key, valueOf(key, i))
+						written[key] = items
+						p.Do(ctx, append([]any{kd.write, key}, anys(items)...)...)
 						reads = append(reads, p.Do(ctx, kd.read, key))
-						want = append(want, valueOf(key, i))
-						keys = append(keys, key)
+						want = append(want, value(kd, items))
 					}
 					_, _ = p.Exec(ctx) // checked command by command
 					for j, r := range reads {
@@ -482,7 +541,7 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 							continue // GET of a key evicted in between
 						}
 						require.NoError(t, err)
-						if got, ok := kd.value(keys[j], v); ok {
+						if got, ok := kd.seen(v); ok {
 							require.Equal(t, want[j], got)
 						}
 					}
@@ -494,7 +553,7 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 					f := strings.Fields(e)
 					switch strings.ToUpper(f[1]) {
 					case kd.write:
-						model[f[2]] = kd.effect(f[2:])
+						model[f[2]] = value(kd, f[3:])
 					case "DEL":
 						_, ok := model[f[2]]
 						require.True(t, ok, "an eviction deleted %q, which the model does not hold", f[2])
@@ -507,8 +566,8 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 					k := iter.Val()
 					v, err := rdb.Do(ctx, kd.read, k).Result()
 					require.NoError(t, err)
-					have[k], _ = kd.value(k, v)
-					require.True(t, strings.HasPrefix(have[k], k+"="), "%q holds %q", k, have[k])
+					have[k], _ = kd.seen(v)
+					require.Equal(t, kd.encoding(written[k]), rdb.ObjectEncoding(ctx, k).Val(), k)
 				}
 				require.NoError(t, iter.Err())
 				require.NotEmpty(t, have)
@@ -516,4 +575,13 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 			})
 		}
 	}
+}
+
+// anys converts strings to command arguments.
+func anys(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
 }
