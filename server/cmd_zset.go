@@ -229,7 +229,7 @@ func zaddCommand(c *Ctx) Reply {
 	var added, updated, processed int
 	var score float64
 	if zs == nil && !xx {
-		zs = store.NewZSet(lim, len(c.Args[first+1]))
+		zs = c.DB.NewZSet(lim, len(c.Args[first+1]))
 		c.storeZSet(1, zs)
 	}
 	for i := 0; zs != nil && i < pairs; i++ {

@@ -5,25 +5,30 @@ import (
 	"unsafe"
 )
 
-// Spare allocations. Under eviction every SET of a new key is paid for by
-// evicting an old one, and each would otherwise leave garbage behind (the
-// evicted key's allocation) and make a new allocation: at a few hundred
+// Spare allocations. Under eviction every write of a new key is paid for
+// by evicting an old one, and each would otherwise leave garbage behind
+// (the evicted key's allocations) and make new ones: at a few hundred
 // thousand SETs a second against a full heap, the garbage collector then
 // ran every quarter second and took a third of the server's CPU. A DB
-// instead keeps the allocations of the strings it evicts and SetString
-// builds new keys in them, and the small hashes it evicts (the struct and
-// its listpack) for NewHash, so that a cache evicting at maxmemory makes
-// next to no garbage.
+// instead keeps what it evicts for the new keys to be built in:
+//   - strings: the allocation SetString laid the key and value out in
+//     (Object.Joint), for the next SetString of its size class;
+//   - hashes and sorted sets in the listpack encoding: the struct and its
+//     listpack, for NewHash and NewZSet;
+//   - hashes and sets in the hash-table encoding whose table is small: the
+//     struct and the table, emptied in place (Dict.Reset), for the new
+//     keys that would be hash tables from their first write (NewHashFor,
+//     NewSetFor), so that encodings stay what Redis reports.
 //
-// Only a string allocation that SetString made (Object.Joint) is kept, and
-// only when eviction deletes it: the evicting server copies what it needs
-// of the key before (its effect, its snapshot's dump, its WATCH and
-// blocking bookkeeping), replies were encoded when their commands ran, and
-// the Evictor forgets the pool candidate that named the key. A hash's
-// struct belongs to its key alone (COPY clones it), so every evicted
-// listpack hash qualifies. Other deletions leave their allocations to the
-// collector, as some of them hand the key or the value on (RENAME, MOVE,
-// the deleting commands' own replies).
+// Only eviction gives spares: the evicting server copies what it needs of
+// the key before (its effect, its snapshot's dump, its WATCH and blocking
+// bookkeeping), replies were encoded when their commands ran, an
+// aggregate's struct belongs to its key alone (COPY clones it), and the
+// Evictor forgets the pool candidate that named a reused key string.
+// Other deletions leave their allocations to the collector, as some of
+// them hand the key or the value on (RENAME, MOVE, the deleting commands'
+// own replies). Lists, big aggregates and the key strings of aggregates
+// are left to the collector too.
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -89,6 +94,8 @@ type spares struct {
 	hashes      []*Hash
 	tableHashes []*Hash
 	tableSets   []*Set
+	// zsets are emptied listpack sorted sets, for NewZSet.
+	zsets []*ZSet
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -193,6 +200,20 @@ func (sp *spares) keepSet(s *Set) bool {
 	return true
 }
 
+// keepZSet takes z, the sorted set of a key eviction just deleted,
+// emptied, when it is a listpack up to maxSpareListpack bytes, and reports
+// whether it did. A listpack that Walk shared stays shared: its next write
+// copies it.
+func (sp *spares) keepZSet(z *ZSet) bool {
+	if z.big != nil || cap(z.lp) > maxSpareListpack || sp.bytes+cap(z.lp) > maxSpareBytes {
+		return false
+	}
+	z.lp, z.n = z.lp[:0], 0
+	sp.zsets = append(sp.zsets, z)
+	sp.bytes += cap(z.lp)
+	return true
+}
+
 // pop takes the last of list, or nil.
 func pop[T any](list *[]*T) *T {
 	n := len(*list)
@@ -243,4 +264,16 @@ func (db *DB) NewSetFor(members [][]byte) *Set {
 		return s
 	}
 	return NewSet()
+}
+
+// NewZSet is store.NewZSet for a new key of db: an emptied listpack one
+// that eviction left serves one that starts as a listpack.
+func (db *DB) NewZSet(lim ZSetLimits, firstLen int) *ZSet {
+	sp := &db.spares
+	if len(sp.zsets) > 0 && lim.MaxEntries > 0 && firstLen <= lim.MaxValue {
+		z := pop(&sp.zsets)
+		sp.bytes -= cap(z.lp)
+		return z
+	}
+	return NewZSet(lim, firstLen)
 }

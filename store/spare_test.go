@@ -276,3 +276,37 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	require.False(t, s2.Has("member"))
 	require.Zero(t, db.spares.bytes)
 }
+
+// TestEvictedListpackZSetIsReused checks that NewZSet hands out the sorted
+// set of a key eviction deleted, emptied, when it was a listpack and the
+// new one starts as a listpack too, and that a skiplist is not kept.
+func TestEvictedListpackZSetIsReused(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	lim := db.Limits().ZSet
+	long := strings.Repeat("m", lim.MaxValue+1)
+	small := db.NewZSet(lim, 1)
+	small.Add("a", 1, lim)
+	db.Set("small", Object{Kind: KindZSet, Data: small}, 0)
+	big := db.NewZSet(lim, len(long))
+	big.Add(long, 1, lim)
+	require.Equal(t, "skiplist", big.Encoding())
+	db.Set("big", Object{Kind: KindZSet, Data: big}, 0)
+
+	var e Evictor
+	require.True(t, e.Evict(db, "big"))
+	require.True(t, e.Evict(db, "small"))
+	require.Len(t, db.spares.zsets, 1)
+
+	require.NotSame(t, small, db.NewZSet(lim, len(long)), "a skiplist from its first member")
+	z := db.NewZSet(lim, 1)
+	require.Same(t, small, z)
+	require.Zero(t, z.Len())
+	require.Equal(t, "listpack", z.Encoding())
+	_, ok := z.Score("a")
+	require.False(t, ok)
+	require.True(t, z.Add("b", 2, lim))
+	score, ok := z.Score("b")
+	require.True(t, ok)
+	require.Equal(t, 2.0, score)
+	require.Zero(t, db.spares.bytes)
+}

@@ -414,7 +414,7 @@ func TestHoldProcessorsWhileCollectingHard(t *testing.T) {
 }
 
 // TestEvictionReusesAllocationsWithoutMixingKeys evicts tens of thousands
-// of strings, hashes and sets while pipelined writes build new keys in the
+// of strings, hashes, sets and sorted sets while pipelined writes build new keys in the
 // allocations the evicted ones leave (store's spares), under LRU (the
 // eviction pool keeps key strings) and random eviction, and checks that no
 // key or value is mixed up: every key left holds its own value in the
@@ -496,8 +496,29 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 				}
 				return "intset"
 			}},
+		{"zset", "ZADD",
+			func(key, val string) []string {
+				if even(key) {
+					return []string{"1", val}
+				}
+				return []string{"1", key, "2", "z" + key}
+			}, "ZRANGE",
+			func(v any) (string, bool) {
+				var items []string
+				for _, m := range v.([]any) {
+					items = append(items, m.(string))
+				}
+				return canon(items), len(items) > 0
+			},
+			func(items []string) string {
+				if len(items) == 2 {
+					return "skiplist"
+				}
+				return "listpack"
+			}},
 	}
 	// value is what a key written with items holds, as seen gives it.
+	// ZRANGE reads the members alone.
 	value := func(kd kind, items []string) string {
 		switch kd.write {
 		case "HSET":
@@ -508,6 +529,12 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 			return canon(pairs)
 		case "SADD":
 			return canon(items)
+		case "ZADD":
+			var members []string
+			for j := 1; j < len(items); j += 2 {
+				members = append(members, items[j])
+			}
+			return canon(members)
 		}
 		return items[0]
 	}
@@ -531,7 +558,7 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 						items := kd.items(key, valueOf(key, i))
 						written[key] = items
 						p.Do(ctx, append([]any{kd.write, key}, anys(items)...)...)
-						reads = append(reads, p.Do(ctx, kd.read, key))
+						reads = append(reads, p.Do(ctx, readArgs(kd.read, key)...))
 						want = append(want, value(kd, items))
 					}
 					_, _ = p.Exec(ctx) // checked command by command
@@ -547,6 +574,9 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 					}
 				}
 				require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(30_000))
+				// No more evictions while the dataset is read (the client
+				// buffers that used_memory counts move with the reads).
+				require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", "0").Err())
 
 				model := map[string]string{}
 				for _, e := range rec.take() {
@@ -564,7 +594,7 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 				iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
 				for iter.Next(ctx) {
 					k := iter.Val()
-					v, err := rdb.Do(ctx, kd.read, k).Result()
+					v, err := rdb.Do(ctx, readArgs(kd.read, k)...).Result()
 					require.NoError(t, err)
 					have[k], _ = kd.seen(v)
 					require.Equal(t, kd.encoding(written[k]), rdb.ObjectEncoding(ctx, k).Val(), k)
@@ -575,6 +605,15 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 			})
 		}
 	}
+}
+
+// readArgs is the command that reads key back with read: ZRANGE over
+// every member.
+func readArgs(read, key string) []any {
+	if read == "ZRANGE" {
+		return []any{read, key, 0, -1}
+	}
+	return []any{read, key}
 }
 
 // anys converts strings to command arguments.
