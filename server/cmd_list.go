@@ -142,7 +142,7 @@ func (c *Ctx) listWrite(key string) (*store.List, *Reply) {
 // listCreate stores a new empty list at key, which must be free, and
 // returns it. key is retained: it must not alias the request.
 func (c *Ctx) listCreate(key string) *store.List {
-	l := store.NewList(c.DB.Limits().List)
+	l := c.DB.NewList(c.DB.Limits().List)
 	c.DB.Set(key, store.Object{Kind: store.KindList, Data: l}, c.Now)
 	return l
 }

@@ -207,8 +207,8 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 
 // Evict deletes key from d, as DB.Delete does, and keeps the allocation
 // of a string that SetString stored for d's next SetString of its size,
-// and a small hash, set or sorted set for its next NewHash, NewHashFor,
-// NewSetFor or NewZSet (see spares), dropping the pool's candidate that names a reused string. key may be a
+// and a small aggregate for its next NewHash, NewHashFor, NewSetFor,
+// NewZSet or NewList (see spares), dropping the pool's candidate that names a reused string. key may be a
 // string Next returned, and the caller must not use it afterwards: it may
 // be the table's own, which the next SetString overwrites.
 func (e *Evictor) Evict(d *DB, key string) bool {
@@ -225,6 +225,8 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 		d.spares.keepSet(o.Data.(*Set))
 	case KindZSet:
 		d.spares.keepZSet(o.Data.(*ZSet))
+	case KindList:
+		d.spares.keepList(o.Data.(*List))
 	}
 	if d.spares.keep(stored, &o) {
 		p := unsafe.StringData(stored)

@@ -14,7 +14,9 @@ import (
 // newChunk returns an empty chunk with room for an entry of sz bytes on
 // the side it will be pushed to: when the list already has chunks (it is
 // growing), a buffer for as many such entries as a chunk takes, up to its
-// full size; a small one otherwise.
+// full size; a small one otherwise. An empty list that eviction emptied
+// (spares.keepList) still holds its one chunk in its ring, which serves
+// when it is big enough.
 func (l *List) newChunk(sz int, growing, back bool) *listChunk {
 	size := max(sz, listChunkMin)
 	if maxBytes := l.chunkBytes(); growing && sz <= maxBytes {
@@ -23,7 +25,17 @@ func (l *List) newChunk(sz int, growing, back bool) *listChunk {
 			size = max(sz*n, listChunkMin)
 		}
 	}
-	c := &listChunk{buf: listAlloc(size)}
+	var c *listChunk
+	if l.n == 0 && len(l.ring) == 1 && l.ring[0] != nil {
+		if len(l.ring[0].buf) >= size {
+			c = l.ring[0]
+			c.lo, c.hi, c.count = 0, 0, 0
+		}
+		l.ring[0] = nil
+	}
+	if c == nil {
+		c = &listChunk{buf: listAlloc(size)}
+	}
 	if !back {
 		c.lo, c.hi = len(c.buf), len(c.buf)
 	}

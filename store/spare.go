@@ -14,7 +14,8 @@ import (
 //   - strings: the allocation SetString laid the key and value out in
 //     (Object.Joint), for the next SetString of its size class;
 //   - hashes and sorted sets in the listpack encoding: the struct and its
-//     listpack, for NewHash and NewZSet;
+//     listpack, for NewHash and NewZSet; lists of one small chunk: the
+//     struct and the chunk, for NewList;
 //   - hashes and sets in the hash-table encoding whose table is small: the
 //     struct and the table, emptied in place (Dict.Reset), for the new
 //     keys that would be hash tables from their first write (NewHashFor,
@@ -27,8 +28,8 @@ import (
 // Evictor forgets the pool candidate that named a reused key string.
 // Other deletions leave their allocations to the collector, as some of
 // them hand the key or the value on (RENAME, MOVE, the deleting commands'
-// own replies). Lists, big aggregates and the key strings of aggregates
-// are left to the collector too.
+// own replies). Big aggregates and the key strings of aggregates are left
+// to the collector too.
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -94,8 +95,11 @@ type spares struct {
 	hashes      []*Hash
 	tableHashes []*Hash
 	tableSets   []*Set
-	// zsets are emptied listpack sorted sets, for NewZSet.
+	// zsets are emptied listpack sorted sets, for NewZSet; lists emptied
+	// lists of one small chunk, which they keep (see List.newChunk), for
+	// NewList.
 	zsets []*ZSet
+	lists []*List
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -214,6 +218,24 @@ func (sp *spares) keepZSet(z *ZSet) bool {
 	return true
 }
 
+// keepList takes l, the list of a key eviction just deleted, emptied, when
+// it is one chunk of up to maxSpareListpack bytes, which it keeps in its
+// ring for the next push (List.newChunk), and reports whether it did.
+func (sp *spares) keepList(l *List) bool {
+	if l.n != 1 || len(l.ring) != 1 {
+		return false
+	}
+	c := l.ring[0]
+	size := len(c.buf)
+	if size > maxSpareListpack || sp.bytes+size > maxSpareBytes {
+		return false
+	}
+	l.n, l.count, l.head, l.bufBytes = 0, 0, 0, 0
+	sp.lists = append(sp.lists, l)
+	sp.bytes += size
+	return true
+}
+
 // pop takes the last of list, or nil.
 func pop[T any](list *[]*T) *T {
 	n := len(*list)
@@ -276,4 +298,17 @@ func (db *DB) NewZSet(lim ZSetLimits, firstLen int) *ZSet {
 		return z
 	}
 	return NewZSet(lim, firstLen)
+}
+
+// NewList is store.NewList for a new key of db: an emptied list that
+// eviction left serves, its chunks bounded by lim.
+func (db *DB) NewList(lim ListLimits) *List {
+	sp := &db.spares
+	if l := pop(&sp.lists); l != nil {
+		sp.bytes -= len(l.ring[0].buf)
+		maxBytes, maxCount := lim.chunkBounds()
+		l.maxBytes, l.maxCount = int32(maxBytes), int32(maxCount)
+		return l
+	}
+	return NewList(lim)
 }

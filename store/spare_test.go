@@ -310,3 +310,39 @@ func TestEvictedListpackZSetIsReused(t *testing.T) {
 	require.Equal(t, 2.0, score)
 	require.Zero(t, db.spares.bytes)
 }
+
+// TestEvictedListIsReused checks that NewList hands out the list of a key
+// eviction deleted, emptied, and that its first push reuses the chunk it
+// kept; a list of several chunks is not kept.
+func TestEvictedListIsReused(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	lim := db.Limits().List
+	small := db.NewList(lim)
+	small.PushBack([]byte("a"))
+	small.PushBack([]byte("b"))
+	buf := &small.ring[0].buf[0]
+	db.Set("small", Object{Kind: KindList, Data: small}, 0)
+	big := db.NewList(lim)
+	for i := 0; i < 5000; i++ {
+		big.PushBack([]byte(strings.Repeat("x", 20)))
+	}
+	require.Greater(t, big.n, 1)
+	db.Set("big", Object{Kind: KindList, Data: big}, 0)
+
+	var e Evictor
+	require.True(t, e.Evict(db, "big"))
+	require.True(t, e.Evict(db, "small"))
+	require.Len(t, db.spares.lists, 1)
+
+	l := db.NewList(lim)
+	require.Same(t, small, l)
+	require.Zero(t, l.Len())
+	require.Zero(t, l.Size()-int64(unsafe.Sizeof(List{}))-8, "nothing counted but the struct and its ring")
+	l.PushFront([]byte("c"))
+	require.Same(t, buf, &l.ring[0].buf[0], "the kept chunk serves")
+	l.PushFront([]byte("d"))
+	var got []string
+	l.Each(func(v []byte) bool { got = append(got, string(v)); return true })
+	require.Equal(t, []string{"d", "c"}, got)
+	require.Zero(t, db.spares.bytes)
+}

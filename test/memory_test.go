@@ -414,7 +414,7 @@ func TestHoldProcessorsWhileCollectingHard(t *testing.T) {
 }
 
 // TestEvictionReusesAllocationsWithoutMixingKeys evicts tens of thousands
-// of strings, hashes, sets and sorted sets while pipelined writes build new keys in the
+// of strings, hashes, sets, sorted sets and lists while pipelined writes build new keys in the
 // allocations the evicted ones leave (store's spares), under LRU (the
 // eviction pool keeps key strings) and random eviction, and checks that no
 // key or value is mixed up: every key left holds its own value in the
@@ -516,6 +516,21 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 				}
 				return "listpack"
 			}},
+		{"list", "RPUSH",
+			func(key, val string) []string {
+				if even(key) {
+					return []string{val}
+				}
+				return []string{key, val[:30]}
+			}, "LRANGE",
+			func(v any) (string, bool) {
+				var items []string
+				for _, m := range v.([]any) {
+					items = append(items, m.(string))
+				}
+				return strings.Join(items, ","), len(items) > 0
+			},
+			func([]string) string { return "quicklist" }},
 	}
 	// value is what a key written with items holds, as seen gives it.
 	// ZRANGE reads the members alone.
@@ -529,6 +544,8 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 			return canon(pairs)
 		case "SADD":
 			return canon(items)
+		case "RPUSH":
+			return strings.Join(items, ",")
 		case "ZADD":
 			var members []string
 			for j := 1; j < len(items); j += 2 {
@@ -607,10 +624,10 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 	}
 }
 
-// readArgs is the command that reads key back with read: ZRANGE over
-// every member.
+// readArgs is the command that reads key back with read: ZRANGE and
+// LRANGE over every member.
 func readArgs(read, key string) []any {
-	if read == "ZRANGE" {
+	if read == "ZRANGE" || read == "LRANGE" {
 		return []any{read, key, 0, -1}
 	}
 	return []any{read, key}
