@@ -34,7 +34,7 @@ type DB struct {
 	// deleteKey or Flush, which keep it in step.
 	slots *slotIndex
 
-	// spares are the allocations of evicted strings, for SetString.
+	// spares are what eviction left for new keys to be built in.
 	spares spares
 }
 

@@ -208,9 +208,10 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 // Evict deletes key from d, as DB.Delete does, and keeps the allocation
 // of a string that SetString stored for d's next SetString of its size,
 // and a small aggregate for its next NewHash, NewHashFor, NewSetFor,
-// NewZSet or NewList (see spares), dropping the pool's candidate that names a reused string. key may be a
-// string Next returned, and the caller must not use it afterwards: it may
-// be the table's own, which the next SetString overwrites.
+// NewZSet or NewList (see spares), dropping the pool's candidate that
+// names a reused string. key may be a string Next returned, and the
+// caller must not use it afterwards: it may be the table's own, which the
+// next SetString overwrites.
 func (e *Evictor) Evict(d *DB, key string) bool {
 	stored, ok := d.keys.Key(key)
 	if !ok {

@@ -86,7 +86,7 @@ func spareClass(n int) int {
 // else refers to.
 type spares struct {
 	free  [len(spareClasses)][]*byte
-	bytes int // the sum of the spares' classes, and of the hashes' listpacks
+	bytes int // the memory the spares hold: string classes, listpacks, tables, chunks
 
 	// hashes are emptied listpack hashes, for NewHash; tableHashes and
 	// tableSets emptied hashes and sets in the hash-table encoding, whose
@@ -158,8 +158,10 @@ func (sp *spares) keep(key string, o *Object) bool {
 	return true
 }
 
-// maxSpareListpack bounds the capacity of a listpack kept with its hash.
-const maxSpareListpack = 1024
+// maxSpareListpack bounds the capacity of a listpack kept with its hash or
+// sorted set, and of a list's chunk: a spare goes to a new key whatever its
+// size, and its memory counts in the key's usage from then on.
+const maxSpareListpack = 256
 
 // maxSpareSlab bounds the slab of a table kept with its hash or set: the
 // tables of values with a few entries.

@@ -18,6 +18,15 @@ func storedKey(t *testing.T, db *DB, key string) string {
 	return k
 }
 
+// evict evicts keys of db, which must be there.
+func evict(t *testing.T, db *DB, keys ...string) {
+	t.Helper()
+	var e Evictor
+	for _, k := range keys {
+		require.True(t, e.Evict(db, k), k)
+	}
+}
+
 // TestSpareClassesCoverEverySize checks the size tables: each size maps to
 // the smallest class that holds it.
 func TestSpareClassesCoverEverySize(t *testing.T) {
@@ -190,10 +199,9 @@ func TestEvictedListpackHashIsReused(t *testing.T) {
 	require.Equal(t, "hashtable", big.Encoding())
 	db.Set("big", Object{Kind: KindHash, Data: big}, 0)
 
-	var e Evictor
-	require.True(t, e.Evict(db, "big"))
+	evict(t, db, "big")
 	require.Empty(t, db.spares.hashes)
-	require.True(t, e.Evict(db, "small"))
+	evict(t, db, "small")
 	require.Len(t, db.spares.hashes, 1)
 
 	h := db.NewHash()
@@ -251,9 +259,7 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	require.Equal(t, "hashtable", s.Encoding())
 	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
 
-	var e Evictor
-	require.True(t, e.Evict(db, "h"))
-	require.True(t, e.Evict(db, "s"))
+	evict(t, db, "h", "s")
 	require.Len(t, db.spares.tableHashes, 1)
 	require.Len(t, db.spares.tableSets, 1)
 
@@ -292,9 +298,7 @@ func TestEvictedListpackZSetIsReused(t *testing.T) {
 	require.Equal(t, "skiplist", big.Encoding())
 	db.Set("big", Object{Kind: KindZSet, Data: big}, 0)
 
-	var e Evictor
-	require.True(t, e.Evict(db, "big"))
-	require.True(t, e.Evict(db, "small"))
+	evict(t, db, "big", "small")
 	require.Len(t, db.spares.zsets, 1)
 
 	require.NotSame(t, small, db.NewZSet(lim, len(long)), "a skiplist from its first member")
@@ -329,9 +333,7 @@ func TestEvictedListIsReused(t *testing.T) {
 	require.Greater(t, big.n, 1)
 	db.Set("big", Object{Kind: KindList, Data: big}, 0)
 
-	var e Evictor
-	require.True(t, e.Evict(db, "big"))
-	require.True(t, e.Evict(db, "small"))
+	evict(t, db, "big", "small")
 	require.Len(t, db.spares.lists, 1)
 
 	l := db.NewList(lim)

@@ -452,17 +452,45 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 	// start), odd ones short fields or integers (listpack, intset), so
 	// that spare tables wait while keys that must not get them are made.
 	even := func(key string) bool { return (key[len(key)-1]-'0')%2 == 0 }
+	byParity := func(one func(val string) []string, many func(key, val string) []string) func(key, val string) []string {
+		return func(key, val string) []string {
+			if even(key) {
+				return one(val)
+			}
+			return many(key, val)
+		}
+	}
+	// encodings names the encoding of a key by the number of its write's
+	// items: n for a big encoding, other for the small one.
+	encodings := func(n int, big, small string) func(items []string) string {
+		return func(items []string) string {
+			if len(items) == n {
+				return big
+			}
+			return small
+		}
+	}
+	// array is an array reply's strings: sorted, or in order for a list.
+	array := func(sorted bool) func(v any) (string, bool) {
+		return func(v any) (string, bool) {
+			var items []string
+			for _, m := range v.([]any) {
+				items = append(items, m.(string))
+			}
+			if sorted {
+				return canon(items), len(items) > 0
+			}
+			return strings.Join(items, ","), len(items) > 0
+		}
+	}
 	kinds := []kind{
 		{"string", "SET", func(_, val string) []string { return []string{val} }, "GET",
 			func(v any) (string, bool) { return v.(string), true },
 			func([]string) string { return "raw" }},
 		{"hash", "HSET",
-			func(key, val string) []string {
-				if even(key) {
-					return []string{"f", val}
-				}
-				return []string{"a", val[:40], "b", val[40:]}
-			}, "HGETALL",
+			byParity(func(val string) []string { return []string{"f", val} },
+				func(_, val string) []string { return []string{"a", val[:40], "b", val[40:]} }),
+			"HGETALL",
 			func(v any) (string, bool) {
 				var items []string
 				for f, x := range v.(map[any]any) {
@@ -470,67 +498,19 @@ func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 				}
 				return canon(items), len(items) > 0
 			},
-			func(items []string) string {
-				if len(items) == 2 {
-					return "hashtable"
-				}
-				return "listpack"
-			}},
+			encodings(2, "hashtable", "listpack")},
 		{"set", "SADD",
-			func(key, val string) []string {
-				if even(key) {
-					return []string{val}
-				}
-				return []string{key[1:], "-" + key[1:]}
-			}, "SMEMBERS",
-			func(v any) (string, bool) {
-				var items []string
-				for _, m := range v.([]any) {
-					items = append(items, m.(string))
-				}
-				return canon(items), len(items) > 0
-			},
-			func(items []string) string {
-				if len(items) == 1 {
-					return "hashtable"
-				}
-				return "intset"
-			}},
+			byParity(func(val string) []string { return []string{val} },
+				func(key, _ string) []string { return []string{key[1:], "-" + key[1:]} }),
+			"SMEMBERS", array(true), encodings(1, "hashtable", "intset")},
 		{"zset", "ZADD",
-			func(key, val string) []string {
-				if even(key) {
-					return []string{"1", val}
-				}
-				return []string{"1", key, "2", "z" + key}
-			}, "ZRANGE",
-			func(v any) (string, bool) {
-				var items []string
-				for _, m := range v.([]any) {
-					items = append(items, m.(string))
-				}
-				return canon(items), len(items) > 0
-			},
-			func(items []string) string {
-				if len(items) == 2 {
-					return "skiplist"
-				}
-				return "listpack"
-			}},
+			byParity(func(val string) []string { return []string{"1", val} },
+				func(key, _ string) []string { return []string{"1", key, "2", "z" + key} }),
+			"ZRANGE", array(true), encodings(2, "skiplist", "listpack")},
 		{"list", "RPUSH",
-			func(key, val string) []string {
-				if even(key) {
-					return []string{val}
-				}
-				return []string{key, val[:30]}
-			}, "LRANGE",
-			func(v any) (string, bool) {
-				var items []string
-				for _, m := range v.([]any) {
-					items = append(items, m.(string))
-				}
-				return strings.Join(items, ","), len(items) > 0
-			},
-			func([]string) string { return "quicklist" }},
+			byParity(func(val string) []string { return []string{val} },
+				func(key, val string) []string { return []string{key, val[:30]} }),
+			"LRANGE", array(false), func([]string) string { return "quicklist" }},
 	}
 	// value is what a key written with items holds, as seen gives it.
 	// ZRANGE reads the members alone.
