@@ -621,3 +621,57 @@ func anys(s []string) []any {
 	}
 	return out
 }
+
+// TestEvictionReuseKeepsTheSlotIndex evicts strings in cluster mode, where
+// the per-slot key index holds the same key strings that eviction hands to
+// new keys, and checks that the index and the keyspace agree afterwards:
+// every slot counts the keys that hash to it, and names exactly them.
+func TestEvictionReuseKeepsTheSlotIndex(t *testing.T) {
+	srv := StartServer(t, "cluster-enabled yes", "cluster-port "+strconv.Itoa(freePorts(t, 1)[0]),
+		"maxmemory-policy allkeys-lru")
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	require.NoError(t, rdb.Do(ctx, "cluster", "addslotsrange", "0", "16383").Err())
+	require.Eventually(t, func() bool {
+		return strings.Contains(rdb.ClusterInfo(ctx).Val(), "cluster_state:ok")
+	}, 10*time.Second, 20*time.Millisecond)
+	used := infoField(t, rdb, "memory", "used_memory")
+	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+300_000, 10)).Err())
+	for batch := 0; batch < 20; batch++ {
+		p := rdb.Pipeline()
+		for j := 0; j < 1000; j++ {
+			key := "k" + strconv.Itoa(batch*1000+j)
+			p.Set(ctx, key, key+strings.Repeat("v", 90-len(key)), 0)
+		}
+		_, err := p.Exec(ctx)
+		require.NoError(t, err)
+	}
+	require.Greater(t, infoField(t, rdb, "stats", "evicted_keys"), int64(10_000))
+	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", "0").Err())
+
+	keys := rdb.Keys(ctx, "*").Val()
+	require.NotEmpty(t, keys)
+	bySlot := map[int][]string{}
+	for _, k := range keys {
+		slot := int(rdb.ClusterKeySlot(ctx, k).Val())
+		bySlot[slot] = append(bySlot[slot], k)
+	}
+	p := rdb.Pipeline()
+	counts := make([]*redis.IntCmd, 16384)
+	for slot := range counts {
+		counts[slot] = p.ClusterCountKeysInSlot(ctx, slot)
+	}
+	_, err := p.Exec(ctx)
+	require.NoError(t, err)
+	total := int64(0)
+	for slot := 0; slot < 16384; slot++ {
+		n := counts[slot].Val()
+		total += n
+		require.Equal(t, int64(len(bySlot[slot])), n, "slot %d", slot)
+		if n > 0 {
+			got := rdb.ClusterGetKeysInSlot(ctx, slot, int(n)).Val()
+			require.ElementsMatch(t, bySlot[slot], got, "slot %d", slot)
+		}
+	}
+	require.Equal(t, int64(len(keys)), total)
+}
