@@ -437,10 +437,10 @@ func (s *Server) memoryDoctor() string {
 // gcBusyShare is the share of the CPU the process uses that, spent
 // collecting garbage, makes it keep every Go processor (see
 // HoldProcessors): a server evicting hashes in the hash-table encoding at
-// maxmemory collected with a third to half of its CPU (a quarter once their
-// tables were reused), where a cache of strings evicting at the same rate
-// (which reuses their allocations) and the usual workloads without
-// maxmemory spend a few percent.
+// maxmemory collected with a third to half of its CPU (and still several
+// times a second once their tables were reused), where a cache of strings
+// evicting at the same rate (which reuses their allocations) and the usual
+// workloads without maxmemory spend a few percent.
 const gcBusyShare = 0.15
 
 // gcMeter measures the garbage collector's share of the CPU the process

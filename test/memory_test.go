@@ -414,15 +414,15 @@ func TestHoldProcessorsWhileCollectingHard(t *testing.T) {
 }
 
 // TestEvictionReusesAllocationsWithoutMixingKeys evicts tens of thousands
-// of strings, hashes, sets, sorted sets and lists while pipelined writes build new keys in the
-// allocations the evicted ones leave (store's spares), under LRU (the
-// eviction pool keeps key strings) and random eviction, and checks that no
-// key or value is mixed up: every key left holds its own value in the
-// encoding Redis gives it, a read right after each write in the pipeline
-// reads it back (or nothing, when it was evicted in between, as Redis may
-// evict before any command), and replaying the propagated effects (the
-// writes and the evictions' DELs, which name the evicted keys) gives
-// exactly the dataset the server holds.
+// of strings, hashes, sets, sorted sets and lists while pipelined writes
+// build new keys in the allocations the evicted ones leave (store's
+// spares), under LRU (the eviction pool keeps key strings) and random
+// eviction, and checks that no key or value is mixed up: every key left
+// holds its own value in the encoding Redis gives it, a read right after
+// each write in the pipeline reads it back (or nothing, when it was
+// evicted in between, as Redis may evict before any command), and
+// replaying the propagated effects (the writes and the evictions' DELs,
+// which name the evicted keys) gives exactly the dataset the server holds.
 func TestEvictionReusesAllocationsWithoutMixingKeys(t *testing.T) {
 	// Keys of 3 to 7 bytes with values that bring each string to 100 to
 	// 104 bytes with its key: the sizes share an allocation class, so a new
