@@ -48,14 +48,22 @@ func TestUsedMemoryCountsTheSlotIndex(t *testing.T) {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	srv := StartServer(t, "cluster-enabled yes", "cluster-port "+strconv.Itoa(freePorts(t, 1)[0]))
-	rdb := srv.Client(t)
+	checkUsedMemoryTracksHeap(t, startWholeCluster(t), &before)
+}
+
+// startWholeCluster starts a server in cluster mode that serves every slot
+// itself, with lines added to its configuration, and returns a client of
+// it once the cluster is ok.
+func startWholeCluster(t *testing.T, lines ...string) *redis.Client {
+	t.Helper()
+	lines = append([]string{"cluster-enabled yes", "cluster-port " + strconv.Itoa(freePorts(t, 1)[0])}, lines...)
+	rdb := StartServer(t, lines...).Client(t)
 	ctx := context.Background()
 	require.NoError(t, rdb.Do(ctx, "cluster", "addslotsrange", "0", "16383").Err())
 	require.Eventually(t, func() bool {
 		return strings.Contains(rdb.ClusterInfo(ctx).Val(), "cluster_state:ok")
 	}, 10*time.Second, 20*time.Millisecond)
-	checkUsedMemoryTracksHeap(t, rdb, &before)
+	return rdb
 }
 
 // checkUsedMemoryTracksHeap fills the server of rdb with every type and
@@ -627,14 +635,8 @@ func anys(s []string) []any {
 // new keys, and checks that the index and the keyspace agree afterwards:
 // every slot counts the keys that hash to it, and names exactly them.
 func TestEvictionReuseKeepsTheSlotIndex(t *testing.T) {
-	srv := StartServer(t, "cluster-enabled yes", "cluster-port "+strconv.Itoa(freePorts(t, 1)[0]),
-		"maxmemory-policy allkeys-lru")
-	rdb := srv.Client(t)
+	rdb := startWholeCluster(t, "maxmemory-policy allkeys-lru")
 	ctx := context.Background()
-	require.NoError(t, rdb.Do(ctx, "cluster", "addslotsrange", "0", "16383").Err())
-	require.Eventually(t, func() bool {
-		return strings.Contains(rdb.ClusterInfo(ctx).Val(), "cluster_state:ok")
-	}, 10*time.Second, 20*time.Millisecond)
 	used := infoField(t, rdb, "memory", "used_memory")
 	require.NoError(t, rdb.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used+300_000, 10)).Err())
 	for batch := 0; batch < 20; batch++ {
