@@ -66,7 +66,7 @@ func (c *Ctx) hashForRead(i int) (*store.Hash, *Reply) {
 }
 
 // hashLimits are the listpack thresholds in force for hash writes.
-func (c *Ctx) hashLimits() store.HashLimits { return c.DB.Limits().Hash }
+func (c *Ctx) hashLimits() store.HashLimits { return c.DB.HashLimits() }
 
 // hashForWrite returns the hash at argument i for a write, creating an
 // empty one when the key is absent (Redis's hashTypeLookupWriteOrCreate),

@@ -194,9 +194,13 @@ func joined(key string, val *byte) bool {
 // joinKeyValue copies key and val into one allocation. The value's
 // capacity ends where it does, so appending to it reallocates instead of
 // growing into memory that is not the value's. An empty value is nil, as
-// a clone of an empty argument is.
+// a clone of an empty argument is. The allocation asks for its whole size
+// class (joinCap), which the allocator rounds up to anyway, so that every
+// joint allocation is known to hold at least that much when eviction
+// keeps it (see spares).
 func joinKeyValue(key, val []byte) (string, []byte) {
-	return layOut(make([]byte, len(key)+len(val)), key, val)
+	n := len(key) + len(val)
+	return layOut(make([]byte, n, joinCap(n)), key, val)
 }
 
 // layOut copies key and val into b, which is as long as the two, as

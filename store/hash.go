@@ -20,6 +20,10 @@ const (
 type HashLimits struct {
 	MaxEntries int // hash-max-listpack-entries
 	MaxValue   int // hash-max-listpack-value
+
+	// spares, when set (DB.HashLimits), lays out new hash-table entries
+	// in what eviction left.
+	spares *spares
 }
 
 // DefaultHashLimits returns Redis's default thresholds.
@@ -114,10 +118,10 @@ func (h *Hash) ValueLen(field string) int {
 func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 	if h.dict == nil && (len(field) > lim.MaxValue || len(value) > lim.MaxValue ||
 		len(h.lp)+len(field)+len(value) > listpackSafeLimit) {
-		h.convert()
+		h.convert(lim.spares)
 	}
 	if h.dict != nil {
-		return h.dictSet(field, value)
+		return h.dictSet(field, value, lim.spares)
 	}
 	added := false
 	if _, voff, vend, ok := h.lpFind(view(field)); !ok {
@@ -133,7 +137,7 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 		h.lp = slices.Replace(h.lp, start, vend, hashLPAppend(nil, value)...)
 	}
 	if h.n > lim.MaxEntries {
-		h.convert()
+		h.convert(lim.spares)
 	}
 	return added
 }
@@ -144,7 +148,7 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 // (see Hash on why that is safe). Otherwise an existing entry takes the
 // new field string too (Dict.Swap), so that the new value shares an
 // allocation with the field and the old one is freed with it.
-func (h *Hash) dictSet(field, value []byte) bool {
+func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
 	if p := h.dict.GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
 		stored, _ := h.dict.Key(view(field))
 		// Every entry is made by hashJoin; this only makes sure.
@@ -153,7 +157,7 @@ func (h *Hash) dictSet(field, value []byte) bool {
 			return false
 		}
 	}
-	k, v := hashJoin(field, value)
+	k, v := hashJoin(field, value, sp)
 	old, existed := h.dict.Swap(k, v)
 	if existed {
 		h.strBytes -= roundAlloc(len(field) + len(old))
@@ -164,9 +168,16 @@ func (h *Hash) dictSet(field, value []byte) bool {
 
 // hashJoin is joinKeyValue (db.go) for a hash table's entry: a field and
 // its value in one allocation, the value as a string, as the Dict holds it
-// (dictSet may write over it; nothing else does).
-func hashJoin(field, value []byte) (string, string) {
-	k, v := joinKeyValue(field, value)
+// (dictSet may write over it; nothing else does), laid out in a spare of
+// sp when there is one (sp may be nil).
+func hashJoin(field, value []byte, sp *spares) (string, string) {
+	var k string
+	var v []byte
+	if sp != nil {
+		k, v = sp.join(field, value)
+	} else {
+		k, v = joinKeyValue(field, value)
+	}
 	return k, view(v)
 }
 
@@ -278,7 +289,7 @@ func (h *Hash) Clone() any {
 	}
 	c.dict = NewDict[string](0)
 	h.dict.Range(func(k string, v *string) bool {
-		c.dict.Set(hashJoin([]byte(k), []byte(*v)))
+		c.dict.Set(hashJoin([]byte(k), []byte(*v), nil))
 		return true
 	})
 	return c
@@ -296,11 +307,11 @@ func (h *Hash) Size() int64 {
 }
 
 // convert moves the listpack's entries to a hash table.
-func (h *Hash) convert() {
+func (h *Hash) convert(sp *spares) {
 	h.dict = NewDict[string](0)
 	for off := 0; off < len(h.lp); {
 		f, v, next := hashLPEntry(h.lp, off)
-		k, s := hashJoin(f, v)
+		k, s := hashJoin(f, v, sp)
 		h.dict.Set(k, s)
 		h.strBytes += roundAlloc(len(f) + len(v))
 		off = next

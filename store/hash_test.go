@@ -138,7 +138,7 @@ func TestHashAccessors(t *testing.T) {
 		t.Run(fmt.Sprint("hashtable=", big), func(t *testing.T) {
 			h := hashOf("f", "value", "empty", "")
 			if big {
-				h.convert()
+				h.convert(nil)
 			}
 			v, ok := h.Get("f")
 			require.True(t, ok)
@@ -161,7 +161,7 @@ func TestHashSetCopiesItsArguments(t *testing.T) {
 	for _, big := range []bool{false, true} {
 		h := NewHash()
 		if big {
-			h.convert()
+			h.convert(nil)
 		}
 		f, v := []byte("field"), []byte("value")
 		h.Set(f, v, DefaultHashLimits())
@@ -177,7 +177,7 @@ func TestHashCloneIsIndependent(t *testing.T) {
 	for _, big := range []bool{false, true} {
 		h := hashOf("a", "1", "b", "2")
 		if big {
-			h.convert()
+			h.convert(nil)
 		}
 		c := h.Clone().(*Hash)
 		// A value as long as the old one, which Set writes in place.
@@ -196,7 +196,7 @@ func TestHashCloneIsIndependent(t *testing.T) {
 
 func TestHashSetWritesSameLengthValuesInPlace(t *testing.T) {
 	h := hashOf("a", "1111", "b", "22")
-	h.convert()
+	h.convert(nil)
 	at := func(field string) uintptr {
 		t.Helper()
 		p := h.dict.GetPtr(field)
@@ -387,7 +387,7 @@ func TestHashRangeStopsEarly(t *testing.T) {
 	for _, big := range []bool{false, true} {
 		h := hashOf("a", "1", "b", "2", "c", "3")
 		if big {
-			h.convert()
+			h.convert(nil)
 		}
 		var got []string
 		h.Range(func(f, _ string) bool {

@@ -19,7 +19,10 @@ import (
 //   - hashes and sets in the hash-table encoding whose table is small: the
 //     struct and the table, emptied in place (Dict.Reset), for the new
 //     keys that would be hash tables from their first write (NewHashFor,
-//     NewSetFor), so that encodings stay what Redis reports.
+//     NewSetFor), so that encodings stay what Redis reports; and a hash
+//     table's entries, each a field and value that joinKeyValue laid out
+//     as it lays out a string key and value, for new entries of hash
+//     tables (DB.HashLimits) and new strings alike.
 //
 // Only eviction gives spares: the evicting server copies what it needs of
 // the key before (its effect, its snapshot's dump, its WATCH and blocking
@@ -28,8 +31,9 @@ import (
 // Evictor forgets the pool candidate that named a reused key string.
 // Other deletions leave their allocations to the collector, as some of
 // them hand the key or the value on (RENAME, MOVE, the deleting commands'
-// own replies). Big aggregates and the key strings of aggregates are left
-// to the collector too.
+// own replies). Big aggregates, the key strings of aggregates and the
+// members of sets (which set operations share between sets) are left to
+// the collector too.
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -125,7 +129,7 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 			return layOut(unsafe.Slice(p, n), key, val)
 		}
 	}
-	return layOut(make([]byte, n, joinCap(n)), key, val)
+	return joinKeyValue(key, val)
 }
 
 // keep takes the allocation of key, the table's own string that was just
@@ -140,12 +144,19 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 // start where the key ends, inside the allocation; one still in it has the
 // capacity it was given, so the allocation's size follows from the two.
 func (sp *spares) keep(key string, o *Object) bool {
-	if !o.Joint || o.Kind != KindString || len(key) == 0 || len(o.Str) == 0 ||
-		!joined(key, unsafe.SliceData(o.Str)) {
+	if !o.Joint || o.Kind != KindString || len(o.Str) == 0 {
 		return false
 	}
-	n := len(key) + cap(o.Str)
-	if n > maxSpare {
+	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str), cap(o.Str)))
+}
+
+// keepJoint takes the allocation that key and val, laid out by
+// joinKeyValue, share (its capacity the size class of the two), when val
+// still follows key and nothing else refers to either, and reports whether
+// it did.
+func (sp *spares) keepJoint(key, val string) bool {
+	n := len(key) + len(val)
+	if len(key) == 0 || len(val) == 0 || n > maxSpare || !joined(key, unsafe.StringData(val)) {
 		return false
 	}
 	c := spareClass(n)
@@ -181,7 +192,16 @@ func (sp *spares) keepHash(h *Hash) bool {
 		return true
 	}
 	size := int(h.dict.Bytes())
-	if sp.bytes+size > maxSpareBytes || !h.dict.Reset(maxSpareSlab) {
+	if sp.bytes+size > maxSpareBytes || h.dict.Len() > maxSpareSlab {
+		return false
+	}
+	// The entries' allocations first: hashJoin made each, its field
+	// then its value, and the hash was theirs alone.
+	h.dict.Range(func(f string, v *string) bool {
+		sp.keepJoint(f, *v)
+		return true
+	})
+	if !h.dict.Reset(maxSpareSlab) {
 		return false
 	}
 	h.lp, h.n, h.strBytes = nil, 0, 0
@@ -313,4 +333,12 @@ func (db *DB) NewList(lim ListLimits) *List {
 		return l
 	}
 	return NewList(lim)
+}
+
+// HashLimits is Limits().Hash for the writes to db's hashes: their new
+// hash-table entries are laid out in what eviction left.
+func (db *DB) HashLimits() HashLimits {
+	lim := db.opts.Limits.Hash
+	lim.spares = &db.spares
+	return lim
 }

@@ -245,7 +245,8 @@ func TestDictResetKeepsASmallTable(t *testing.T) {
 
 // TestEvictedTablesServeValuesThatNeedOne checks that the sets and hashes
 // eviction leaves in the hash-table encoding go to new keys that would be
-// hash tables from their first write, and only to those.
+// hash tables from their first write, and only to those, and that a hash
+// table's entries go to new entries.
 func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	db := New(Options{Databases: 1}).DB(0)
 	lim := db.Limits()
@@ -254,12 +255,14 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	h.Set([]byte("f"), long, lim.Hash)
 	require.Equal(t, "hashtable", h.Encoding())
 	db.Set("h", Object{Kind: KindHash, Data: h}, 0)
+	entry, _ := h.dict.Key("f")
 	s := db.NewSetFor([][]byte{[]byte("member")})
 	s.AddBytes([]byte("member"), lim.Set)
 	require.Equal(t, "hashtable", s.Encoding())
 	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
 
 	evict(t, db, "h", "s")
+	require.Len(t, db.spares.free[spareClass(len("f")+len(long))], 1, "the entry, in its own class")
 	require.Len(t, db.spares.tableHashes, 1)
 	require.Len(t, db.spares.tableSets, 1)
 
@@ -276,6 +279,13 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	require.Equal(t, "hashtable", h2.Encoding())
 	_, ok := h2.Get("f")
 	require.False(t, ok)
+	// The entry's field and value went to the spares too, and a new
+	// entry of their size class is laid out in them.
+	h2.Set([]byte("g"), long, db.HashLimits())
+	g, _ := h2.dict.Key("g")
+	require.Same(t, unsafe.StringData(entry), unsafe.StringData(g))
+	v, _ := h2.Get("g")
+	require.Equal(t, string(long), v)
 	s2 := db.NewSetFor([][]byte{[]byte("1"), []byte("other")})
 	require.Same(t, s, s2)
 	require.Zero(t, s2.Len())
