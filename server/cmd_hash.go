@@ -71,13 +71,11 @@ func (c *Ctx) hashLimits() store.HashLimits { return c.DB.HashLimits() }
 // hashForWrite returns the hash at argument i for a write, creating an
 // empty one when the key is absent (Redis's hashTypeLookupWriteOrCreate),
 // or a WRONGTYPE reply. A created hash is stored at once, so the caller
-// must add a field to it before returning: the fields and values pairs,
-// when it stores exactly those (HSET), which may make it a hash table from
-// the start (DB.NewHashFor).
-func (c *Ctx) hashForWrite(i int, pairs [][]byte) (*store.Hash, *Reply) {
+// must add a field to it before returning.
+func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
 	o := c.DB.Get(c.key(i), c.Now)
 	if o == nil {
-		h := c.DB.NewHashFor(pairs, c.hashLimits())
+		h := c.DB.NewHash()
 		c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindHash, Data: h}, c.Now)
 		return h, nil
 	}
@@ -92,7 +90,7 @@ func hsetCommand(c *Ctx) Reply {
 	if len(c.Args)%2 != 0 {
 		return Err("ERR wrong number of arguments for '" + c.Cmd.Name + "' command")
 	}
-	h, e := c.hashForWrite(1, c.Args[2:])
+	h, e := c.hashForWrite(1)
 	if e != nil {
 		return *e
 	}
@@ -112,7 +110,7 @@ func hsetCommand(c *Ctx) Reply {
 
 // HSETNX key field value
 func hsetnxCommand(c *Ctx) Reply {
-	h, e := c.hashForWrite(1, c.Args[2:4])
+	h, e := c.hashForWrite(1)
 	if e != nil {
 		return *e
 	}
@@ -258,7 +256,7 @@ func hincrbyCommand(c *Ctx) Reply {
 	if !ok {
 		return replyNotInt
 	}
-	h, e := c.hashForWrite(1, nil)
+	h, e := c.hashForWrite(1)
 	if e != nil {
 		return *e
 	}
@@ -286,7 +284,7 @@ func hincrbyfloatCommand(c *Ctx) Reply {
 	if by.IsInf() {
 		return Err("ERR value is NaN or Infinity")
 	}
-	h, e := c.hashForWrite(1, nil)
+	h, e := c.hashForWrite(1)
 	if e != nil {
 		return *e
 	}

@@ -98,7 +98,7 @@ func (c *Ctx) setAt(i int) (*store.Set, *Reply) {
 }
 
 // setLimits is the intset threshold in force for set writes.
-func (c *Ctx) setLimits() store.SetLimits { return c.DB.Limits().Set }
+func (c *Ctx) setLimits() store.SetLimits { return c.DB.SetLimits() }
 
 // setForWrite returns the set at argument i for a write (without counting
 // a keyspace hit or miss, as Redis's lookupKeyWrite): nil when absent, or a
@@ -138,7 +138,7 @@ func saddCommand(c *Ctx) Reply {
 	}
 	created := s == nil
 	if created {
-		s = c.DB.NewSetFor(c.Args[2:])
+		s = c.DB.NewSet()
 	}
 	added := 0
 	lim := c.setLimits()

@@ -207,9 +207,9 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 
 // Evict deletes key from d, as DB.Delete does, and keeps the allocation
 // of a string that SetString stored for d's next SetString of its size,
-// and a small aggregate for its next NewHash, NewHashFor, NewSetFor,
-// NewZSet or NewList (see spares), dropping the pool's candidate that
-// names a reused string. key may be a string Next returned, and the
+// and an aggregate's struct and small buffers for its next NewHash,
+// NewSet, NewZSet or NewList and hash tables (see spares), dropping the
+// pool's candidate that names a reused string. key may be a string Next returned, and the
 // caller must not use it afterwards: it may be the table's own, which the
 // next SetString overwrites.
 func (e *Evictor) Evict(d *DB, key string) bool {
@@ -220,6 +220,11 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 	o := *d.keys.GetPtr(stored)
 	d.Delete(stored)
 	switch o.Kind {
+	case KindString:
+		if d.spares.keep(stored, &o) {
+			p := unsafe.StringData(stored)
+			e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
+		}
 	case KindHash:
 		d.spares.keepHash(o.Data.(*Hash))
 	case KindSet:
@@ -228,10 +233,6 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 		d.spares.keepZSet(o.Data.(*ZSet))
 	case KindList:
 		d.spares.keepList(o.Data.(*List))
-	}
-	if d.spares.keep(stored, &o) {
-		p := unsafe.StringData(stored)
-		e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
 	}
 	return true
 }

@@ -21,8 +21,9 @@ type HashLimits struct {
 	MaxEntries int // hash-max-listpack-entries
 	MaxValue   int // hash-max-listpack-value
 
-	// spares, when set (DB.HashLimits), lays out new hash-table entries
-	// in what eviction left.
+	// spares, when set (DB.HashLimits), gives a hash that turns into a hash
+	// table one that eviction left, and lays its new entries out in what
+	// eviction left.
 	spares *spares
 }
 
@@ -171,13 +172,7 @@ func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
 // (dictSet may write over it; nothing else does), laid out in a spare of
 // sp when there is one (sp may be nil).
 func hashJoin(field, value []byte, sp *spares) (string, string) {
-	var k string
-	var v []byte
-	if sp != nil {
-		k, v = sp.join(field, value)
-	} else {
-		k, v = joinKeyValue(field, value)
-	}
+	k, v := sp.join(field, value)
 	return k, view(v)
 }
 
@@ -306,9 +301,10 @@ func (h *Hash) Size() int64 {
 	return n + h.strBytes + d.Bytes()
 }
 
-// convert moves the listpack's entries to a hash table.
+// convert moves the listpack's entries to a hash table, an emptied one of
+// sp when there is one (sp may be nil).
 func (h *Hash) convert(sp *spares) {
-	h.dict = NewDict[string](0)
+	h.dict = sp.hashTable()
 	for off := 0; off < len(h.lp); {
 		f, v, next := hashLPEntry(h.lp, off)
 		k, s := hashJoin(f, v, sp)

@@ -15,6 +15,10 @@ const SetMaxIntsetEntries = 512
 // integers keeps it up to MaxIntsetEntries members.
 type SetLimits struct {
 	MaxIntsetEntries int // set-max-intset-entries
+
+	// spares, when set (DB.SetLimits), gives a set that turns into a hash
+	// table one that eviction left.
+	spares *spares
 }
 
 // DefaultSetLimits returns Redis's default threshold.
@@ -99,7 +103,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 				return true
 			}
 		}
-		s.convert()
+		s.convert(lim.spares)
 	}
 	if _, found := s.dict.Get(m); found {
 		return false
@@ -112,9 +116,10 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	return true
 }
 
-// convert moves the members of the intset to a hash table.
-func (s *Set) convert() {
-	d := NewDict[struct{}](0)
+// convert moves the members of the intset to a hash table, an emptied one
+// of sp when there is one (sp may be nil).
+func (s *Set) convert(sp *spares) {
+	d := sp.setTable()
 	for i, n := 0, s.ints.len(); i < n; i++ {
 		m := strconv.FormatInt(s.ints.at(i), 10)
 		d.Set(m, struct{}{})

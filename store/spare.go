@@ -1,9 +1,6 @@
 package store
 
-import (
-	"slices"
-	"unsafe"
-)
+import "unsafe"
 
 // Spare allocations. Under eviction every write of a new key is paid for
 // by evicting an old one, and each would otherwise leave garbage behind
@@ -13,16 +10,15 @@ import (
 // instead keeps what it evicts for the new keys to be built in:
 //   - strings: the allocation SetString laid the key and value out in
 //     (Object.Joint), for the next SetString of its size class;
-//   - hashes and sorted sets in the listpack encoding: the struct and its
-//     listpack, for NewHash and NewZSet; lists of one small chunk: the
-//     struct and the chunk, for NewList;
-//   - hashes and sets in the hash-table encoding whose table is small: the
-//     struct and the table, emptied in place (Dict.Reset), for the new
-//     keys that would be hash tables from their first write (NewHashFor,
-//     NewSetFor), so that encodings stay what Redis reports; and a hash
-//     table's entries, each a field and value that joinKeyValue laid out
-//     as it lays out a string key and value, for new entries of hash
-//     tables (DB.HashLimits) and new strings alike.
+//   - hashes, sets and sorted sets: the struct, emptied, and a listpack's
+//     buffer, for NewHash, NewSet and NewZSet; lists of one small chunk:
+//     the struct and the chunk, for NewList;
+//   - the small hash tables of hashes and sets, emptied in place
+//     (Dict.Reset), for the next hash or set to turn into a hash table
+//     (their convert, through DB.HashLimits and DB.SetLimits), so that
+//     encodings change where Redis's do; and a hash table's entries, each
+//     a field and value that joinKeyValue laid out as it lays out a string
+//     key and value, for new entries of hash tables and new strings alike.
 //
 // Only eviction gives spares: the evicting server copies what it needs of
 // the key before (its effect, its snapshot's dump, its WATCH and blocking
@@ -92,18 +88,16 @@ type spares struct {
 	free  [len(spareClasses)][]*byte
 	bytes int // the memory the spares hold: string classes, listpacks, tables, chunks
 
-	// hashes are emptied listpack hashes, for NewHash; tableHashes and
-	// tableSets emptied hashes and sets in the hash-table encoding, whose
-	// tables (small ones, see Dict.Reset) they keep, for NewHashFor and
-	// NewSetFor.
-	hashes      []*Hash
-	tableHashes []*Hash
-	tableSets   []*Set
-	// zsets are emptied listpack sorted sets, for NewZSet; lists emptied
-	// lists of one small chunk, which they keep (see List.newChunk), for
-	// NewList.
-	zsets []*ZSet
-	lists []*List
+	// hashes, sets, zsets and lists are emptied structs for NewHash,
+	// NewSet, NewZSet and NewList (a list with the chunk it kept, see
+	// List.newChunk); hashTables and setTables emptied small tables for
+	// the hashes and sets that turn into hash tables.
+	hashes     []*Hash
+	sets       []*Set
+	zsets      []*ZSet
+	lists      []*List
+	hashTables []*Dict[string]
+	setTables  []*Dict[struct{}]
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -114,12 +108,12 @@ func joinCap(n int) int {
 	return int(spareClasses[spareClass(n)])
 }
 
-// join is joinKeyValue for SetString: it lays key and val out in a spare
-// of their size class when there is one, else in a new allocation of the
-// whole class.
+// join is joinKeyValue for SetString and hash-table entries: it lays key
+// and val out in a spare of their size class when there is one (sp may be
+// nil), else in a new allocation of the whole class.
 func (sp *spares) join(key, val []byte) (string, []byte) {
 	n := len(key) + len(val)
-	if sp.bytes > 0 && n <= maxSpare {
+	if sp != nil && sp.bytes > 0 && n <= maxSpare {
 		c := spareClass(n)
 		if f := sp.free[c]; len(f) > 0 {
 			p := f[len(f)-1]
@@ -133,7 +127,7 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 }
 
 // keep takes the allocation of key, the table's own string that was just
-// deleted, and its value o, when SetString made them and they still share
+// deleted, and its value o, a string, when SetString made them and they still share
 // it. It reports whether it did; the caller then forgets every reference
 // to key.
 //
@@ -144,7 +138,7 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 // start where the key ends, inside the allocation; one still in it has the
 // capacity it was given, so the allocation's size follows from the two.
 func (sp *spares) keep(key string, o *Object) bool {
-	if !o.Joint || o.Kind != KindString || len(o.Str) == 0 {
+	if !o.Joint || len(o.Str) == 0 {
 		return false
 	}
 	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str), cap(o.Str)))
@@ -160,13 +154,7 @@ func (sp *spares) keepJoint(key, val string) bool {
 		return false
 	}
 	c := spareClass(n)
-	size := int(spareClasses[c])
-	if sp.bytes+size > maxSpareBytes {
-		return false
-	}
-	sp.free[c] = append(sp.free[c], unsafe.StringData(key))
-	sp.bytes += size
-	return true
+	return add(sp, &sp.free[c], unsafe.StringData(key), int(spareClasses[c]))
 }
 
 // maxSpareListpack bounds the capacity of a listpack kept with its hash or
@@ -178,88 +166,19 @@ const maxSpareListpack = 256
 // tables of values with a few entries.
 const maxSpareSlab = 16
 
-// keepHash takes h, the hash of a key eviction just deleted, emptied, and
-// reports whether it did: a listpack up to maxSpareListpack bytes, or a
-// small hash table.
-func (sp *spares) keepHash(h *Hash) bool {
-	if h.dict == nil {
-		if cap(h.lp) > maxSpareListpack || sp.bytes+cap(h.lp) > maxSpareBytes {
-			return false
-		}
-		h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
-		sp.hashes = append(sp.hashes, h)
-		sp.bytes += cap(h.lp)
-		return true
-	}
-	size := int(h.dict.Bytes())
-	if sp.bytes+size > maxSpareBytes || h.dict.Len() > maxSpareSlab {
+// add keeps x, which holds size bytes, in list, within maxSpareBytes, and
+// reports whether it did.
+func add[T any](sp *spares, list *[]*T, x *T, size int) bool {
+	if sp.bytes+size > maxSpareBytes {
 		return false
 	}
-	// The entries' allocations first: hashJoin made each, its field
-	// then its value, and the hash was theirs alone.
-	h.dict.Range(func(f string, v *string) bool {
-		sp.keepJoint(f, *v)
-		return true
-	})
-	if !h.dict.Reset(maxSpareSlab) {
-		return false
-	}
-	h.lp, h.n, h.strBytes = nil, 0, 0
-	sp.tableHashes = append(sp.tableHashes, h)
+	*list = append(*list, x)
 	sp.bytes += size
 	return true
 }
 
-// keepSet takes s, the set of a key eviction just deleted, emptied, when
-// it is a small hash table, and reports whether it did.
-func (sp *spares) keepSet(s *Set) bool {
-	if s.dict == nil {
-		return false
-	}
-	size := int(s.dict.Bytes())
-	if sp.bytes+size > maxSpareBytes || !s.dict.Reset(maxSpareSlab) {
-		return false
-	}
-	s.ints, s.strBytes = intset{}, 0
-	sp.tableSets = append(sp.tableSets, s)
-	sp.bytes += size
-	return true
-}
-
-// keepZSet takes z, the sorted set of a key eviction just deleted,
-// emptied, when it is a listpack up to maxSpareListpack bytes, and reports
-// whether it did. A listpack that Walk shared stays shared: its next write
-// copies it.
-func (sp *spares) keepZSet(z *ZSet) bool {
-	if z.big != nil || cap(z.lp) > maxSpareListpack || sp.bytes+cap(z.lp) > maxSpareBytes {
-		return false
-	}
-	z.lp, z.n = z.lp[:0], 0
-	sp.zsets = append(sp.zsets, z)
-	sp.bytes += cap(z.lp)
-	return true
-}
-
-// keepList takes l, the list of a key eviction just deleted, emptied, when
-// it is one chunk of up to maxSpareListpack bytes, which it keeps in its
-// ring for the next push (List.newChunk), and reports whether it did.
-func (sp *spares) keepList(l *List) bool {
-	if l.n != 1 || len(l.ring) != 1 {
-		return false
-	}
-	c := l.ring[0]
-	size := len(c.buf)
-	if size > maxSpareListpack || sp.bytes+size > maxSpareBytes {
-		return false
-	}
-	l.n, l.count, l.head, l.bufBytes = 0, 0, 0, 0
-	sp.lists = append(sp.lists, l)
-	sp.bytes += size
-	return true
-}
-
-// pop takes the last of list, or nil.
-func pop[T any](list *[]*T) *T {
+// take takes the last of list, which holds size(x) bytes, or nil.
+func take[T any](sp *spares, list *[]*T, size func(x *T) int) *T {
 	n := len(*list)
 	if n == 0 {
 		return nil
@@ -267,57 +186,122 @@ func pop[T any](list *[]*T) *T {
 	x := (*list)[n-1]
 	(*list)[n-1] = nil
 	*list = (*list)[:n-1]
+	sp.bytes -= size(x)
 	return x
+}
+
+func tableBytes[V any](d *Dict[V]) int { return int(d.Bytes()) }
+
+// keepTable keeps d, the table of an evicted hash or set, when Reset
+// empties it in place.
+func keepTable[V any](sp *spares, list *[]*Dict[V], d *Dict[V]) {
+	if d.Reset(maxSpareSlab) {
+		add(sp, list, d, tableBytes(d))
+	}
+}
+
+// keepHash takes h, the hash of a key eviction just deleted, emptied: the
+// struct with its listpack's buffer (up to maxSpareListpack bytes), and
+// a small hash table apart, with its entries' allocations.
+func (sp *spares) keepHash(h *Hash) {
+	if d := h.dict; d != nil {
+		if d.Len() <= maxSpareSlab {
+			// hashJoin made each entry, its field then its value, and
+			// the hash was theirs alone.
+			d.Range(func(f string, v *string) bool {
+				sp.keepJoint(f, *v)
+				return true
+			})
+			keepTable(sp, &sp.hashTables, d)
+		}
+		h.dict = nil
+	}
+	if cap(h.lp) > maxSpareListpack {
+		h.lp = nil
+	}
+	h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
+	add(sp, &sp.hashes, h, cap(h.lp))
+}
+
+// keepSet takes s, the set of a key eviction just deleted, emptied: the
+// struct, and a small hash table apart.
+func (sp *spares) keepSet(s *Set) {
+	if s.dict != nil {
+		keepTable(sp, &sp.setTables, s.dict)
+		s.dict = nil
+	}
+	s.ints, s.strBytes = intset{}, 0
+	add(sp, &sp.sets, s, 0)
+}
+
+// keepZSet takes z, the sorted set of a key eviction just deleted,
+// emptied: the struct with its listpack's buffer (up to maxSpareListpack
+// bytes). A listpack that Walk shared stays shared: its next write copies
+// it.
+func (sp *spares) keepZSet(z *ZSet) {
+	if cap(z.lp) > maxSpareListpack {
+		z.lp = nil
+	}
+	z.lp, z.n, z.big = z.lp[:0], 0, nil
+	add(sp, &sp.zsets, z, cap(z.lp))
+}
+
+// keepList takes l, the list of a key eviction just deleted, emptied, when
+// it is one chunk of up to maxSpareListpack bytes, which it keeps in its
+// ring for the next push (List.newChunk).
+func (sp *spares) keepList(l *List) {
+	if l.n != 1 || len(l.ring) != 1 || len(l.ring[0].buf) > maxSpareListpack {
+		return
+	}
+	l.n, l.count, l.head, l.bufBytes = 0, 0, 0, 0
+	add(sp, &sp.lists, l, spareChunkBytes(l))
+}
+
+func spareChunkBytes(l *List) int { return len(l.ring[0].buf) }
+
+// hashTable returns an empty table for a hash turning into one: an
+// emptied one of sp when there is one (sp may be nil).
+func (sp *spares) hashTable() *Dict[string] {
+	if sp != nil {
+		if d := take(sp, &sp.hashTables, tableBytes[string]); d != nil {
+			return d
+		}
+	}
+	return NewDict[string](0)
+}
+
+// setTable is hashTable for a set.
+func (sp *spares) setTable() *Dict[struct{}] {
+	if sp != nil {
+		if d := take(sp, &sp.setTables, tableBytes[struct{}]); d != nil {
+			return d
+		}
+	}
+	return NewDict[struct{}](0)
 }
 
 // NewHash returns an empty hash for a new key of db: one eviction left,
 // when there is one, else a new one.
 func (db *DB) NewHash() *Hash {
-	sp := &db.spares
-	if h := pop(&sp.hashes); h != nil {
-		sp.bytes -= cap(h.lp)
+	if h := take(&db.spares, &db.spares.hashes, func(h *Hash) int { return cap(h.lp) }); h != nil {
 		return h
 	}
 	return NewHash()
 }
 
-// NewHashFor is NewHash for a hash about to get pairs (field, value, ...):
-// when one of them is too long for a listpack, the hash would be a hash
-// table at once, and an emptied one eviction left serves.
-func (db *DB) NewHashFor(pairs [][]byte, lim HashLimits) *Hash {
-	sp := &db.spares
-	if len(sp.tableHashes) > 0 && slices.ContainsFunc(pairs, func(b []byte) bool { return len(b) > lim.MaxValue }) {
-		h := pop(&sp.tableHashes)
-		sp.bytes -= int(h.dict.Bytes())
-		return h
-	}
-	return db.NewHash()
-}
-
-// NewSetFor returns an empty set for a new key of db about to get members:
-// when one of them is not an integer, the set would be a hash table at
-// once, and an emptied one eviction left serves.
-func (db *DB) NewSetFor(members [][]byte) *Set {
-	sp := &db.spares
-	if len(sp.tableSets) > 0 && slices.ContainsFunc(members, func(m []byte) bool {
-		_, ok := setMemberInt(view(m))
-		return !ok
-	}) {
-		s := pop(&sp.tableSets)
-		sp.bytes -= int(s.dict.Bytes())
+// NewSet is NewHash for a set.
+func (db *DB) NewSet() *Set {
+	if s := take(&db.spares, &db.spares.sets, func(*Set) int { return 0 }); s != nil {
 		return s
 	}
 	return NewSet()
 }
 
-// NewZSet is store.NewZSet for a new key of db: an emptied listpack one
-// that eviction left serves one that starts as a listpack.
+// NewZSet is store.NewZSet for a new key of db, in a struct eviction left
+// when there is one.
 func (db *DB) NewZSet(lim ZSetLimits, firstLen int) *ZSet {
-	sp := &db.spares
-	if len(sp.zsets) > 0 && lim.MaxEntries > 0 && firstLen <= lim.MaxValue {
-		z := pop(&sp.zsets)
-		sp.bytes -= cap(z.lp)
-		return z
+	if z := take(&db.spares, &db.spares.zsets, func(z *ZSet) int { return cap(z.lp) }); z != nil {
+		return newZSetIn(z, lim, firstLen)
 	}
 	return NewZSet(lim, firstLen)
 }
@@ -325,9 +309,7 @@ func (db *DB) NewZSet(lim ZSetLimits, firstLen int) *ZSet {
 // NewList is store.NewList for a new key of db: an emptied list that
 // eviction left serves, its chunks bounded by lim.
 func (db *DB) NewList(lim ListLimits) *List {
-	sp := &db.spares
-	if l := pop(&sp.lists); l != nil {
-		sp.bytes -= len(l.ring[0].buf)
+	if l := take(&db.spares, &db.spares.lists, spareChunkBytes); l != nil {
 		maxBytes, maxCount := lim.chunkBounds()
 		l.maxBytes, l.maxCount = int32(maxBytes), int32(maxCount)
 		return l
@@ -335,10 +317,19 @@ func (db *DB) NewList(lim ListLimits) *List {
 	return NewList(lim)
 }
 
-// HashLimits is Limits().Hash for the writes to db's hashes: their new
-// hash-table entries are laid out in what eviction left.
+// HashLimits is Limits().Hash for the writes to db's hashes: a hash that
+// turns into a hash table takes one that eviction left, and its entries
+// are laid out in what eviction left.
 func (db *DB) HashLimits() HashLimits {
 	lim := db.opts.Limits.Hash
+	lim.spares = &db.spares
+	return lim
+}
+
+// SetLimits is Limits().Set for the writes to db's sets: a set that turns
+// into a hash table takes one that eviction left.
+func (db *DB) SetLimits() SetLimits {
+	lim := db.opts.Limits.Set
 	lim.spares = &db.spares
 	return lim
 }

@@ -186,21 +186,14 @@ func TestEvictDropsThePoolsCandidateForTheReusedKey(t *testing.T) {
 }
 
 // TestEvictedListpackHashIsReused checks that NewHash hands out the hash
-// of a key eviction deleted, emptied and in the listpack encoding, and
-// that a hash table is not kept.
+// of a key eviction deleted, emptied, in the listpack encoding.
 func TestEvictedListpackHashIsReused(t *testing.T) {
 	db := New(Options{Databases: 1}).DB(0)
 	lim := db.Limits().Hash
 	small := db.NewHash()
 	small.Set([]byte("field"), []byte("value"), lim)
 	db.Set("small", Object{Kind: KindHash, Data: small}, 0)
-	big := db.NewHash()
-	big.Set([]byte("field"), []byte(strings.Repeat("v", lim.MaxValue+1)), lim)
-	require.Equal(t, "hashtable", big.Encoding())
-	db.Set("big", Object{Kind: KindHash, Data: big}, 0)
 
-	evict(t, db, "big")
-	require.Empty(t, db.spares.hashes)
 	evict(t, db, "small")
 	require.Len(t, db.spares.hashes, 1)
 
@@ -243,59 +236,67 @@ func TestDictResetKeepsASmallTable(t *testing.T) {
 	require.Equal(t, 100, big.Len())
 }
 
-// TestEvictedTablesServeValuesThatNeedOne checks that the sets and hashes
-// eviction leaves in the hash-table encoding go to new keys that would be
-// hash tables from their first write, and only to those, and that a hash
-// table's entries go to new entries.
+// TestEvictedTablesServeValuesThatNeedOne checks that the small hash
+// tables of the sets and hashes eviction takes go to the next set or hash
+// that turns into a hash table, and only then (their structs go to any new
+// set or hash), and that a hash table's entries go to new entries.
 func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	db := New(Options{Databases: 1}).DB(0)
-	lim := db.Limits()
-	long := []byte(strings.Repeat("v", lim.Hash.MaxValue+1))
-	h := db.NewHashFor([][]byte{[]byte("f"), long}, lim.Hash)
-	h.Set([]byte("f"), long, lim.Hash)
+	long := []byte(strings.Repeat("v", db.Limits().Hash.MaxValue+1))
+	h := db.NewHash()
+	h.Set([]byte("f"), long, db.HashLimits())
 	require.Equal(t, "hashtable", h.Encoding())
 	db.Set("h", Object{Kind: KindHash, Data: h}, 0)
+	hashTable := h.dict
 	entry, _ := h.dict.Key("f")
-	s := db.NewSetFor([][]byte{[]byte("member")})
-	s.AddBytes([]byte("member"), lim.Set)
+	s := db.NewSet()
+	s.AddBytes([]byte("member"), db.SetLimits())
 	require.Equal(t, "hashtable", s.Encoding())
 	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
+	setTable := s.dict
 
 	evict(t, db, "h", "s")
 	require.Len(t, db.spares.free[spareClass(len("f")+len(long))], 1, "the entry, in its own class")
-	require.Len(t, db.spares.tableHashes, 1)
-	require.Len(t, db.spares.tableSets, 1)
+	require.Len(t, db.spares.hashTables, 1)
+	require.Len(t, db.spares.setTables, 1)
 
-	short := db.NewHashFor([][]byte{[]byte("f"), []byte("short")}, lim.Hash)
-	require.NotSame(t, h, short, "a listpack hash")
+	short := db.NewHash()
+	require.Same(t, h, short, "the struct")
+	short.Set([]byte("f"), []byte("short"), db.HashLimits())
 	require.Equal(t, "listpack", short.Encoding())
-	ints := db.NewSetFor([][]byte{[]byte("1"), []byte("2")})
-	require.NotSame(t, s, ints, "an intset")
+	ints := db.NewSet()
+	require.Same(t, s, ints, "the struct")
+	ints.AddBytes([]byte("1"), db.SetLimits())
+	ints.AddBytes([]byte("2"), db.SetLimits())
 	require.Equal(t, "intset", ints.Encoding())
+	require.Len(t, db.spares.hashTables, 1, "no hash turned into a table yet")
+	require.Len(t, db.spares.setTables, 1, "no set turned into a table yet")
 
-	h2 := db.NewHashFor([][]byte{[]byte("g"), long}, lim.Hash)
-	require.Same(t, h, h2)
-	require.Zero(t, h2.Len())
+	h2 := db.NewHash()
+	h2.Set([]byte("g"), long, db.HashLimits())
+	require.Same(t, hashTable, h2.dict)
 	require.Equal(t, "hashtable", h2.Encoding())
+	require.Equal(t, 1, h2.Len())
 	_, ok := h2.Get("f")
 	require.False(t, ok)
 	// The entry's field and value went to the spares too, and a new
 	// entry of their size class is laid out in them.
-	h2.Set([]byte("g"), long, db.HashLimits())
 	g, _ := h2.dict.Key("g")
 	require.Same(t, unsafe.StringData(entry), unsafe.StringData(g))
 	v, _ := h2.Get("g")
 	require.Equal(t, string(long), v)
-	s2 := db.NewSetFor([][]byte{[]byte("1"), []byte("other")})
-	require.Same(t, s, s2)
-	require.Zero(t, s2.Len())
+	s2 := db.NewSet()
+	s2.AddBytes([]byte("1"), db.SetLimits())
+	s2.AddBytes([]byte("other"), db.SetLimits())
+	require.Same(t, setTable, s2.dict)
+	require.Equal(t, 2, s2.Len())
 	require.False(t, s2.Has("member"))
 	require.Zero(t, db.spares.bytes)
 }
 
 // TestEvictedListpackZSetIsReused checks that NewZSet hands out the sorted
-// set of a key eviction deleted, emptied, when it was a listpack and the
-// new one starts as a listpack too, and that a skiplist is not kept.
+// sets of keys eviction deleted, emptied, each in the encoding its first
+// member calls for.
 func TestEvictedListpackZSetIsReused(t *testing.T) {
 	db := New(Options{Databases: 1}).DB(0)
 	lim := db.Limits().ZSet
@@ -309,9 +310,8 @@ func TestEvictedListpackZSetIsReused(t *testing.T) {
 	db.Set("big", Object{Kind: KindZSet, Data: big}, 0)
 
 	evict(t, db, "big", "small")
-	require.Len(t, db.spares.zsets, 1)
+	require.Len(t, db.spares.zsets, 2)
 
-	require.NotSame(t, small, db.NewZSet(lim, len(long)), "a skiplist from its first member")
 	z := db.NewZSet(lim, 1)
 	require.Same(t, small, z)
 	require.Zero(t, z.Len())
@@ -322,6 +322,10 @@ func TestEvictedListpackZSetIsReused(t *testing.T) {
 	score, ok := z.Score("b")
 	require.True(t, ok)
 	require.Equal(t, 2.0, score)
+	zl := db.NewZSet(lim, len(long))
+	require.Same(t, big, zl)
+	require.Equal(t, "skiplist", zl.Encoding(), "a skiplist from its first member")
+	require.Zero(t, zl.Len())
 	require.Zero(t, db.spares.bytes)
 }
 

@@ -67,8 +67,10 @@ type zbig struct {
 // NewZSet returns an empty set for a first member of firstLen bytes: a
 // listpack unless that member, or a zero entry limit, rules it out from the
 // start, as ZADD decides.
-func NewZSet(lim ZSetLimits, firstLen int) *ZSet {
-	s := &ZSet{}
+func NewZSet(lim ZSetLimits, firstLen int) *ZSet { return newZSetIn(&ZSet{}, lim, firstLen) }
+
+// newZSetIn is NewZSet in s, an empty set in the listpack encoding.
+func newZSetIn(s *ZSet, lim ZSetLimits, firstLen int) *ZSet {
 	if lim.MaxEntries == 0 || firstLen > lim.MaxValue {
 		s.convert()
 	}
