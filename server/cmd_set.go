@@ -255,10 +255,8 @@ func srandmemberCount(c *Ctx) Reply {
 	size := int64(s.Len())
 	switch {
 	case n < 0 || n == 1:
-		out := make([]Reply, max(n, -n))
-		for i := range out {
-			out[i] = BulkString(s.Random(c.Rand))
-		}
+		out := make([]Reply, 0, max(n, -n))
+		s.RandomN(c.Rand, cap(out), func(m string) { out = append(out, BulkString(m)) })
 		return Array(out...)
 	case n >= size:
 		return Strings(allMembers(s))

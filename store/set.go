@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -28,6 +29,19 @@ func DefaultSetLimits() SetLimits { return SetLimits{MaxIntsetEntries: SetMaxInt
 // (one array, moved on every insert) stays of a workable size.
 const intsetMaxEntries = 1 << 30
 
+// setMaxListpackEntries and setMaxListpackValue bound a set of strings
+// kept as a listpack: Redis 7.2's set-max-listpack-entries and
+// set-max-listpack-value defaults. Redis 7.0 has no such encoding and keeps
+// these sets in hash tables; see Set.
+const (
+	setMaxListpackEntries = 128
+	setMaxListpackValue   = 64
+)
+
+// setStrs is the intset width that marks Set.ints as a listpack of string
+// members rather than an array of integers.
+const setStrs = 1
+
 // Set is the payload of a KindSet value. It starts as an intset, a sorted
 // array of integers packed at the narrowest width that holds them all, and
 // moves for good to a hash table (Redis's "hashtable" encoding) when a
@@ -35,12 +49,23 @@ const intsetMaxEntries = 1 << 30
 // the set past SetLimits.MaxIntsetEntries members. As in Redis, it never
 // converts back.
 //
+// In between, as in Redis 7.2, a small set of strings is a listpack: its
+// members, each after its length as a uvarint, in one buffer searched
+// linearly, while it has at most setMaxListpackEntries members of at most
+// setMaxListpackValue bytes. A hash table costs a one-member set some 250
+// bytes more (the table's struct, slab and buckets, and a string per
+// member), twice Redis's whole key. OBJECT ENCODING still answers
+// "hashtable" for it, the name Redis 7.0 gives every set that is not an
+// intset, and the RDB format it is saved in is 7.0's too.
+//
 // Lookups (Has, Remove) accept temporary views of reusable buffers. Members
 // handed out (Range, Random, Pop, Scan, Sample) are immutable strings the
 // caller may keep and may store in another Set with Add.
 //
 // The zero Set is an empty intset, ready to use.
 type Set struct {
+	// ints is the intset, or the listpack when its width is setStrs;
+	// unused once dict is set.
 	ints intset
 	// dict holds the members once the set is a hash table; nil before.
 	dict *Dict[struct{}]
@@ -54,15 +79,22 @@ func NewSet() *Set { return &Set{} }
 
 // Len returns the number of members.
 func (s *Set) Len() int {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		return s.dict.Len()
+	case s.ints.width == setStrs:
+		n := 0
+		for off := 0; off < len(s.ints.data); n++ {
+			_, off = s.lpEntry(off)
+		}
+		return n
 	}
 	return s.ints.len()
 }
 
 // Encoding returns what Redis's OBJECT ENCODING reports for the set.
 func (s *Set) Encoding() string {
-	if s.dict != nil {
+	if s.dict != nil || s.ints.width == setStrs {
 		return "hashtable"
 	}
 	return "intset"
@@ -70,9 +102,13 @@ func (s *Set) Encoding() string {
 
 // Has reports whether m is a member.
 func (s *Set) Has(m string) bool {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		_, ok := s.dict.Get(m)
 		return ok
+	case s.ints.width == setStrs:
+		_, off := s.lpFind(m)
+		return off >= 0
 	}
 	v, ok := setMemberInt(m)
 	if !ok {
@@ -92,7 +128,7 @@ func (s *Set) Add(m string, lim SetLimits) bool { return s.add(m, lim, false) }
 func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(view(m), lim, true) }
 
 func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
-	if s.dict == nil {
+	if s.dict == nil && s.ints.width != setStrs {
 		v, ok := setMemberInt(m)
 		if ok {
 			if _, found := s.ints.find(v); found {
@@ -102,6 +138,22 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 				s.ints.insert(v)
 				return true
 			}
+		}
+		if !ok && s.ints.len() < setMaxListpackEntries && len(m) <= setMaxListpackValue {
+			s.toListpack()
+		} else {
+			s.convert(lim.spares)
+		}
+	}
+	if s.dict == nil {
+		n, off := s.lpFind(m)
+		if off >= 0 {
+			return false
+		}
+		if n < setMaxListpackEntries && len(m) <= setMaxListpackValue {
+			s.ints.data = binary.AppendUvarint(s.ints.data, uint64(len(m)))
+			s.ints.data = append(s.ints.data, m...)
+			return true
 		}
 		s.convert(lim.spares)
 	}
@@ -116,26 +168,84 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	return true
 }
 
-// convert moves the members of the intset to a hash table, an emptied one
-// of sp when there is one (sp may be nil).
+// convert moves the members of the intset or listpack to a hash table, an
+// emptied one of sp when there is one (sp may be nil), in their order.
 func (s *Set) convert(sp *spares) {
 	d := sp.setTable()
-	for i, n := 0, s.ints.len(); i < n; i++ {
-		m := strconv.FormatInt(s.ints.at(i), 10)
+	s.Range(func(m string) bool {
 		d.Set(m, struct{}{})
 		s.strBytes += roundAlloc(len(m))
-	}
+		return true
+	})
 	s.dict = d
 	s.ints = intset{}
 }
 
+// toListpack rewrites the intset as a listpack of the members' decimal
+// forms, in ascending order, for a string member to join them. An empty
+// set keeps its buffer (one that eviction left, see spares.keepSet).
+func (s *Set) toListpack() {
+	lp := s.ints.data[:0]
+	if n := s.ints.len(); n > 0 {
+		lp = make([]byte, 0, n*8+setMaxListpackValue)
+	}
+	for i, n := 0, s.ints.len(); i < n; i++ {
+		lp = binary.AppendUvarint(lp, 0)
+		start := len(lp)
+		lp = strconv.AppendInt(lp, s.ints.at(i), 10)
+		lp[start-1] = byte(len(lp) - start) // at most 20 digits: one byte
+	}
+	s.ints = intset{width: setStrs, data: lp}
+}
+
+// lpFind walks the listpack for m and returns the offset of its entry, or
+// -1, and the number of entries it passed: all of them when m is absent.
+func (s *Set) lpFind(m string) (n, off int) {
+	lp := s.ints.data
+	for i := 0; i < len(lp); n++ {
+		l, w := binary.Uvarint(lp[i:])
+		start := i + w
+		if int(l) == len(m) && string(lp[start:start+int(l)]) == m {
+			return n, i
+		}
+		i = start + int(l)
+	}
+	return n, -1
+}
+
+// lpEntry returns the member whose entry is at off, as a view of the
+// listpack, and the offset of the next entry.
+func (s *Set) lpEntry(off int) (m []byte, next int) {
+	l, w := binary.Uvarint(s.ints.data[off:])
+	start := off + w
+	return s.ints.data[start : start+int(l)], start + int(l)
+}
+
+// lpAt returns the offset of the i-th entry of the listpack.
+func (s *Set) lpAt(i int) int {
+	off := 0
+	for ; i > 0; i-- {
+		_, off = s.lpEntry(off)
+	}
+	return off
+}
+
 // Remove deletes m and reports whether it was a member.
 func (s *Set) Remove(m string) bool {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		if _, ok := s.dict.Delete(m); !ok {
 			return false
 		}
 		s.strBytes -= roundAlloc(len(m))
+		return true
+	case s.ints.width == setStrs:
+		_, off := s.lpFind(m)
+		if off < 0 {
+			return false
+		}
+		_, next := s.lpEntry(off)
+		s.ints.data = slices.Delete(s.ints.data, off, next)
 		return true
 	}
 	v, ok := setMemberInt(m)
@@ -150,11 +260,22 @@ func (s *Set) Remove(m string) bool {
 }
 
 // Range calls fn for every member until fn returns false: in ascending
-// order for an intset, in the hash table's insertion-derived order
-// otherwise. The set must not change during the walk.
+// order for an intset, in insertion order for a listpack, in the hash
+// table's insertion-derived order otherwise. The set must not change
+// during the walk.
 func (s *Set) Range(fn func(m string) bool) {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		s.dict.Range(func(k string, _ *struct{}) bool { return fn(k) })
+		return
+	case s.ints.width == setStrs:
+		for off := 0; off < len(s.ints.data); {
+			m, next := s.lpEntry(off)
+			if !fn(string(m)) {
+				return
+			}
+			off = next
+		}
 		return
 	}
 	for i, n := 0, s.ints.len(); i < n; i++ {
@@ -167,21 +288,52 @@ func (s *Set) Range(fn func(m string) bool) {
 // Random returns a member chosen uniformly at random; the set must not be
 // empty.
 func (s *Set) Random(rng *rand.Rand) string {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		k, _ := s.dict.RandomKey(rng)
 		return k
+	case s.ints.width == setStrs:
+		m, _ := s.lpEntry(s.lpAt(rng.IntN(s.Len())))
+		return string(m)
 	}
 	return strconv.FormatInt(s.ints.at(rng.IntN(s.ints.len())), 10)
+}
+
+// RandomN calls fn count times with a member drawn uniformly at random
+// each time, so members may repeat (SRANDMEMBER with a negative count);
+// the set must not be empty. A listpack is walked once, not once a draw.
+func (s *Set) RandomN(rng *rand.Rand, count int, fn func(m string)) {
+	if s.ints.width != setStrs || count == 1 {
+		for range count {
+			fn(s.Random(rng))
+		}
+		return
+	}
+	var all []string
+	s.Range(func(m string) bool {
+		all = append(all, m)
+		return true
+	})
+	for range count {
+		fn(all[rng.IntN(len(all))])
+	}
 }
 
 // Pop removes a member chosen uniformly at random and returns it; the set
 // must not be empty.
 func (s *Set) Pop(rng *rand.Rand) string {
-	if s.dict != nil {
+	switch {
+	case s.dict != nil:
 		k, _ := s.dict.RandomKey(rng)
 		s.dict.Delete(k)
 		s.strBytes -= roundAlloc(len(k))
 		return k
+	case s.ints.width == setStrs:
+		off := s.lpAt(rng.IntN(s.Len()))
+		b, next := s.lpEntry(off)
+		m := string(b)
+		s.ints.data = slices.Delete(s.ints.data, off, next)
+		return m
 	}
 	i := rng.IntN(s.ints.len())
 	m := strconv.FormatInt(s.ints.at(i), 10)
@@ -226,8 +378,9 @@ func (s *Set) Sample(rng *rand.Rand, n int) []string {
 // Scan calls fn for the members of one step of an SSCAN and returns the
 // next cursor, 0 when the scan is complete. A hash table is walked with
 // Dict.Scan's guarantee (every member present for the whole scan is
-// returned at least once); an intset returns every member at once with
-// cursor 0, whatever the cursor, as Redis does. fn must not change s.
+// returned at least once); an intset or a listpack returns every member at
+// once with cursor 0, whatever the cursor, as Redis does. fn must not
+// change s.
 func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
 	if s.dict != nil {
 		return s.dict.Scan(cursor, func(k string, _ *struct{}) { fn(k) })
@@ -259,8 +412,8 @@ func (s *Set) Clone() any {
 const setHeaderSize = int64(unsafe.Sizeof(Set{}))
 
 // Size estimates the bytes the set takes, for MEMORY USAGE: the header,
-// the intset's array or the hash table's slab and buckets, and the member
-// strings.
+// the intset's or listpack's array, or the hash table's slab and buckets
+// and the member strings.
 func (s *Set) Size() int64 {
 	if s.dict == nil {
 		return setHeaderSize + int64(cap(s.ints.data))
@@ -308,7 +461,7 @@ func setMemberInt(m string) (int64, bool) {
 // little-endian at 2, 4 or 8 bytes each, the narrowest width that holds
 // every member (widened on demand, never narrowed), searched by bisection.
 type intset struct {
-	width uint8 // bytes per member; 0 while nothing was ever stored
+	width uint8 // bytes per member; 0 while nothing was ever stored (setStrs: see Set)
 	data  []byte
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -185,19 +186,32 @@ func TestSetAddBytesCopiesTheMember(t *testing.T) {
 	require.False(t, s.Has("xyz"))
 }
 
+// setLayout names how s holds its members: "intset", "listpack" (which
+// Encoding reports as "hashtable", as Redis 7.0 would) or "hashtable".
+func setLayout(s *Set) string {
+	switch {
+	case s.dict != nil:
+		return "hashtable"
+	case s.ints.width == setStrs:
+		return "listpack"
+	}
+	return "intset"
+}
+
 // TestSetMatchesModel runs random operations against a Set and a Go map and
-// checks after each that they agree, and that the encoding is an intset
-// exactly while every member ever added was an integer and the set never
-// held more than SetMaxIntsetEntries members.
+// checks after each that they agree, and that the set holds its members as
+// the rules say: an intset while every member ever added was an integer
+// and it never held more than SetMaxIntsetEntries; then a listpack if a
+// string came while it had fewer than setMaxListpackEntries members, for
+// as long as no write takes it past that many or adds a member longer than
+// setMaxListpackValue; a hash table from then on. The first kind of run is
+// mostly integers, so that the intset path gets exercised, the second
+// mostly short strings, drawn from a range that keeps the set near the
+// listpack's limit, with some long ones; both make the set cross its
+// limits.
 func TestSetMatchesModel(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		s := NewSet()
-		model := map[string]bool{}
-		converted := false
-		// Mostly integers, so that the intset path gets exercised; members
-		// are drawn from a range that makes the set cross the limit.
-		member := func() string {
+	gens := map[string]func(rng *rand.Rand) string{
+		"integers": func(rng *rand.Rand) string {
 			switch rng.IntN(20) {
 			case 0:
 				return "s" + strconv.Itoa(rng.IntN(50))
@@ -205,39 +219,122 @@ func TestSetMatchesModel(t *testing.T) {
 				return strconv.FormatInt(rng.Int64()-math.MaxInt64/2, 10)
 			}
 			return strconv.Itoa(rng.IntN(700) - 100)
-		}
-		for step := 0; step < 20000; step++ {
-			m := member()
-			switch op := rng.IntN(10); {
-			case op < 5:
-				_, had := model[m]
-				require.Equal(t, !had, s.AddBytes([]byte(m), DefaultSetLimits()), "add %q", m)
-				model[m] = true
-				if _, isInt := setMemberInt(m); !isInt || len(model) > SetMaxIntsetEntries {
-					converted = true
-				}
-			case op < 8:
-				_, had := model[m]
-				require.Equal(t, had, s.Remove(m), "remove %q", m)
-				delete(model, m)
-			case op < 9:
-				if len(model) > 0 {
-					p := s.Pop(rng)
-					require.True(t, model[p], "popped %q", p)
-					delete(model, p)
-				}
-			default:
-				require.Equal(t, model[m], s.Has(m))
+		},
+		"strings": func(rng *rand.Rand) string {
+			switch rng.IntN(400) {
+			case 0:
+				return strings.Repeat("x", setMaxListpackValue+1+rng.IntN(3))
+			case 1, 2, 3, 4:
+				return strconv.Itoa(rng.IntN(100))
+			case 5:
+				return ""
 			}
-			require.Equal(t, len(model), s.Len())
-			want := map[bool]string{false: "intset", true: "hashtable"}[converted]
-			require.Equal(t, want, s.Encoding(), "step %d", step)
-			if step%997 == 0 {
-				checkSetAgainstModel(t, s, model, rng)
-			}
-		}
-		checkSetAgainstModel(t, s, model, rng)
+			return strings.Repeat("m", rng.IntN(setMaxListpackValue-4)) + strconv.Itoa(rng.IntN(150))
+		},
 	}
+	for name, member := range gens {
+		for seed := uint64(1); seed <= 4; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			s := NewSet()
+			model := map[string]bool{}
+			layout := "intset"
+			for step := 0; step < 20000; step++ {
+				m := member(rng)
+				switch op := rng.IntN(10); {
+				case op < 5:
+					_, had := model[m]
+					require.Equal(t, !had, s.AddBytes([]byte(m), DefaultSetLimits()), "add %q", m)
+					if !had {
+						_, isInt := setMemberInt(m)
+						switch fits := len(model) < setMaxListpackEntries && len(m) <= setMaxListpackValue; {
+						case layout == "intset" && isInt && len(model) < SetMaxIntsetEntries:
+						case layout != "hashtable" && !isInt && fits,
+							layout == "listpack" && fits:
+							layout = "listpack"
+						default:
+							layout = "hashtable"
+						}
+					}
+					model[m] = true
+				case op < 8:
+					_, had := model[m]
+					require.Equal(t, had, s.Remove(m), "remove %q", m)
+					delete(model, m)
+				case op < 9:
+					if len(model) > 0 {
+						p := s.Pop(rng)
+						require.True(t, model[p], "popped %q", p)
+						delete(model, p)
+					}
+				default:
+					require.Equal(t, model[m], s.Has(m))
+				}
+				require.Equal(t, len(model), s.Len())
+				require.Equal(t, layout, setLayout(s), "%s, seed %d, step %d", name, seed, step)
+				if step%997 == 0 || step%50 == 0 && layout == "listpack" {
+					checkSetAgainstModel(t, s, model, rng)
+				}
+			}
+			checkSetAgainstModel(t, s, model, rng)
+		}
+	}
+}
+
+// TestSetListpackBounds checks each bound of the listpack at its edge, and
+// that conversions keep the members' order: an intset's ascending order
+// into a listpack, a listpack's insertion order into a hash table.
+func TestSetListpackBounds(t *testing.T) {
+	lim := DefaultSetLimits()
+	build := func(members ...string) *Set {
+		s := NewSet()
+		for _, m := range members {
+			s.Add(m, lim)
+		}
+		return s
+	}
+	seq := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = prefix + strconv.Itoa(n-i)
+		}
+		return out
+	}
+	order := func(s *Set) []string {
+		var out []string
+		s.Range(func(m string) bool { out = append(out, m); return true })
+		return out
+	}
+
+	s := build(append(seq("", setMaxListpackEntries-1), "a")...)
+	require.Equal(t, "listpack", setLayout(s), "a string joins an intset one short of the bound")
+	want := append(seq("", setMaxListpackEntries-1), "a")
+	slices.Reverse(want[:setMaxListpackEntries-1])
+	require.Equal(t, want, order(s), "the intset's order, then the string")
+	s.Add("b", lim)
+	require.Equal(t, "hashtable", setLayout(s), "one past the bound")
+	require.Equal(t, append(want, "b"), order(s), "the listpack's order")
+
+	s = build(append(seq("", setMaxListpackEntries), "a")...)
+	require.Equal(t, "hashtable", setLayout(s), "an intset at the bound")
+
+	s = build("1", strings.Repeat("v", setMaxListpackValue))
+	require.Equal(t, "listpack", setLayout(s), "a member at the length bound")
+	s.Add(strings.Repeat("v", setMaxListpackValue+1), lim)
+	require.Equal(t, "hashtable", setLayout(s), "a member past it")
+	s = build("1", strings.Repeat("v", setMaxListpackValue+1))
+	require.Equal(t, "hashtable", setLayout(s), "straight from an intset")
+
+	s = build(seq("m", setMaxListpackEntries)...)
+	require.Equal(t, "listpack", setLayout(s))
+	require.Equal(t, "hashtable", s.Encoding(), "Redis 7.0's name for it")
+	s.Add("m1", lim)
+	require.Equal(t, "listpack", setLayout(s), "a member already there")
+	require.True(t, s.Remove("m1"))
+	s.Add("", lim)
+	require.Equal(t, "listpack", setLayout(s), "room again after a removal")
+	require.True(t, s.Has(""))
+	require.False(t, s.Has("m1"))
+	require.Equal(t, setMaxListpackEntries, s.Len())
 }
 
 func checkSetAgainstModel(t *testing.T, s *Set, model map[string]bool, rng *rand.Rand) {
@@ -273,8 +370,18 @@ func checkSetAgainstModel(t *testing.T, s *Set, model map[string]bool, rng *rand
 		}
 		require.Len(t, distinct, n)
 	}
+	if len(model) > 0 {
+		drawn := map[string]bool{}
+		s.RandomN(rng, 3*len(model), func(m string) {
+			require.True(t, model[m], "drawn %q", m)
+			drawn[m] = true
+		})
+		require.NotEmpty(t, drawn)
+	}
+	wantEnc := map[string]string{"intset": "intset", "listpack": "hashtable", "hashtable": "hashtable"}[setLayout(s)]
+	require.Equal(t, wantEnc, s.Encoding())
 	c := s.Clone().(*Set)
-	require.Equal(t, s.Encoding(), c.Encoding())
+	require.Equal(t, setLayout(s), setLayout(c))
 	require.Equal(t, want, setContents(c))
 	require.Positive(t, s.Size())
 }

@@ -11,7 +11,7 @@ import "unsafe"
 //   - strings: the allocation SetString laid the key and value out in
 //     (Object.Joint), for the next SetString of its size class;
 //   - hashes, sets and sorted sets: the struct, emptied, and a listpack's
-//     buffer, for NewHash, NewSet and NewZSet; lists of one small chunk:
+//     or intset's buffer, for NewHash, NewSet and NewZSet; lists of one small chunk:
 //     the struct and the chunk, for NewList;
 //   - the small hash tables of hashes and sets, emptied in place
 //     (Dict.Reset), for the next hash or set to turn into a hash table
@@ -28,8 +28,8 @@ import "unsafe"
 // Other deletions leave their allocations to the collector, as some of
 // them hand the key or the value on (RENAME, MOVE, the deleting commands'
 // own replies). Big aggregates, the key strings of aggregates and the
-// members of sets (which set operations share between sets) are left to
-// the collector too.
+// members of hash-table sets (which set operations share between sets)
+// are left to the collector too.
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -224,14 +224,18 @@ func (sp *spares) keepHash(h *Hash) {
 }
 
 // keepSet takes s, the set of a key eviction just deleted, emptied: the
-// struct, and a small hash table apart.
+// struct with its intset's or listpack's buffer (up to maxSpareListpack
+// bytes), and a small hash table apart.
 func (sp *spares) keepSet(s *Set) {
 	if s.dict != nil {
 		keepTable(sp, &sp.setTables, s.dict)
 		s.dict = nil
 	}
-	s.ints, s.strBytes = intset{}, 0
-	add(sp, &sp.sets, s, 0)
+	if cap(s.ints.data) > maxSpareListpack {
+		s.ints.data = nil
+	}
+	s.ints, s.strBytes = intset{data: s.ints.data[:0]}, 0
+	add(sp, &sp.sets, s, cap(s.ints.data))
 }
 
 // keepZSet takes z, the sorted set of a key eviction just deleted,
@@ -291,7 +295,7 @@ func (db *DB) NewHash() *Hash {
 
 // NewSet is NewHash for a set.
 func (db *DB) NewSet() *Set {
-	if s := take(&db.spares, &db.spares.sets, func(*Set) int { return 0 }); s != nil {
+	if s := take(&db.spares, &db.spares.sets, func(s *Set) int { return cap(s.ints.data) }); s != nil {
 		return s
 	}
 	return NewSet()

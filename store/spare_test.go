@@ -250,8 +250,10 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	hashTable := h.dict
 	entry, _ := h.dict.Key("f")
 	s := db.NewSet()
-	s.AddBytes([]byte("member"), db.SetLimits())
+	member := strings.Repeat("m", setMaxListpackValue+1) // too long for a listpack
+	s.AddBytes([]byte(member), db.SetLimits())
 	require.Equal(t, "hashtable", s.Encoding())
+	require.NotNil(t, s.dict)
 	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
 	setTable := s.dict
 
@@ -287,10 +289,14 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	require.Equal(t, string(long), v)
 	s2 := db.NewSet()
 	s2.AddBytes([]byte("1"), db.SetLimits())
-	s2.AddBytes([]byte("other"), db.SetLimits())
+	s2.AddBytes([]byte("short"), db.SetLimits())
+	require.Nil(t, s2.dict, "a listpack")
+	s2.AddBytes([]byte(strings.Repeat("o", setMaxListpackValue+1)), db.SetLimits())
 	require.Same(t, setTable, s2.dict)
-	require.Equal(t, 2, s2.Len())
-	require.False(t, s2.Has("member"))
+	require.Equal(t, 3, s2.Len())
+	require.False(t, s2.Has(member))
+	require.True(t, s2.Has("1"))
+	require.True(t, s2.Has("short"))
 	require.Zero(t, db.spares.bytes)
 }
 

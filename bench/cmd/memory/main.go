@@ -8,8 +8,10 @@
 // For each type it starts a fresh server of each kind, reads its RSS,
 // loads 1M elements through pipelined go-redis calls (1M string keys with
 // 16-byte values; a 1M-field hash; a 1M-element list; 1M-member set and
-// sorted set), waits for the servers to settle, reads RSS again and prints
-// the growth per element and the ratio Quordis/Redis as a Markdown table.
+// sorted set; then 1M keys of each aggregate type holding one 16-byte
+// element, an integer for the intset), waits for the servers to settle,
+// reads RSS again and prints the growth per element (per key for the
+// small aggregates) and the ratio Quordis/Redis as a Markdown table.
 package main
 
 import (
@@ -32,7 +34,8 @@ func main() {
 	n := flag.Int("n", 1_000_000, "elements per type")
 	flag.Parse()
 	fmt.Printf("| type (%d elements) | Quordis bytes/element | Redis bytes/element | Quordis/Redis |\n|---|---:|---:|---:|\n", *n)
-	for _, kind := range []string{"string", "hash", "list", "set", "zset"} {
+	for _, kind := range []string{"string", "hash", "list", "set", "zset",
+		"hash keys", "list keys", "set keys", "intset keys", "zset keys"} {
 		q, err := measure(*quordis, kind, *n)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "quordis:", err)
@@ -79,6 +82,16 @@ func measure(bin, kind string, n int) (float64, error) {
 				p.SAdd(ctx, "s", fmt.Sprintf("member:%d", j))
 			case "zset":
 				p.ZAdd(ctx, "z", redis.Z{Score: float64(j) * 1.5, Member: fmt.Sprintf("member:%d", j)})
+			case "hash keys":
+				p.HSet(ctx, fmt.Sprintf("h:%012d", j), "f", fmt.Sprintf("value:%010d", j))
+			case "list keys":
+				p.RPush(ctx, fmt.Sprintf("l:%012d", j), fmt.Sprintf("value:%010d", j))
+			case "set keys":
+				p.SAdd(ctx, fmt.Sprintf("s:%012d", j), fmt.Sprintf("value:%010d", j))
+			case "intset keys":
+				p.SAdd(ctx, fmt.Sprintf("i:%012d", j), j)
+			case "zset keys":
+				p.ZAdd(ctx, fmt.Sprintf("z:%012d", j), redis.Z{Score: 1.5, Member: fmt.Sprintf("value:%010d", j)})
 			}
 		}
 		if _, err := p.Exec(ctx); err != nil {
