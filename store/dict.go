@@ -127,6 +127,19 @@ func NewDict[V any](seed uint64) *Dict[V] {
 	return &Dict[V]{seed: maphash.MakeSeed()}
 }
 
+// table is the Dict of a hash or set in the hash-table encoding, with the
+// allocated size of the strings it holds, kept by its owner for Size:
+// the struct of a hash or set, one per key, holds only a pointer to it.
+type table[V any] struct {
+	Dict[V]
+	strBytes int64
+}
+
+// newTable returns an empty table.
+func newTable[V any]() *table[V] {
+	return &table[V]{Dict: Dict[V]{seed: maphash.MakeSeed()}}
+}
+
 // Len returns the number of entries.
 func (d *Dict[V]) Len() int { return d.n }
 

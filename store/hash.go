@@ -52,15 +52,19 @@ func DefaultHashLimits() HashLimits {
 // encoded as soon as their command has run, and a snapshot serializes a
 // key's value before a write to it.
 type Hash struct {
-	// lp is the listpack encoding; unused once dict is set.
-	lp []byte
-	n  int // entries in lp
+	// buf is the listpack encoding (see lp); unused once dict is set.
+	buf slice32
+	n   uint32 // entries in the listpack, at most listpackSafeLimit
 
 	// dict holds the entries once the hash is a hash table; nil before.
-	dict *Dict[string]
-	// strBytes is the allocated size of the strings dict holds, for Size.
-	strBytes int64
+	dict *table[string]
 }
+
+// lp returns the listpack.
+func (h *Hash) lp() []byte { return h.buf.get() }
+
+// setLP makes lp the listpack.
+func (h *Hash) setLP(lp []byte) { h.buf = pack(lp) }
 
 // NewHash returns an empty hash in the listpack encoding.
 func NewHash() *Hash { return &Hash{} }
@@ -70,7 +74,7 @@ func (h *Hash) Len() int {
 	if h.dict != nil {
 		return h.dict.Len()
 	}
-	return h.n
+	return int(h.n)
 }
 
 // Encoding returns what Redis's OBJECT ENCODING reports for the hash.
@@ -87,7 +91,7 @@ func (h *Hash) Get(field string) (string, bool) {
 		return h.dict.Get(field)
 	}
 	if _, voff, vend, ok := h.lpFind(field); ok {
-		return string(h.lp[voff:vend]), true
+		return string(h.lp()[voff:vend]), true
 	}
 	return "", false
 }
@@ -118,7 +122,7 @@ func (h *Hash) ValueLen(field string) int {
 // write only changed a value (the count may have been lowered since).
 func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 	if h.dict == nil && (len(field) > lim.MaxValue || len(value) > lim.MaxValue ||
-		len(h.lp)+len(field)+len(value) > listpackSafeLimit) {
+		len(h.lp())+len(field)+len(value) > listpackSafeLimit) {
 		h.convert(lim.spares)
 	}
 	if h.dict != nil {
@@ -126,18 +130,18 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 	}
 	added := false
 	if _, voff, vend, ok := h.lpFind(view(field)); !ok {
-		h.lp = hashLPAppend(hashLPAppend(h.lp, field), value)
+		h.setLP(hashLPAppend(hashLPAppend(h.lp(), field), value))
 		h.n++
 		added = true
 	} else if len(value) == vend-voff {
-		copy(h.lp[voff:vend], value)
+		copy(h.lp()[voff:vend], value)
 	} else {
 		// Replace the value with its length prefix, which starts
 		// before voff.
 		start := voff - hashUvarintLen(vend-voff)
-		h.lp = slices.Replace(h.lp, start, vend, hashLPAppend(nil, value)...)
+		h.setLP(slices.Replace(h.lp(), start, vend, hashLPAppend(nil, value)...))
 	}
-	if h.n > lim.MaxEntries {
+	if int(h.n) > lim.MaxEntries {
 		h.convert(lim.spares)
 	}
 	return added
@@ -161,9 +165,9 @@ func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
 	k, v := hashJoin(field, value, sp)
 	old, existed := h.dict.Swap(k, v)
 	if existed {
-		h.strBytes -= roundAlloc(len(field) + len(old))
+		h.dict.strBytes -= roundAlloc(len(field) + len(old))
 	}
-	h.strBytes += roundAlloc(len(field) + len(value))
+	h.dict.strBytes += roundAlloc(len(field) + len(value))
 	return !existed
 }
 
@@ -181,7 +185,7 @@ func (h *Hash) Delete(field string) bool {
 	if h.dict != nil {
 		old, ok := h.dict.Delete(field)
 		if ok {
-			h.strBytes -= roundAlloc(len(field) + len(old))
+			h.dict.strBytes -= roundAlloc(len(field) + len(old))
 		}
 		return ok
 	}
@@ -189,7 +193,7 @@ func (h *Hash) Delete(field string) bool {
 	if !ok {
 		return false
 	}
-	h.lp = slices.Delete(h.lp, start, vend)
+	h.setLP(slices.Delete(h.lp(), start, vend))
 	h.n--
 	return true
 }
@@ -202,8 +206,9 @@ func (h *Hash) Range(fn func(field, value string) bool) {
 		h.dict.Range(func(k string, v *string) bool { return fn(k, *v) })
 		return
 	}
-	for off := 0; off < len(h.lp); {
-		f, v, next := hashLPEntry(h.lp, off)
+	lp := h.lp()
+	for off := 0; off < len(lp); {
+		f, v, next := hashLPEntry(lp, off)
 		if !fn(string(f), string(v)) {
 			return
 		}
@@ -277,12 +282,13 @@ func (h *Hash) lpEntries() [][2]string {
 // Clone returns a deep copy, for COPY. A hash table's entries are copied
 // too, since Set may write over a value in place.
 func (h *Hash) Clone() any {
-	c := &Hash{n: h.n, strBytes: h.strBytes}
+	c := &Hash{n: h.n}
 	if h.dict == nil {
-		c.lp = slices.Clone(h.lp)
+		c.setLP(slices.Clone(h.lp()))
 		return c
 	}
-	c.dict = NewDict[string](0)
+	c.dict = newTable[string]()
+	c.dict.strBytes = h.dict.strBytes
 	h.dict.Range(func(k string, v *string) bool {
 		c.dict.Set(hashJoin([]byte(k), []byte(*v), nil))
 		return true
@@ -296,30 +302,31 @@ func (h *Hash) Size() int64 {
 	n := int64(unsafe.Sizeof(Hash{}))
 	d := h.dict
 	if d == nil {
-		return n + roundAlloc(cap(h.lp))
+		return n + roundAlloc(cap(h.lp()))
 	}
-	return n + h.strBytes + d.Bytes()
+	return n + h.dict.strBytes + d.Bytes()
 }
 
 // convert moves the listpack's entries to a hash table, an emptied one of
 // sp when there is one (sp may be nil).
 func (h *Hash) convert(sp *spares) {
 	h.dict = sp.hashTable()
-	for off := 0; off < len(h.lp); {
-		f, v, next := hashLPEntry(h.lp, off)
+	lp := h.lp()
+	for off := 0; off < len(lp); {
+		f, v, next := hashLPEntry(lp, off)
 		k, s := hashJoin(f, v, sp)
 		h.dict.Set(k, s)
-		h.strBytes += roundAlloc(len(f) + len(v))
+		h.dict.strBytes += roundAlloc(len(f) + len(v))
 		off = next
 	}
-	h.lp, h.n = nil, 0
+	h.buf, h.n = slice32{}, 0
 }
 
 // lpFind looks field up in the listpack and returns the offsets of its
 // entry (start), of the value's bytes (voff) and of the end of the value
 // (vend).
 func (h *Hash) lpFind(field string) (start, voff, vend int, ok bool) {
-	lp := h.lp
+	lp := h.lp()
 	for off := 0; off < len(lp); {
 		flen, n := binary.Uvarint(lp[off:])
 		fs := off + n

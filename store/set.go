@@ -26,8 +26,10 @@ type SetLimits struct {
 func DefaultSetLimits() SetLimits { return SetLimits{MaxIntsetEntries: SetMaxIntsetEntries} }
 
 // intsetMaxEntries caps set-max-intset-entries, as Redis does, so an intset
-// (one array, moved on every insert) stays of a workable size.
-const intsetMaxEntries = 1 << 30
+// (one array, moved on every insert) stays of a workable size. Redis's cap
+// is 1<<30; an intset here lives in a slice32, so its 8-byte members stop
+// at 1<<28, 2 GiB with the slack it grows by.
+const intsetMaxEntries = 1 << 28
 
 // setMaxListpackEntries and setMaxListpackValue bound a set of strings
 // kept as a listpack: Redis 7.2's set-max-listpack-entries and
@@ -38,8 +40,8 @@ const (
 	setMaxListpackValue   = 64
 )
 
-// setStrs is the intset width that marks Set.ints as a listpack of string
-// members rather than an array of integers.
+// setStrs is the Set.width that marks Set.buf as a listpack of string
+// members rather than an intset's array.
 const setStrs = 1
 
 // Set is the payload of a KindSet value. It starts as an intset, a sorted
@@ -64,15 +66,22 @@ const setStrs = 1
 //
 // The zero Set is an empty intset, ready to use.
 type Set struct {
-	// ints is the intset, or the listpack when its width is setStrs;
-	// unused once dict is set.
-	ints intset
+	// buf and width are the intset (see ints), or the listpack when width
+	// is setStrs; unused once dict is set.
+	buf   slice32
+	width uint8
 	// dict holds the members once the set is a hash table; nil before.
-	dict *Dict[struct{}]
-	// strBytes is the allocated size of the member strings dict holds, for
-	// Size.
-	strBytes int64
+	dict *table[struct{}]
 }
+
+// ints returns the intset, to read or to change and give back to setInts.
+func (s *Set) ints() intset { return intset{width: s.width, data: s.buf.get()} }
+
+// setInts stores is, the intset or listpack, in s.
+func (s *Set) setInts(is intset) { s.width, s.buf = is.width, pack(is.data) }
+
+// lp returns the listpack of a set whose width is setStrs.
+func (s *Set) lp() []byte { return s.buf.get() }
 
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{} }
@@ -82,19 +91,19 @@ func (s *Set) Len() int {
 	switch {
 	case s.dict != nil:
 		return s.dict.Len()
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		n := 0
-		for off := 0; off < len(s.ints.data); n++ {
+		for off := 0; off < int(s.buf.n); n++ {
 			_, off = s.lpEntry(off)
 		}
 		return n
 	}
-	return s.ints.len()
+	return s.ints().len()
 }
 
 // Encoding returns what Redis's OBJECT ENCODING reports for the set.
 func (s *Set) Encoding() string {
-	if s.dict != nil || s.ints.width == setStrs {
+	if s.dict != nil || s.width == setStrs {
 		return "hashtable"
 	}
 	return "intset"
@@ -106,7 +115,7 @@ func (s *Set) Has(m string) bool {
 	case s.dict != nil:
 		_, ok := s.dict.Get(m)
 		return ok
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		_, off := s.lpFind(m)
 		return off >= 0
 	}
@@ -114,7 +123,7 @@ func (s *Set) Has(m string) bool {
 	if !ok {
 		return false
 	}
-	_, found := s.ints.find(v)
+	_, found := s.ints().find(v)
 	return found
 }
 
@@ -128,18 +137,20 @@ func (s *Set) Add(m string, lim SetLimits) bool { return s.add(m, lim, false) }
 func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(view(m), lim, true) }
 
 func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
-	if s.dict == nil && s.ints.width != setStrs {
+	if s.dict == nil && s.width != setStrs {
 		v, ok := setMemberInt(m)
 		if ok {
-			if _, found := s.ints.find(v); found {
+			is := s.ints()
+			if _, found := is.find(v); found {
 				return false
 			}
-			if s.ints.len() < min(lim.MaxIntsetEntries, intsetMaxEntries) {
-				s.ints.insert(v)
+			if is.len() < min(lim.MaxIntsetEntries, intsetMaxEntries) {
+				is.insert(v)
+				s.setInts(is)
 				return true
 			}
 		}
-		if !ok && s.ints.len() < setMaxListpackEntries && len(m) <= setMaxListpackValue {
+		if !ok && s.ints().len() < setMaxListpackEntries && len(m) <= setMaxListpackValue {
 			s.toListpack()
 		} else {
 			s.convert(lim.spares)
@@ -151,8 +162,8 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 			return false
 		}
 		if n < setMaxListpackEntries && len(m) <= setMaxListpackValue {
-			s.ints.data = binary.AppendUvarint(s.ints.data, uint64(len(m)))
-			s.ints.data = append(s.ints.data, m...)
+			lp := binary.AppendUvarint(s.lp(), uint64(len(m)))
+			s.buf = pack(append(lp, m...))
 			return true
 		}
 		s.convert(lim.spares)
@@ -164,7 +175,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 		m = string([]byte(m))
 	}
 	s.dict.Set(m, struct{}{})
-	s.strBytes += roundAlloc(len(m))
+	s.dict.strBytes += roundAlloc(len(m))
 	return true
 }
 
@@ -174,34 +185,35 @@ func (s *Set) convert(sp *spares) {
 	d := sp.setTable()
 	s.Range(func(m string) bool {
 		d.Set(m, struct{}{})
-		s.strBytes += roundAlloc(len(m))
+		d.strBytes += roundAlloc(len(m))
 		return true
 	})
 	s.dict = d
-	s.ints = intset{}
+	s.buf, s.width = slice32{}, 0
 }
 
 // toListpack rewrites the intset as a listpack of the members' decimal
 // forms, in ascending order, for a string member to join them. An empty
 // set keeps its buffer (one that eviction left, see spares.keepSet).
 func (s *Set) toListpack() {
-	lp := s.ints.data[:0]
-	if n := s.ints.len(); n > 0 {
+	is := s.ints()
+	lp := is.data[:0]
+	if n := is.len(); n > 0 {
 		lp = make([]byte, 0, n*8+setMaxListpackValue)
 	}
-	for i, n := 0, s.ints.len(); i < n; i++ {
+	for i, n := 0, is.len(); i < n; i++ {
 		lp = binary.AppendUvarint(lp, 0)
 		start := len(lp)
-		lp = strconv.AppendInt(lp, s.ints.at(i), 10)
+		lp = strconv.AppendInt(lp, is.at(i), 10)
 		lp[start-1] = byte(len(lp) - start) // at most 20 digits: one byte
 	}
-	s.ints = intset{width: setStrs, data: lp}
+	s.setInts(intset{width: setStrs, data: lp})
 }
 
 // lpFind walks the listpack for m and returns the offset of its entry, or
 // -1, and the number of entries it passed: all of them when m is absent.
 func (s *Set) lpFind(m string) (n, off int) {
-	lp := s.ints.data
+	lp := s.lp()
 	for i := 0; i < len(lp); n++ {
 		l, w := binary.Uvarint(lp[i:])
 		start := i + w
@@ -216,9 +228,10 @@ func (s *Set) lpFind(m string) (n, off int) {
 // lpEntry returns the member whose entry is at off, as a view of the
 // listpack, and the offset of the next entry.
 func (s *Set) lpEntry(off int) (m []byte, next int) {
-	l, w := binary.Uvarint(s.ints.data[off:])
+	lp := s.lp()
+	l, w := binary.Uvarint(lp[off:])
 	start := off + w
-	return s.ints.data[start : start+int(l)], start + int(l)
+	return lp[start : start+int(l)], start + int(l)
 }
 
 // lpAt returns the offset of the i-th entry of the listpack.
@@ -237,24 +250,26 @@ func (s *Set) Remove(m string) bool {
 		if _, ok := s.dict.Delete(m); !ok {
 			return false
 		}
-		s.strBytes -= roundAlloc(len(m))
+		s.dict.strBytes -= roundAlloc(len(m))
 		return true
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		_, off := s.lpFind(m)
 		if off < 0 {
 			return false
 		}
 		_, next := s.lpEntry(off)
-		s.ints.data = slices.Delete(s.ints.data, off, next)
+		s.buf = pack(slices.Delete(s.lp(), off, next))
 		return true
 	}
 	v, ok := setMemberInt(m)
 	if !ok {
 		return false
 	}
-	i, found := s.ints.find(v)
+	is := s.ints()
+	i, found := is.find(v)
 	if found {
-		s.ints.removeAt(i)
+		is.removeAt(i)
+		s.setInts(is)
 	}
 	return found
 }
@@ -268,8 +283,8 @@ func (s *Set) Range(fn func(m string) bool) {
 	case s.dict != nil:
 		s.dict.Range(func(k string, _ *struct{}) bool { return fn(k) })
 		return
-	case s.ints.width == setStrs:
-		for off := 0; off < len(s.ints.data); {
+	case s.width == setStrs:
+		for off := 0; off < int(s.buf.n); {
 			m, next := s.lpEntry(off)
 			if !fn(string(m)) {
 				return
@@ -278,8 +293,9 @@ func (s *Set) Range(fn func(m string) bool) {
 		}
 		return
 	}
-	for i, n := 0, s.ints.len(); i < n; i++ {
-		if !fn(strconv.FormatInt(s.ints.at(i), 10)) {
+	is := s.ints()
+	for i, n := 0, is.len(); i < n; i++ {
+		if !fn(strconv.FormatInt(is.at(i), 10)) {
 			return
 		}
 	}
@@ -292,18 +308,19 @@ func (s *Set) Random(rng *rand.Rand) string {
 	case s.dict != nil:
 		k, _ := s.dict.RandomKey(rng)
 		return k
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		m, _ := s.lpEntry(s.lpAt(rng.IntN(s.Len())))
 		return string(m)
 	}
-	return strconv.FormatInt(s.ints.at(rng.IntN(s.ints.len())), 10)
+	is := s.ints()
+	return strconv.FormatInt(is.at(rng.IntN(is.len())), 10)
 }
 
 // RandomN calls fn count times with a member drawn uniformly at random
 // each time, so members may repeat (SRANDMEMBER with a negative count);
 // the set must not be empty. A listpack is walked once, not once a draw.
 func (s *Set) RandomN(rng *rand.Rand, count int, fn func(m string)) {
-	if s.ints.width != setStrs || count == 1 {
+	if s.width != setStrs || count == 1 {
 		for range count {
 			fn(s.Random(rng))
 		}
@@ -326,18 +343,20 @@ func (s *Set) Pop(rng *rand.Rand) string {
 	case s.dict != nil:
 		k, _ := s.dict.RandomKey(rng)
 		s.dict.Delete(k)
-		s.strBytes -= roundAlloc(len(k))
+		s.dict.strBytes -= roundAlloc(len(k))
 		return k
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		off := s.lpAt(rng.IntN(s.Len()))
 		b, next := s.lpEntry(off)
 		m := string(b)
-		s.ints.data = slices.Delete(s.ints.data, off, next)
+		s.buf = pack(slices.Delete(s.lp(), off, next))
 		return m
 	}
-	i := rng.IntN(s.ints.len())
-	m := strconv.FormatInt(s.ints.at(i), 10)
-	s.ints.removeAt(i)
+	is := s.ints()
+	i := rng.IntN(is.len())
+	m := strconv.FormatInt(is.at(i), 10)
+	is.removeAt(i)
+	s.setInts(is)
 	return m
 }
 
@@ -395,12 +414,13 @@ func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
 // Clone returns a deep copy with the same encoding, for COPY. Member
 // strings are immutable and shared.
 func (s *Set) Clone() any {
-	c := &Set{strBytes: s.strBytes}
+	c := &Set{}
 	if s.dict == nil {
-		c.ints = intset{width: s.ints.width, data: append([]byte(nil), s.ints.data...)}
+		c.setInts(intset{width: s.width, data: slices.Clone(s.buf.get())})
 		return c
 	}
-	c.dict = NewDict[struct{}](0)
+	c.dict = newTable[struct{}]()
+	c.dict.strBytes = s.dict.strBytes
 	s.dict.Range(func(k string, _ *struct{}) bool {
 		c.dict.Set(k, struct{}{})
 		return true
@@ -416,10 +436,10 @@ const setHeaderSize = int64(unsafe.Sizeof(Set{}))
 // and the member strings.
 func (s *Set) Size() int64 {
 	if s.dict == nil {
-		return setHeaderSize + int64(cap(s.ints.data))
+		return setHeaderSize + int64(s.buf.c)
 	}
 	d := s.dict
-	return setHeaderSize + s.strBytes + d.Bytes()
+	return setHeaderSize + d.strBytes + d.Bytes()
 }
 
 // setMemberInt parses m as Redis's string2ll does, the test for a member
@@ -465,14 +485,14 @@ type intset struct {
 	data  []byte
 }
 
-func (is *intset) len() int {
+func (is intset) len() int {
 	if is.width == 0 {
 		return 0
 	}
 	return len(is.data) / int(is.width)
 }
 
-func (is *intset) at(i int) int64 {
+func (is intset) at(i int) int64 {
 	switch is.width {
 	case 2:
 		return int64(int16(binary.LittleEndian.Uint16(is.data[2*i:])))
@@ -506,7 +526,7 @@ func intsetWidth(v int64) uint8 {
 
 // find returns the position of v, or where it would be inserted, and
 // whether it is present.
-func (is *intset) find(v int64) (int, bool) {
+func (is intset) find(v int64) (int, bool) {
 	n := is.len()
 	if n == 0 || intsetWidth(v) > is.width {
 		// A value wider than the array cannot be in it; it goes at an end.

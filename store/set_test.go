@@ -159,7 +159,7 @@ func TestIntsetWidensAndKeepsOrder(t *testing.T) {
 	for i, v := range values {
 		require.True(t, s.Add(strconv.FormatInt(v, 10), DefaultSetLimits()))
 		require.False(t, s.Add(strconv.FormatInt(v, 10), DefaultSetLimits()))
-		require.Equal(t, widths[i], s.ints.width, "after %d", v)
+		require.Equal(t, widths[i], s.width, "after %d", v)
 	}
 	sorted := slices.Clone(values)
 	slices.Sort(sorted)
@@ -192,7 +192,7 @@ func setLayout(s *Set) string {
 	switch {
 	case s.dict != nil:
 		return "hashtable"
-	case s.ints.width == setStrs:
+	case s.width == setStrs:
 		return "listpack"
 	}
 	return "intset"

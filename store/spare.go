@@ -96,8 +96,8 @@ type spares struct {
 	sets       []*Set
 	zsets      []*ZSet
 	lists      []*List
-	hashTables []*Dict[string]
-	setTables  []*Dict[struct{}]
+	hashTables []*table[string]
+	setTables  []*table[struct{}]
 }
 
 // joinCap is the capacity of a joint allocation of n bytes: its size class.
@@ -190,12 +190,13 @@ func take[T any](sp *spares, list *[]*T, size func(x *T) int) *T {
 	return x
 }
 
-func tableBytes[V any](d *Dict[V]) int { return int(d.Bytes()) }
+func tableBytes[V any](d *table[V]) int { return int(d.Bytes()) }
 
 // keepTable keeps d, the table of an evicted hash or set, when Reset
 // empties it in place.
-func keepTable[V any](sp *spares, list *[]*Dict[V], d *Dict[V]) {
+func keepTable[V any](sp *spares, list *[]*table[V], d *table[V]) {
 	if d.Reset(maxSpareSlab) {
+		d.strBytes = 0
 		add(sp, list, d, tableBytes(d))
 	}
 }
@@ -216,11 +217,13 @@ func (sp *spares) keepHash(h *Hash) {
 		}
 		h.dict = nil
 	}
-	if cap(h.lp) > maxSpareListpack {
-		h.lp = nil
+	lp := h.lp()
+	if cap(lp) > maxSpareListpack {
+		lp = nil
 	}
-	h.lp, h.n, h.strBytes = h.lp[:0], 0, 0
-	add(sp, &sp.hashes, h, cap(h.lp))
+	h.setLP(lp[:0])
+	h.n = 0
+	add(sp, &sp.hashes, h, cap(lp))
 }
 
 // keepSet takes s, the set of a key eviction just deleted, emptied: the
@@ -231,11 +234,12 @@ func (sp *spares) keepSet(s *Set) {
 		keepTable(sp, &sp.setTables, s.dict)
 		s.dict = nil
 	}
-	if cap(s.ints.data) > maxSpareListpack {
-		s.ints.data = nil
+	buf := s.buf.get()
+	if cap(buf) > maxSpareListpack {
+		buf = nil
 	}
-	s.ints, s.strBytes = intset{data: s.ints.data[:0]}, 0
-	add(sp, &sp.sets, s, cap(s.ints.data))
+	s.setInts(intset{data: buf[:0]})
+	add(sp, &sp.sets, s, cap(buf))
 }
 
 // keepZSet takes z, the sorted set of a key eviction just deleted,
@@ -243,11 +247,13 @@ func (sp *spares) keepSet(s *Set) {
 // bytes). A listpack that Walk shared stays shared: its next write copies
 // it.
 func (sp *spares) keepZSet(z *ZSet) {
-	if cap(z.lp) > maxSpareListpack {
-		z.lp = nil
+	lp := z.lp()
+	if cap(lp) > maxSpareListpack {
+		lp = nil
 	}
-	z.lp, z.n, z.big = z.lp[:0], 0, nil
-	add(sp, &sp.zsets, z, cap(z.lp))
+	z.setLP(lp[:0])
+	z.n, z.big = 0, nil
+	add(sp, &sp.zsets, z, cap(lp))
 }
 
 // keepList takes l, the list of a key eviction just deleted, emptied, when
@@ -265,29 +271,29 @@ func spareChunkBytes(l *List) int { return len(l.ring[0].buf) }
 
 // hashTable returns an empty table for a hash turning into one: an
 // emptied one of sp when there is one (sp may be nil).
-func (sp *spares) hashTable() *Dict[string] {
+func (sp *spares) hashTable() *table[string] {
 	if sp != nil {
 		if d := take(sp, &sp.hashTables, tableBytes[string]); d != nil {
 			return d
 		}
 	}
-	return NewDict[string](0)
+	return newTable[string]()
 }
 
 // setTable is hashTable for a set.
-func (sp *spares) setTable() *Dict[struct{}] {
+func (sp *spares) setTable() *table[struct{}] {
 	if sp != nil {
 		if d := take(sp, &sp.setTables, tableBytes[struct{}]); d != nil {
 			return d
 		}
 	}
-	return NewDict[struct{}](0)
+	return newTable[struct{}]()
 }
 
 // NewHash returns an empty hash for a new key of db: one eviction left,
 // when there is one, else a new one.
 func (db *DB) NewHash() *Hash {
-	if h := take(&db.spares, &db.spares.hashes, func(h *Hash) int { return cap(h.lp) }); h != nil {
+	if h := take(&db.spares, &db.spares.hashes, func(h *Hash) int { return int(h.buf.c) }); h != nil {
 		return h
 	}
 	return NewHash()
@@ -295,7 +301,7 @@ func (db *DB) NewHash() *Hash {
 
 // NewSet is NewHash for a set.
 func (db *DB) NewSet() *Set {
-	if s := take(&db.spares, &db.spares.sets, func(s *Set) int { return cap(s.ints.data) }); s != nil {
+	if s := take(&db.spares, &db.spares.sets, func(s *Set) int { return int(s.buf.c) }); s != nil {
 		return s
 	}
 	return NewSet()
@@ -304,7 +310,7 @@ func (db *DB) NewSet() *Set {
 // NewZSet is store.NewZSet for a new key of db, in a struct eviction left
 // when there is one.
 func (db *DB) NewZSet(lim ZSetLimits, firstLen int) *ZSet {
-	if z := take(&db.spares, &db.spares.zsets, func(z *ZSet) int { return cap(z.lp) }); z != nil {
+	if z := take(&db.spares, &db.spares.zsets, func(z *ZSet) int { return int(z.buf.c) }); z != nil {
 		return newZSetIn(z, lim, firstLen)
 	}
 	return NewZSet(lim, firstLen)

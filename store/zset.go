@@ -49,13 +49,13 @@ func DefaultZSetLimits() ZSetLimits {
 // Random, and all those of a skiplist, are immutable copies. Lookups accept
 // temporary views; Add copies a member it stores.
 type ZSet struct {
-	lp  []byte
-	n   int
-	big *zbig // nil while the encoding is listpack
+	buf slice32 // the listpack (see lp); unused in the skiplist encoding
+	n   uint32  // members in the listpack, at most listpackSafeLimit
 	// shared is set once Walk has handed out views of lp: the next change
 	// copies lp instead of changing its bytes in place, so the views stay
 	// intact (replies queued by EXEC are encoded after later commands).
 	shared bool
+	big    *zbig // nil while the encoding is listpack
 }
 
 type zbig struct {
@@ -86,7 +86,18 @@ func NewBigZSet() *ZSet {
 }
 
 // Len returns the number of members.
-func (s *ZSet) Len() int { return s.n }
+func (s *ZSet) Len() int {
+	if s.big != nil {
+		return s.big.dict.Len()
+	}
+	return int(s.n)
+}
+
+// lp returns the listpack.
+func (s *ZSet) lp() []byte { return s.buf.get() }
+
+// setLP makes lp the listpack.
+func (s *ZSet) setLP(lp []byte) { s.buf = pack(lp) }
 
 // Encoding returns what Redis's OBJECT ENCODING reports.
 func (s *ZSet) Encoding() string {
@@ -118,7 +129,7 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 			}
 			return false
 		}
-		if s.n+1 <= lim.MaxEntries && len(member) <= lim.MaxValue && len(s.lp)+len(member) <= listpackSafeLimit {
+		if s.Len()+1 <= lim.MaxEntries && len(member) <= lim.MaxValue && len(s.lp())+len(member) <= listpackSafeLimit {
 			s.lpInsert(member, score)
 			s.n++
 			return true
@@ -139,7 +150,6 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 	b.dict.Set(m, score)
 	b.tree.insert(zitem{score, m})
 	b.strBytes += roundAlloc(len(m))
-	s.n++
 	return true
 }
 
@@ -161,7 +171,6 @@ func (s *ZSet) Remove(member string) bool {
 	b.tree.remove(b.tree.rank(zitem{score, member}), 1, nil)
 	b.dict.Delete(member)
 	b.strBytes -= roundAlloc(len(member))
-	s.n--
 	return true
 }
 
@@ -188,7 +197,7 @@ func (s *ZSet) Walk(from int, reverse bool, fn func(member string, score float64
 
 // walk is Walk for callers that do not keep the member strings.
 func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64) bool) {
-	if from < 0 || from >= s.n {
+	if from < 0 || from >= s.Len() {
 		return
 	}
 	if s.big != nil {
@@ -218,15 +227,15 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 		var stack [ZSetMaxListpackEntries]int
 		offs := s.lpOffsets(stack[:0])
 		for i := from; i >= 0; i-- {
-			m, score, _ := zlpEntry(s.lp, offs[i])
+			m, score, _ := zlpEntry(s.lp(), offs[i])
 			if !fn(view(m), score) {
 				return
 			}
 		}
 		return
 	}
-	for i, off := 0, 0; off < len(s.lp); i++ {
-		m, score, next := zlpEntry(s.lp, off)
+	for i, off := 0, 0; off < len(s.lp()); i++ {
+		m, score, next := zlpEntry(s.lp(), off)
 		if i >= from && !fn(view(m), score) {
 			return
 		}
@@ -247,12 +256,11 @@ func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64
 				fn(it.member, it.score)
 			}
 		})
-		s.n -= stop - start + 1
 		return
 	}
-	from, to := -1, len(s.lp)
-	for i, off := 0, 0; off < len(s.lp); i++ {
-		m, score, next := zlpEntry(s.lp, off)
+	from, to := -1, len(s.lp())
+	for i, off := 0, 0; off < len(s.lp()); i++ {
+		m, score, next := zlpEntry(s.lp(), off)
 		if i == start {
 			from = off
 		}
@@ -266,7 +274,7 @@ func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64
 		off = next
 	}
 	s.lpCut(from, to)
-	s.n -= stop - start + 1
+	s.n -= uint32(stop - start + 1)
 }
 
 // Random returns a member chosen uniformly at random and its score; the set
@@ -277,12 +285,12 @@ func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
 		score, _ := s.big.dict.Get(m)
 		return m, score
 	}
-	k := rng.IntN(s.n)
+	k := rng.IntN(s.Len())
 	off := 0
 	for i := 0; i < k; i++ {
-		_, _, off = zlpEntry(s.lp, off)
+		_, _, off = zlpEntry(s.lp(), off)
 	}
-	m, score, _ := zlpEntry(s.lp, off)
+	m, score, _ := zlpEntry(s.lp(), off)
 	return string(m), score
 }
 
@@ -304,7 +312,7 @@ func (s *ZSet) Scan(cursor uint64, fn func(member string, score float64)) uint64
 // Redis does for the freshly built result of ZUNIONSTORE and friends (and
 // never for a set that grew).
 func (s *ZSet) Compact(lim ZSetLimits) {
-	if s.big == nil || s.n > lim.MaxEntries {
+	if s.big == nil || s.Len() > lim.MaxEntries {
 		return
 	}
 	var lp []byte
@@ -318,22 +326,23 @@ func (s *ZSet) Compact(lim ZSetLimits) {
 		return true
 	})
 	if fits {
-		s.lp, s.big = append([]byte(nil), lp...), nil
+		s.setLP(append([]byte(nil), lp...))
+		s.n, s.big = uint32(s.big.dict.Len()), nil
 	}
 }
 
 // convert moves a listpack to the skiplist encoding.
 func (s *ZSet) convert() {
 	b := &zbig{dict: NewDict[float64](0)}
-	for off := 0; off < len(s.lp); {
-		m, score, next := zlpEntry(s.lp, off)
+	for off := 0; off < len(s.lp()); {
+		m, score, next := zlpEntry(s.lp(), off)
 		k := string(m)
 		b.dict.Set(k, score)
 		b.tree.insert(zitem{score, k})
 		b.strBytes += roundAlloc(len(k))
 		off = next
 	}
-	s.lp, s.big = nil, b
+	s.buf, s.n, s.big = slice32{}, 0, b
 }
 
 // Clone returns a deep copy with the same encoding, for COPY. Member
@@ -341,7 +350,7 @@ func (s *ZSet) convert() {
 func (s *ZSet) Clone() any {
 	c := &ZSet{n: s.n}
 	if s.big == nil {
-		c.lp = append([]byte(nil), s.lp...)
+		c.setLP(append([]byte(nil), s.lp()...))
 		return c
 	}
 	b := &zbig{dict: NewDict[float64](0), strBytes: s.big.strBytes}
@@ -358,7 +367,7 @@ func (s *ZSet) Clone() any {
 func (s *ZSet) Size() int64 {
 	n := int64(unsafe.Sizeof(ZSet{}))
 	if s.big == nil {
-		return n + roundAlloc(cap(s.lp))
+		return n + roundAlloc(int(s.buf.c))
 	}
 	b := s.big
 	n += int64(unsafe.Sizeof(zbig{})) + b.strBytes + zdictBytes(b.dict)
@@ -397,8 +406,8 @@ func zlpAppend(lp []byte, member string, score float64) []byte {
 
 // lpFind returns the offset, rank and score of member.
 func (s *ZSet) lpFind(member string) (off, rank int, score float64, ok bool) {
-	for i, o := 0, 0; o < len(s.lp); i++ {
-		m, sc, next := zlpEntry(s.lp, o)
+	for i, o := 0, 0; o < len(s.lp()); i++ {
+		m, sc, next := zlpEntry(s.lp(), o)
 		if string(m) == member {
 			return o, i, sc, true
 		}
@@ -410,9 +419,9 @@ func (s *ZSet) lpFind(member string) (off, rank int, score float64, ok bool) {
 // lpInsert inserts member, which is absent, in order.
 func (s *ZSet) lpInsert(member string, score float64) {
 	it := zitem{score, member}
-	at := len(s.lp)
-	for off := 0; off < len(s.lp); {
-		m, sc, next := zlpEntry(s.lp, off)
+	at := len(s.lp())
+	for off := 0; off < len(s.lp()); {
+		m, sc, next := zlpEntry(s.lp(), off)
 		if it.less(zitem{sc, view(m)}) {
 			at = off
 			break
@@ -421,43 +430,47 @@ func (s *ZSet) lpInsert(member string, score float64) {
 	}
 	var buf [binary.MaxVarintLen64 + 8 + ZSetMaxListpackValue]byte
 	e := zlpAppend(buf[:0], member, score)
-	need := len(s.lp) + len(e)
-	if need > cap(s.lp) || s.shared {
+	lp := s.lp()
+	need := len(lp) + len(e)
+	if need > cap(lp) || s.shared {
 		// A new buffer as large as its allocation size class anyway: a
 		// listpack grows by an entry at a time, and a small set should
 		// not carry spare room it may never use.
-		grown := append(slices.Grow([]byte(nil), need), s.lp[:at]...)
-		grown = append(append(grown, e...), s.lp[at:]...)
-		s.lp, s.shared = grown, false
+		grown := append(slices.Grow([]byte(nil), need), lp[:at]...)
+		grown = append(append(grown, e...), lp[at:]...)
+		s.setLP(grown)
+		s.shared = false
 		return
 	}
-	s.lp = s.lp[:need]
-	copy(s.lp[at+len(e):], s.lp[at:need-len(e)])
-	copy(s.lp[at:], e)
+	lp = lp[:need]
+	copy(lp[at+len(e):], lp[at:need-len(e)])
+	copy(lp[at:], e)
+	s.setLP(lp)
 }
 
 // lpDelete removes the entry at off.
 func (s *ZSet) lpDelete(off int) {
-	_, _, next := zlpEntry(s.lp, off)
+	_, _, next := zlpEntry(s.lp(), off)
 	s.lpCut(off, next)
 }
 
 // lpCut removes the bytes from off to end, in place unless Walk shared
 // them.
 func (s *ZSet) lpCut(off, end int) {
+	lp := s.lp()
 	if s.shared {
-		lp := slices.Grow([]byte(nil), len(s.lp)-(end-off))
-		s.lp, s.shared = append(append(lp, s.lp[:off]...), s.lp[end:]...), false
+		s.setLP(append(append(slices.Grow([]byte(nil), len(lp)-(end-off)), lp[:off]...), lp[end:]...))
+		s.shared = false
 		return
 	}
-	s.lp = append(s.lp[:off], s.lp[end:]...)
+	s.setLP(append(lp[:off], lp[end:]...))
 }
 
 // lpOffsets appends the offsets of the entries to dst.
 func (s *ZSet) lpOffsets(dst []int) []int {
-	for off := 0; off < len(s.lp); {
+	for off := 0; off < len(s.lp()); {
 		dst = append(dst, off)
-		_, _, off = zlpEntry(s.lp, off)
+		_, _, off = zlpEntry(s.lp(), off)
 	}
 	return dst
 }

@@ -96,7 +96,7 @@ func (s *ZSet) at(i int) (string, float64) {
 
 // ScoreFirst returns the rank of the lowest member in r, or -1.
 func (s *ZSet) ScoreFirst(r ScoreRange) int {
-	if r.empty() || s.n == 0 {
+	if r.empty() || s.Len() == 0 {
 		return -1
 	}
 	var i int
@@ -111,7 +111,7 @@ func (s *ZSet) ScoreFirst(r ScoreRange) int {
 			return true
 		})
 	}
-	if i == s.n {
+	if i == s.Len() {
 		return -1
 	}
 	if _, score := s.at(i); !r.LteMax(score) {
@@ -122,15 +122,15 @@ func (s *ZSet) ScoreFirst(r ScoreRange) int {
 
 // ScoreLast returns the rank of the highest member in r, or -1.
 func (s *ZSet) ScoreLast(r ScoreRange) int {
-	if r.empty() || s.n == 0 {
+	if r.empty() || s.Len() == 0 {
 		return -1
 	}
 	var i int
 	if s.big != nil {
 		i = s.big.tree.lowerBound(func(it zitem) bool { return r.LteMax(it.score) }) - 1
 	} else {
-		i = s.n - 1
-		s.walk(s.n-1, true, func(_ string, score float64) bool {
+		i = s.Len() - 1
+		s.walk(s.Len()-1, true, func(_ string, score float64) bool {
 			if r.LteMax(score) {
 				return false
 			}
@@ -160,10 +160,10 @@ func (s *ZSet) ScoreCount(r ScoreRange) int {
 // is not empty, the highest member is past its low end and the lowest
 // before its high end.
 func (s *ZSet) lexInRange(r LexRange) bool {
-	if r.empty() || s.n == 0 {
+	if r.empty() || s.Len() == 0 {
 		return false
 	}
-	last, _ := s.at(s.n - 1)
+	last, _ := s.at(s.Len() - 1)
 	first, _ := s.at(0)
 	return r.GteMin(last) && r.LteMax(first)
 }
@@ -189,7 +189,7 @@ func (s *ZSet) LexFirst(r LexRange) int {
 			return true
 		})
 	}
-	if i < 0 || i == s.n {
+	if i < 0 || i == s.Len() {
 		return -1
 	}
 	if m, _ := s.at(i); !r.LteMax(m) {
@@ -208,8 +208,8 @@ func (s *ZSet) LexLast(r LexRange) int {
 	if s.big != nil {
 		i = s.big.tree.lowerBound(func(it zitem) bool { return r.LteMax(it.member) }) - 1
 	} else {
-		k := s.n - 1
-		s.walk(s.n-1, true, func(m string, _ float64) bool {
+		k := s.Len() - 1
+		s.walk(s.Len()-1, true, func(m string, _ float64) bool {
 			if r.LteMax(m) {
 				i = k
 				return false

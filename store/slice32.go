@@ -1,0 +1,33 @@
+package store
+
+import (
+	"math"
+	"unsafe"
+)
+
+// slice32 is a []byte in 16 bytes instead of 24: its length and capacity
+// are 32-bit. It holds the buffers of the compact encodings (a listpack,
+// an intset), which listpackSafeLimit and the intset's own bound keep well
+// under 4 GiB, so that the structs of small hashes, sets and sorted sets
+// fit Go's 32-byte size class: each is a separate allocation per key, and
+// a struct of 48 bytes cost a small hash a tenth of its memory.
+type slice32 struct {
+	p    *byte
+	n, c uint32
+}
+
+// get returns the slice.
+func (s slice32) get() []byte {
+	if s.p == nil {
+		return nil
+	}
+	return unsafe.Slice(s.p, s.c)[:s.n]
+}
+
+// pack returns b as a slice32; b's capacity must be under 4 GiB.
+func pack(b []byte) slice32 {
+	if uint64(cap(b)) > math.MaxUint32 {
+		panic("store: compact encoding past 4 GiB")
+	}
+	return slice32{unsafe.SliceData(b), uint32(len(b)), uint32(cap(b))}
+}
