@@ -26,6 +26,9 @@ func (in *input) value(typ byte) (store.Object, error) {
 		if err != nil {
 			return store.Object{}, err
 		}
+		if len(b) > store.MaxString {
+			return store.Object{}, errors.New("string value longer than 4 GiB")
+		}
 		return store.NewString(b), nil
 	case typeList:
 		return in.linkedList()
@@ -98,7 +101,7 @@ func (in *input) linkedList() (store.Object, error) {
 		}
 		l.PushBack(s)
 	}
-	return store.Object{Kind: store.KindList, Data: l}, nil
+	return store.ListObject(l), nil
 }
 
 // listFromBlobs reads nodes quicklist nodes (or one ziplist): ziplists, or
@@ -146,7 +149,7 @@ func (in *input) listFromBlobs(nodes int, v2 bool) (store.Object, error) {
 	if l.Len() == 0 {
 		return store.Object{}, in.empty("list")
 	}
-	return store.Object{Kind: store.KindList, Data: l}, nil
+	return store.ListObject(l), nil
 }
 
 // set reads a set of strings (RDB_TYPE_SET).
@@ -172,7 +175,7 @@ func (in *input) set() (store.Object, error) {
 			return store.Object{}, in.corrupt("duplicate set member")
 		}
 	}
-	return store.Object{Kind: store.KindSet, Data: s}, nil
+	return store.SetObject(s), nil
 }
 
 // setIntset reads a set encoded as an intset.
@@ -192,7 +195,7 @@ func (in *input) setIntset() (store.Object, error) {
 	if n == 0 {
 		return store.Object{}, in.empty("set")
 	}
-	return store.Object{Kind: store.KindSet, Data: s}, nil
+	return store.SetObject(s), nil
 }
 
 // zset reads a sorted set of members and scores, as text (RDB_TYPE_ZSET)
@@ -236,7 +239,7 @@ func (in *input) zset(binaryScores bool) (store.Object, error) {
 		}
 	}
 	zs.Compact(lim)
-	return store.Object{Kind: store.KindZSet, Data: zs}, nil
+	return store.ZSetObject(zs), nil
 }
 
 // textScore reads a score written as text: a length byte (253 NaN, 254
@@ -331,7 +334,7 @@ func (in *input) zsetPacked(listpack bool) (store.Object, error) {
 	case n == 0:
 		return store.Object{}, in.empty("sorted set")
 	}
-	return store.Object{Kind: store.KindZSet, Data: zs}, nil
+	return store.ZSetObject(zs), nil
 }
 
 // walkPairs walks a ziplist or listpack blob of alternating entries (member
@@ -385,7 +388,7 @@ func (in *input) hash() (store.Object, error) {
 			return store.Object{}, in.corrupt("duplicate hash field")
 		}
 	}
-	return store.Object{Kind: store.KindHash, Data: h}, nil
+	return store.HashObject(h), nil
 }
 
 // hashPacked reads a hash encoded as a ziplist or listpack of alternating
@@ -421,7 +424,7 @@ func (in *input) hashPacked(listpack bool) (store.Object, error) {
 	case n == 0:
 		return store.Object{}, in.empty("hash")
 	}
-	return store.Object{Kind: store.KindHash, Data: h}, nil
+	return store.HashObject(h), nil
 }
 
 // hashZipmap reads a hash encoded as a zipmap.
@@ -447,7 +450,7 @@ func (in *input) hashZipmap() (store.Object, error) {
 	case n == 0:
 		return store.Object{}, in.empty("hash")
 	}
-	return store.Object{Kind: store.KindHash, Data: h}, nil
+	return store.HashObject(h), nil
 }
 
 // moduleValue reports module data, which needs the module that wrote it.

@@ -155,15 +155,15 @@ func (e *encoder) value(o *store.Object) {
 	switch o.Kind {
 	case store.KindString:
 		e.header(typeString)
-		e.string(o.Str)
+		e.string(o.Str())
 	case store.KindList:
-		e.list(o.Data.(*store.List))
+		e.list(o.Data().(*store.List))
 	case store.KindSet:
-		e.set(o.Data.(*store.Set))
+		e.set(o.Data().(*store.Set))
 	case store.KindZSet:
-		e.zset(o.Data.(*store.ZSet))
+		e.zset(o.Data().(*store.ZSet))
 	case store.KindHash:
-		e.hash(o.Data.(*store.Hash))
+		e.hash(o.Data().(*store.Hash))
 	default:
 		if e.err == nil {
 			e.err = fmt.Errorf("aof: cannot encode a value of kind %s", o.Kind)

@@ -23,7 +23,7 @@ func listObj(elems ...string) store.Object {
 	for _, e := range elems {
 		l.PushBack([]byte(e))
 	}
-	return store.Object{Kind: store.KindList, Data: l}
+	return store.ListObject(l)
 }
 
 func setObj(members ...string) store.Object {
@@ -31,7 +31,7 @@ func setObj(members ...string) store.Object {
 	for _, m := range members {
 		s.Add(m, store.DefaultSetLimits())
 	}
-	return store.Object{Kind: store.KindSet, Data: s}
+	return store.SetObject(s)
 }
 
 func hashObj(kv ...string) store.Object {
@@ -39,7 +39,7 @@ func hashObj(kv ...string) store.Object {
 	for i := 0; i < len(kv); i += 2 {
 		h.Set([]byte(kv[i]), []byte(kv[i+1]), store.DefaultHashLimits())
 	}
-	return store.Object{Kind: store.KindHash, Data: h}
+	return store.HashObject(h)
 }
 
 // zsetObj builds a sorted set from alternating members and scores.
@@ -56,7 +56,7 @@ func zsetObj(ms ...string) store.Object {
 		}
 		z.Add(ms[i], score, lim)
 	}
-	return store.Object{Kind: store.KindZSet, Data: z}
+	return store.ZSetObject(z)
 }
 
 func seqStrings(prefix string, n int) []string {
@@ -82,16 +82,16 @@ func renderObject(o *store.Object) string {
 	var b strings.Builder
 	switch o.Kind {
 	case store.KindString:
-		fmt.Fprintf(&b, "string/%s %q", o.StringEncoding(), o.Str)
+		fmt.Fprintf(&b, "string/%s %q", o.StringEncoding(), o.Str())
 	case store.KindList:
-		l := o.Data.(*store.List)
+		l := o.Data().(*store.List)
 		fmt.Fprintf(&b, "list/%s", l.Encoding())
 		l.Each(func(v []byte) bool {
 			fmt.Fprintf(&b, " %q", v)
 			return true
 		})
 	case store.KindSet:
-		s := o.Data.(*store.Set)
+		s := o.Data().(*store.Set)
 		var ms []string
 		s.Range(func(m string) bool {
 			ms = append(ms, strconv.Quote(m))
@@ -100,7 +100,7 @@ func renderObject(o *store.Object) string {
 		sort.Strings(ms)
 		fmt.Fprintf(&b, "set/%s %s", s.Encoding(), strings.Join(ms, " "))
 	case store.KindHash:
-		h := o.Data.(*store.Hash)
+		h := o.Data().(*store.Hash)
 		var kv []string
 		h.Range(func(f, v string) bool {
 			kv = append(kv, strconv.Quote(f)+"="+strconv.Quote(v))
@@ -109,7 +109,7 @@ func renderObject(o *store.Object) string {
 		sort.Strings(kv)
 		fmt.Fprintf(&b, "hash/%s %s", h.Encoding(), strings.Join(kv, " "))
 	case store.KindZSet:
-		z := o.Data.(*store.ZSet)
+		z := o.Data().(*store.ZSet)
 		fmt.Fprintf(&b, "zset/%s", z.Encoding())
 		if z.Len() > 0 {
 			z.Walk(0, false, func(m string, score float64) bool {

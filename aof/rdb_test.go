@@ -123,7 +123,7 @@ func TestRestoreFollowsTheLimits(t *testing.T) {
 	low.Set = store.SetLimits{MaxIntsetEntries: 2}
 	low.ZSet = store.ZSetLimits{MaxEntries: 2, MaxValue: 5}
 	encoding := func(o *store.Object) string {
-		return o.Data.(interface{ Encoding() string }).Encoding()
+		return o.Data().(interface{ Encoding() string }).Encoding()
 	}
 	big := func(o store.Object) store.Object {
 		p := Dump(&o)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"quordis/store"
 )
 
 // AppendCommand appends argv to dst as a RESP multibulk, the record format
@@ -125,6 +127,12 @@ func (r *cmdReader) next() (argv [][]byte, errOff int64, err error) {
 		arg, err := r.bulk(n)
 		if err != nil {
 			return nil, errOff, err
+		}
+		if len(arg) > store.MaxString {
+			// Quordis's strings stop at 4 GiB, and so does
+			// proto-max-bulk-len: no file it wrote holds a longer
+			// argument.
+			return nil, errOff, errFormat
 		}
 		// The two bytes after the payload (CRLF) are skipped unchecked, as
 		// Redis does.

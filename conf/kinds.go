@@ -401,4 +401,8 @@ const (
 	uintMax  = math.MaxUint32
 	longMax  = math.MaxInt64
 	llongMax = math.MaxInt64
+
+	// maxProtoBulkLen bounds proto-max-bulk-len where Redis has LONG_MAX:
+	// a Quordis string value stops at 4 GiB - 1 (store.MaxString).
+	maxProtoBulkLen = math.MaxUint32
 )

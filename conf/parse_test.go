@@ -383,7 +383,9 @@ func TestParseErrorsUseRedisText(t *testing.T) {
 		{"maxmemory-clients 101%", "percentage argument must be less or equal to 100"},
 		{"maxmemory-clients %", "argument must be a memory or percent value"},
 		{"maxmemory-clients -1%", "argument must be a memory or percent value"},
-		{"proto-max-bulk-len 1000", "argument must be between 1048576 and 9223372036854775807 inclusive"},
+		// Redis's upper bound is LONG_MAX; a Quordis string stops at 4 GiB.
+		{"proto-max-bulk-len 1000", "argument must be between 1048576 and 4294967295 inclusive"},
+		{"proto-max-bulk-len 4gb", "argument must be between 1048576 and 4294967295 inclusive"},
 		{"loglevel bogus", "argument(s) must be one of the following: debug, verbose, notice, warning"},
 		{"loglevel debug notice", "wrong number of arguments"},
 		{"shutdown-on-sigint save nosave", "shutdown options SAVE and NOSAVE can't be used simultaneously"},

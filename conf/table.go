@@ -171,7 +171,7 @@ func table() []directive {
 		number("cluster-node-timeout", "", fSupported, tSigned, 0, llongMax, 15000, 0, field(func(c *Config) *int64 { return &c.ClusterNodeTimeout })),
 		number("slowlog-log-slower-than", "", fSupported, tSigned, -1, llongMax, 10000, 0, field(func(c *Config) *int64 { return &c.SlowlogLogSlowerThan })),
 		number("latency-monitor-threshold", "", fSupported, tSigned, 0, llongMax, 0, 0, field(func(c *Config) *int64 { return &c.LatencyMonitorThreshold })),
-		number("proto-max-bulk-len", "", fSupported, tSigned, 1024*1024, longMax, 512*1024*1024, nMemory, field(func(c *Config) *int64 { return &c.ProtoMaxBulkLen })),
+		number("proto-max-bulk-len", "", fSupported, tSigned, 1024*1024, maxProtoBulkLen, 512*1024*1024, nMemory, field(func(c *Config) *int64 { return &c.ProtoMaxBulkLen })),
 		number("stream-node-max-entries", "", 0, tSigned, 0, llongMax, 100, 0, slot[int64]{}),
 		number("repl-backlog-size", "", 0, tSigned, 1, llongMax, 1024*1024, nMemory, slot[int64]{}),
 		number("maxmemory", "", fSupported, tUnsigned, 0, ullMax, 0, nMemory, field(func(c *Config) *int64 { return &c.MaxMemory })),

@@ -104,15 +104,15 @@ func (c *Ctx) stringForBits(maxbit int64) (o *store.Object, grew bool, e *Reply)
 	need := int(maxbit>>3) + 1
 	o = c.DB.Get(c.key(1), c.Now)
 	if o == nil {
-		c.DB.Set(c.ownedKey(1), store.Object{Kind: store.KindString, Raw: true, Str: make([]byte, need)}, c.Now)
+		c.DB.Set(c.ownedKey(1), store.NewRawString(make([]byte, need)), c.Now)
 		return c.DB.Peek(c.key(1), c.Now), true, nil
 	}
 	if o.Kind != store.KindString {
 		return nil, false, &replyWrongType
 	}
 	o.Raw = true
-	if need > len(o.Str) {
-		o.Str = append(o.Str, make([]byte, need-len(o.Str))...)
+	if need > len(o.Str()) {
+		o.SetStr(append(o.Str(), make([]byte, need-len(o.Str()))...))
 		return o, true, nil
 	}
 	return o, false, nil
@@ -132,7 +132,7 @@ func setbitCommand(c *Ctx) Reply {
 	if e != nil {
 		return *e
 	}
-	p := &o.Str[off>>3]
+	p := &o.Str()[off>>3]
 	mask := byte(0x80) >> (off & 7)
 	old := *p&mask != 0
 	// Redis counts a change only when the string grew or the bit flipped.
@@ -156,7 +156,7 @@ func getbitCommand(c *Ctx) Reply {
 	if e != nil {
 		return *e
 	}
-	if o != nil && off>>3 < int64(len(o.Str)) && o.Str[off>>3]&(0x80>>(off&7)) != 0 {
+	if o != nil && off>>3 < int64(len(o.Str())) && o.Str()[off>>3]&(0x80>>(off&7)) != 0 {
 		return replyOne
 	}
 	return replyZero
@@ -210,7 +210,7 @@ func bitcountCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyZero
 	}
-	s := o.Str
+	s := o.Str()
 	switch len(c.Args) {
 	case 2:
 		return Int(popcount(s))
@@ -284,7 +284,7 @@ func bitposCommand(c *Ctx) Reply {
 		}
 		return replyZero
 	}
-	s := o.Str
+	s := o.Str()
 	n := int64(len(s))
 	lo, hi, endGiven := int64(0), n*8-1, false
 	switch len(c.Args) {
@@ -384,8 +384,8 @@ func bitopCommand(c *Ctx) Reply {
 		if o.Kind != store.KindString {
 			return replyWrongType
 		}
-		srcs = append(srcs, o.Str)
-		maxLen = max(maxLen, len(o.Str))
+		srcs = append(srcs, o.Str())
+		maxLen = max(maxLen, len(o.Str()))
 	}
 	// Every source empty or missing: the result is the empty string,
 	// which Redis stores by deleting the destination.
@@ -414,7 +414,7 @@ func bitopCommand(c *Ctx) Reply {
 			combineBits(res[:len(src)], src, func(a, b uint64) uint64 { return a ^ b })
 		}
 	}
-	c.DB.Set(c.ownedKey(2), store.Object{Kind: store.KindString, Raw: true, Str: res}, c.Now)
+	c.DB.Set(c.ownedKey(2), store.NewRawString(res), c.Now)
 	c.Modified(c.Args[2])
 	return Int(int64(maxLen))
 }
@@ -497,7 +497,7 @@ func bitfield(c *Ctx, readOnly bool) Reply {
 	}
 	var s []byte
 	if o != nil {
-		s = o.Str
+		s = o.Str()
 	}
 	replies := make([]Reply, len(ops))
 	changes := 0

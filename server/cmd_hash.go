@@ -62,7 +62,7 @@ func (c *Ctx) hashForRead(i int) (*store.Hash, *Reply) {
 	if o.Kind != store.KindHash {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.Hash), nil
+	return o.Data().(*store.Hash), nil
 }
 
 // hashLimits are the listpack thresholds in force for hash writes.
@@ -76,13 +76,13 @@ func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
 	o := c.DB.Get(c.key(i), c.Now)
 	if o == nil {
 		h := c.DB.NewHash()
-		c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindHash, Data: h}, c.Now)
+		c.DB.Set(c.ownedKey(i), store.HashObject(h), c.Now)
 		return h, nil
 	}
 	if o.Kind != store.KindHash {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.Hash), nil
+	return o.Data().(*store.Hash), nil
 }
 
 // HSET key field value [field value ...] | HMSET key field value [field value ...]
@@ -164,7 +164,7 @@ func hdelCommand(c *Ctx) Reply {
 	if o.Kind != store.KindHash {
 		return replyWrongType
 	}
-	h := o.Data.(*store.Hash)
+	h := o.Data().(*store.Hash)
 	var deleted int64
 	for i := 2; i < len(c.Args); i++ {
 		if h.Delete(c.key(i)) {

@@ -76,7 +76,7 @@ func hllCheck(o *store.Object) *Reply {
 	if o.Kind != store.KindString {
 		return &replyWrongType
 	}
-	if !store.IsHLL(o.Str) {
+	if !store.IsHLL(o.Str()) {
 		return &replyNotHLL
 	}
 	return nil
@@ -102,7 +102,7 @@ func pfaddCommand(c *Ctx) Reply {
 		if e := hllCheck(o); e != nil {
 			return *e
 		}
-		hll = o.Str
+		hll = o.Str()
 		o.Raw = true
 	}
 	for _, elem := range c.Args[2:] {
@@ -112,7 +112,7 @@ func pfaddCommand(c *Ctx) Reply {
 		if err != nil {
 			// Only an existing value can be corrupt. What changed before
 			// the corruption was found stays, unpropagated, as in Redis.
-			o.Str = hll
+			o.SetStr(hll)
 			return replyInvalidHLL
 		}
 		if changed {
@@ -122,7 +122,7 @@ func pfaddCommand(c *Ctx) Reply {
 	if o == nil {
 		c.DB.Set(c.ownedKey(1), newHLLObject(hll), c.Now)
 	} else {
-		o.Str = hll
+		o.SetStr(hll)
 	}
 	if updated == 0 {
 		return replyZero
@@ -146,7 +146,7 @@ func pfcountCommand(c *Ctx) Reply {
 			if e := hllCheck(o); e != nil {
 				return *e
 			}
-			if regs.Merge(o.Str) != nil {
+			if regs.Merge(o.Str()) != nil {
 				return replyInvalidHLL
 			}
 		}
@@ -160,7 +160,7 @@ func pfcountCommand(c *Ctx) Reply {
 		return *e
 	}
 	o.Raw = true
-	card, wrote, err := store.HLLCount(o.Str)
+	card, wrote, err := store.HLLCount(o.Str())
 	if err != nil {
 		return replyInvalidHLL
 	}
@@ -185,17 +185,17 @@ func pfmergeCommand(c *Ctx) Reply {
 		if e := hllCheck(o); e != nil {
 			return *e
 		}
-		if !store.HLLIsSparse(o.Str) {
+		if !store.HLLIsSparse(o.Str()) {
 			dense = true
 		}
-		if regs.Merge(o.Str) != nil {
+		if regs.Merge(o.Str()) != nil {
 			return replyInvalidHLL
 		}
 	}
 	o := c.DB.Get(c.key(1), c.Now)
 	hll := store.NewHLL()
 	if o != nil {
-		hll = o.Str
+		hll = o.Str()
 		o.Raw = true
 	}
 	hll, err := store.HLLStore(hll, &regs, dense, hllSparseMaxBytes)
@@ -205,7 +205,7 @@ func pfmergeCommand(c *Ctx) Reply {
 	if o == nil {
 		c.DB.Set(c.ownedKey(1), newHLLObject(hll), c.Now)
 	} else {
-		o.Str = hll
+		o.SetStr(hll)
 	}
 	c.Modified(c.Args[1])
 	return replyOK
@@ -224,29 +224,29 @@ func pfdebugCommand(c *Ctx) Reply {
 	sub := string(c.Args[1])
 	switch strings.ToLower(sub) {
 	case "getreg":
-		if store.HLLIsSparse(o.Str) {
+		if store.HLLIsSparse(o.Str()) {
 			if !c.hllToDense(o) {
 				return replyInvalidHLL
 			}
 		}
-		vals := store.HLLRegisterValues(o.Str)
+		vals := store.HLLRegisterValues(o.Str())
 		out := make([]Reply, len(vals))
 		for i, v := range vals {
 			out[i] = Int(int64(v))
 		}
 		return Array(out...)
 	case "decode":
-		if !store.HLLIsSparse(o.Str) {
+		if !store.HLLIsSparse(o.Str()) {
 			return Err("ERR HLL encoding is not sparse")
 		}
-		return BulkString(store.HLLDecode(o.Str))
+		return BulkString(store.HLLDecode(o.Str()))
 	case "encoding":
-		if store.HLLIsSparse(o.Str) {
+		if store.HLLIsSparse(o.Str()) {
 			return Simple("sparse")
 		}
 		return Simple("dense")
 	case "todense":
-		if !store.HLLIsSparse(o.Str) {
+		if !store.HLLIsSparse(o.Str()) {
 			return replyZero
 		}
 		if !c.hllToDense(o) {
@@ -261,11 +261,11 @@ func pfdebugCommand(c *Ctx) Reply {
 // when it is corrupt. Redis counts the conversion as a change, so that it
 // is propagated, without invalidating WATCHes.
 func (c *Ctx) hllToDense(o *store.Object) bool {
-	d, _, err := store.HLLToDense(o.Str)
+	d, _, err := store.HLLToDense(o.Str())
 	if err != nil {
 		return false
 	}
-	o.Str = d
+	o.SetStr(d)
 	c.Changed(1)
 	return true
 }

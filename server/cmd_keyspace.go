@@ -507,7 +507,7 @@ func encodingOf(o *store.Object) string {
 	if o.Kind == store.KindString {
 		return o.StringEncoding()
 	}
-	if e, ok := o.Data.(interface{ Encoding() string }); ok {
+	if e, ok := o.Data().(interface{ Encoding() string }); ok {
 		return e.Encoding()
 	}
 	return "unknown"
@@ -523,7 +523,7 @@ func objectRefcount(c *Ctx) Reply {
 	// LFU policy needs per-key access clocks, and reports them as
 	// referenced INT_MAX times.
 	if o.Kind == store.KindString && o.StringEncoding() == "int" && !c.s.policyTracksAccess() {
-		if n, ok := parseInt(o.Str); ok && n >= 0 && n < 10000 {
+		if n, ok := parseInt(o.Str()); ok && n >= 0 && n < 10000 {
 			return Int(1<<31 - 1)
 		}
 	}

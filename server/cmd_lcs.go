@@ -36,10 +36,10 @@ func lcsCommand(c *Ctx) Reply {
 	}
 	var a, b []byte
 	if oa != nil {
-		a = oa.Str
+		a = oa.Str()
 	}
 	if ob != nil {
-		b = ob.Str
+		b = ob.Str()
 	}
 	var getLen, getIdx, withMatchLen bool
 	var minMatchLen int64

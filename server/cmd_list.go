@@ -123,7 +123,7 @@ func (c *Ctx) listRead(i int) (*store.List, *Reply) {
 	if o.Kind != store.KindList {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.List), nil
+	return o.Data().(*store.List), nil
 }
 
 // listWrite returns the list at key for a write: nil when absent, or a
@@ -136,14 +136,14 @@ func (c *Ctx) listWrite(key string) (*store.List, *Reply) {
 	if o.Kind != store.KindList {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.List), nil
+	return o.Data().(*store.List), nil
 }
 
 // listCreate stores a new empty list at key, which must be free, and
 // returns it. key is retained: it must not alias the request.
 func (c *Ctx) listCreate(key string) *store.List {
 	l := c.DB.NewList(c.DB.Limits().List)
-	c.DB.Set(key, store.Object{Kind: store.KindList, Data: l}, c.Now)
+	c.DB.Set(key, store.ListObject(l), c.Now)
 	return l
 }
 

@@ -176,7 +176,7 @@ func debugCommand(c *Ctx) Reply {
 			return replyNoSuchKey
 		}
 		return Simple(fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-			o, encodingOf(o), len(o.Str)+1, o.Access, o.IdleMillis(c.Now)/1000))
+			o, encodingOf(o), len(o.Str())+1, o.Access, o.IdleMillis(c.Now)/1000))
 	}
 	return Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try DEBUG HELP.")
 }

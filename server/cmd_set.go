@@ -94,7 +94,7 @@ func (c *Ctx) setAt(i int) (*store.Set, *Reply) {
 	if o.Kind != store.KindSet {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.Set), nil
+	return o.Data().(*store.Set), nil
 }
 
 // setLimits is the intset threshold in force for set writes.
@@ -111,13 +111,13 @@ func (c *Ctx) setForWrite(i int) (*store.Set, *Reply) {
 	if o.Kind != store.KindSet {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.Set), nil
+	return o.Data().(*store.Set), nil
 }
 
 // storeSet makes s the value at argument i, replacing whatever was there
 // and its expiry.
 func (c *Ctx) storeSet(i int, s *store.Set) {
-	c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindSet, Data: s}, c.Now)
+	c.DB.Set(c.ownedKey(i), store.SetObject(s), c.Now)
 }
 
 // allMembers returns the members of s in its iteration order.
@@ -390,7 +390,7 @@ func (c *Ctx) loadSets(keys [][]byte) ([]*store.Set, *Reply) {
 		if o.Kind != store.KindSet {
 			return nil, &replyWrongType
 		}
-		sets[i] = o.Data.(*store.Set)
+		sets[i] = o.Data().(*store.Set)
 	}
 	return sets, nil
 }

@@ -203,7 +203,7 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 	for _, v := range out {
 		l.PushBack(v) // a missing GET value is stored as an empty string
 	}
-	c.DB.Set(c.ownedKey(req.store), store.Object{Kind: store.KindList, Data: l}, c.Now)
+	c.DB.Set(c.ownedKey(req.store), store.ListObject(l), c.Now)
 	c.Modified(c.Args[req.store])
 	return Int(int64(len(out)))
 }
@@ -216,7 +216,7 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 func loadSortVector(o *store.Object, req *sortRequest) (vector []sortEntry, start, end int) {
 	n := 0
 	if o != nil {
-		switch d := o.Data.(type) {
+		switch d := o.Data().(type) {
 		case *store.List:
 			n = d.Len()
 		case *store.Set:
@@ -246,7 +246,7 @@ func loadSortVector(o *store.Object, req *sortRequest) (vector []sortEntry, star
 	} else {
 		vector = make([]sortEntry, 0, n)
 	}
-	switch d := o.Data.(type) {
+	switch d := o.Data().(type) {
 	case *store.List:
 		if !ranged {
 			d.Each(func(v []byte) bool {
@@ -362,7 +362,7 @@ func (c *Ctx) sortOutput(rows []sortEntry, gets [][]byte) [][]byte {
 // sortZSetToSkiplist moves the sorted set in o to the skiplist encoding,
 // as Redis's SORT does to every sorted set it reads.
 func sortZSetToSkiplist(o *store.Object) {
-	zs := o.Data.(*store.ZSet)
+	zs := o.Data().(*store.ZSet)
 	if zs.Encoding() == "skiplist" {
 		return
 	}
@@ -372,7 +372,7 @@ func sortZSetToSkiplist(o *store.Object) {
 		big.Add(m, score, lim)
 		return true
 	})
-	o.Data = big
+	o.SetData(big)
 }
 
 // sortLookup returns what pattern refers to for elem, as Redis's
@@ -410,12 +410,12 @@ func (c *Ctx) sortLookup(pattern []byte, elem string, buf *[]byte) ([]byte, bool
 		if o.Kind != store.KindString {
 			return nil, false
 		}
-		return o.Str, true
+		return o.Str(), true
 	}
 	if o.Kind != store.KindHash {
 		return nil, false
 	}
-	v, ok := o.Data.(*store.Hash).Get(bytesView(field))
+	v, ok := o.Data().(*store.Hash).Get(bytesView(field))
 	return stringBytes(v), ok
 }
 

@@ -122,7 +122,7 @@ func getCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyNullBulk
 	}
-	return Bulk(o.Str)
+	return Bulk(o.Str())
 }
 
 // SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
@@ -159,7 +159,7 @@ func (c *Ctx) setString(opts options, at int64) Reply {
 		}
 		reply = replyNullBulk
 		if old != nil {
-			reply = Bulk(old.Str)
+			reply = Bulk(old.Str())
 		}
 	}
 	if opts.has(optNX) && old != nil || opts.has(optXX) && old == nil {
@@ -216,7 +216,7 @@ func getsetCommand(c *Ctx) Reply {
 	}
 	reply := replyNullBulk
 	if o != nil {
-		reply = Bulk(o.Str)
+		reply = Bulk(o.Str())
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	c.Modified(c.Args[1])
@@ -232,7 +232,7 @@ func getdelCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyNullBulk
 	}
-	reply := Bulk(o.Str)
+	reply := Bulk(o.Str())
 	c.DB.Delete(c.key(1))
 	c.Modified(c.Args[1])
 	return reply
@@ -257,7 +257,7 @@ func getexCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyNullBulk
 	}
-	reply := Bulk(o.Str)
+	reply := Bulk(o.Str())
 	key := c.key(1)
 	switch {
 	case opts.has(optExpiry) && at <= c.Now:
@@ -302,7 +302,7 @@ func incrCommand(c *Ctx) Reply {
 		if o.Kind != store.KindString {
 			return replyWrongType
 		}
-		n, ok := parseInt(o.Str)
+		n, ok := parseInt(o.Str())
 		if !ok {
 			return replyNotInt
 		}
@@ -314,9 +314,9 @@ func incrCommand(c *Ctx) Reply {
 	cur += by
 	if o != nil {
 		// The number is written over the old one in place: the store owns
-		// o.Str, and no reply still refers to it (replies are encoded
+		// the value, and no reply still refers to it (replies are encoded
 		// before the next command runs), so a counter costs no allocation.
-		o.Str = strconv.AppendInt(o.Str[:0], cur, 10)
+		o.SetStr(strconv.AppendInt(o.Str()[:0], cur, 10))
 		o.Raw = false
 	} else {
 		c.DB.Set(c.ownedKey(1), store.NewString(strconv.AppendInt(nil, cur, 10)), c.Now)
@@ -333,7 +333,7 @@ func incrbyfloatCommand(c *Ctx) Reply {
 		if o.Kind != store.KindString {
 			return replyWrongType
 		}
-		v, ok := parseLongDouble(o.Str)
+		v, ok := parseLongDouble(o.Str())
 		if !ok {
 			return replyNotFloat
 		}
@@ -375,15 +375,15 @@ func appendCommand(c *Ctx) Reply {
 	if o.Kind != store.KindString {
 		return replyWrongType
 	}
-	if msg := c.checkStringLength(int64(len(o.Str)) + int64(len(c.Args[2]))); msg != "" {
+	if msg := c.checkStringLength(int64(len(o.Str())) + int64(len(c.Args[2]))); msg != "" {
 		return Err(msg)
 	}
 	// Replies are encoded before the next command runs, so the stored
 	// bytes can grow in place.
-	o.Str = append(o.Str, c.Args[2]...)
+	o.SetStr(append(o.Str(), c.Args[2]...))
 	o.Raw = true
 	c.Modified(c.Args[1])
-	return Int(int64(len(o.Str)))
+	return Int(int64(len(o.Str())))
 }
 
 // checkStringLength returns Redis's error when a string would grow past
@@ -404,7 +404,7 @@ func strlenCommand(c *Ctx) Reply {
 	if o == nil {
 		return replyZero
 	}
-	return Int(int64(len(o.Str)))
+	return Int(int64(len(o.Str())))
 }
 
 // GETRANGE key start end
@@ -421,11 +421,11 @@ func getrangeCommand(c *Ctx) Reply {
 	if o == nil {
 		return BulkString("")
 	}
-	lo, hi, ok := clampRange(start, end, int64(len(o.Str)))
+	lo, hi, ok := clampRange(start, end, int64(len(o.Str())))
 	if !ok {
 		return BulkString("")
 	}
-	return Bulk(o.Str[lo : hi+1])
+	return Bulk(o.Str()[lo : hi+1])
 }
 
 // clampRange turns Redis's inclusive start/end indexes (negative counting
@@ -474,7 +474,7 @@ func setrangeCommand(c *Ctx) Reply {
 		if o == nil {
 			return replyZero
 		}
-		return Int(int64(len(o.Str)))
+		return Int(int64(len(o.Str())))
 	}
 	if msg := c.checkStringLength(offset + int64(len(val))); msg != "" {
 		return Err(msg)
@@ -483,13 +483,13 @@ func setrangeCommand(c *Ctx) Reply {
 		c.DB.Set(c.ownedKey(1), store.Object{Kind: store.KindString, Raw: true}, c.Now)
 		o = c.DB.Get(c.key(1), c.Now)
 	}
-	if need := int(offset) + len(val); need > len(o.Str) {
-		o.Str = append(o.Str, make([]byte, need-len(o.Str))...)
+	if need := int(offset) + len(val); need > len(o.Str()) {
+		o.SetStr(append(o.Str(), make([]byte, need-len(o.Str()))...))
 	}
-	copy(o.Str[offset:], val)
+	copy(o.Str()[offset:], val)
 	o.Raw = true
 	c.Modified(c.Args[1])
-	return Int(int64(len(o.Str)))
+	return Int(int64(len(o.Str())))
 }
 
 // MGET key [key ...]
@@ -498,7 +498,7 @@ func mgetCommand(c *Ctx) Reply {
 	for i := 1; i < len(c.Args); i++ {
 		o := c.lookupRead(c.key(i))
 		if o != nil && o.Kind == store.KindString {
-			out[i-1] = o.Str
+			out[i-1] = o.Str()
 			if out[i-1] == nil {
 				out[i-1] = []byte{}
 			}

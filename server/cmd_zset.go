@@ -121,13 +121,13 @@ func zsetOf(o *store.Object) (*store.ZSet, *Reply) {
 	if o.Kind != store.KindZSet {
 		return nil, &replyWrongType
 	}
-	return o.Data.(*store.ZSet), nil
+	return o.Data().(*store.ZSet), nil
 }
 
 // storeZSet makes zs the value at argument i, replacing whatever was there
 // and its expiry.
 func (c *Ctx) storeZSet(i int, zs *store.ZSet) {
-	c.DB.Set(c.ownedKey(i), store.Object{Kind: store.KindZSet, Data: zs}, c.Now)
+	c.DB.Set(c.ownedKey(i), store.ZSetObject(zs), c.Now)
 }
 
 // zsetRESP3 reports whether the caller speaks RESP3, where members with

@@ -17,9 +17,9 @@ import (
 func valueText(o *store.Object) string {
 	switch o.Kind {
 	case store.KindString:
-		return "s:" + string(o.Str)
+		return "s:" + string(o.Str())
 	case store.KindList:
-		l := o.Data.(*store.List)
+		l := o.Data().(*store.List)
 		var parts []string
 		for _, e := range l.Range(0, l.Len()) {
 			parts = append(parts, string(e))

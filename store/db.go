@@ -170,10 +170,10 @@ func (db *DB) SetString(key, val []byte, now int64) {
 func (db *DB) OverwriteString(key, val []byte, now int64) {
 	k := view(key)
 	if o := db.keys.GetPtr(k); o != nil && o.Kind == KindString && !o.Raw && len(val) > 0 &&
-		len(o.Str) == len(val) && cap(o.Str) == len(val) {
+		len(o.Str()) == len(val) && cap(o.Str()) == len(val) {
 		stored, _ := db.keys.Key(k)
-		if joined(stored, unsafe.SliceData(o.Str)) {
-			copy(o.Str, val)
+		if joined(stored, unsafe.SliceData(o.Str())) {
+			copy(o.Str(), val)
 			db.opts.Access.initAccess(o, now)
 			if db.expires.Len() > 0 {
 				db.expires.Delete(stored)
@@ -369,8 +369,8 @@ func (db *DB) Prefetch(keys []string) uint32 {
 }
 
 func touchObject(o *Object) uint32 {
-	if len(o.Str) > 0 {
-		return uint32(o.Str[0])
+	if len(o.Str()) > 0 {
+		return uint32(o.Str()[0])
 	}
 	return 0
 }
@@ -385,7 +385,7 @@ func (db *DB) PrefetchMembers(key string, members []string) uint32 {
 	if o == nil {
 		return 0
 	}
-	switch v := o.Data.(type) {
+	switch v := o.Data().(type) {
 	case *Hash:
 		if v.dict != nil {
 			return v.dict.Prefetch(members, nil)

@@ -22,7 +22,7 @@ func TestSetStringSharesOneAllocation(t *testing.T) {
 		require.True(t, ok)
 		o := db.Peek(key, 0)
 		require.NotNil(t, o)
-		require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(own)))+uintptr(len(own)), uintptr(unsafe.Pointer(unsafe.SliceData(o.Str))), "value follows the key in one allocation")
+		require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(own)))+uintptr(len(own)), uintptr(unsafe.Pointer(unsafe.SliceData(o.Str()))), "value follows the key in one allocation")
 		return o
 	}
 
@@ -30,21 +30,21 @@ func TestSetStringSharesOneAllocation(t *testing.T) {
 	db.SetString(key, val, 0)
 	key[0], val[0] = 'X', 'X' // the store holds copies
 	o := joined("user:1")
-	require.Equal(t, "first", string(o.Str))
-	require.Equal(t, len(o.Str), cap(o.Str), "appending to the value reallocates")
+	require.Equal(t, "first", string(o.Str()))
+	require.Equal(t, len(o.Str()), cap(o.Str()), "appending to the value reallocates")
 	first, _ := db.keys.Key("user:1")
 
 	db.SetExpiry("user:1", 1000)
 	db.SetString([]byte("user:1"), []byte("second value"), 0)
 	o = joined("user:1")
-	require.Equal(t, "second value", string(o.Str))
+	require.Equal(t, "second value", string(o.Str()))
 	own, _ := db.keys.Key("user:1")
 	require.NotEqual(t, uintptr(unsafe.Pointer(unsafe.StringData(first))), uintptr(unsafe.Pointer(unsafe.StringData(own))), "the key moved to the new allocation")
 	_, hasTTL := db.Expiry("user:1")
 	require.False(t, hasTTL, "SET drops the expiry")
 	require.Equal(t, 1, db.Len())
 
-	o.Str = append(o.Str, '!')
+	o.SetStr(append(o.Str(), '!'))
 	require.Equal(t, "user:1", own, "growing the value leaves the key alone")
 
 	emptyKey := []byte("empty")
@@ -52,9 +52,9 @@ func TestSetStringSharesOneAllocation(t *testing.T) {
 	emptyKey[0] = 'X'
 	o = db.Peek("empty", 0)
 	require.NotNil(t, o, "the key was copied with an empty value too")
-	require.Nil(t, o.Str)
+	require.Nil(t, o.Str())
 	db.SetString(nil, []byte("v"), 0)
-	require.Equal(t, "v", string(db.Peek("", 0).Str))
+	require.Equal(t, "v", string(db.Peek("", 0).Str()))
 	runtime.KeepAlive(first)
 }
 
@@ -70,7 +70,7 @@ func TestOverwriteStringReusesTheValuesAllocation(t *testing.T) {
 		t.Helper()
 		o := db.Peek(key, 0)
 		require.NotNil(t, o)
-		return uintptr(unsafe.Pointer(unsafe.SliceData(o.Str)))
+		return uintptr(unsafe.Pointer(unsafe.SliceData(o.Str())))
 	}
 
 	db.SetString([]byte("k"), []byte("aaaa"), 0)
@@ -82,7 +82,7 @@ func TestOverwriteStringReusesTheValuesAllocation(t *testing.T) {
 	val[0] = 'X' // the store holds a copy
 	require.Equal(t, before, at("k"), "same length: written in place")
 	o := db.Peek("k", 0)
-	require.Equal(t, "bbbb", string(o.Str))
+	require.Equal(t, "bbbb", string(o.Str()))
 	require.Equal(t, lfuMinutes(60_000)<<8|lfuInitVal, o.Access, "a fresh access clock, as a new value's")
 	_, hasTTL := db.Expiry("k")
 	require.False(t, hasTTL)
@@ -90,7 +90,7 @@ func TestOverwriteStringReusesTheValuesAllocation(t *testing.T) {
 
 	db.OverwriteString([]byte("k"), []byte("ccccc"), 0)
 	require.NotEqual(t, before, at("k"), "another length: a new allocation")
-	require.Equal(t, "ccccc", string(db.Peek("k", 0).Str))
+	require.Equal(t, "ccccc", string(db.Peek("k", 0).Str()))
 
 	db.Peek("k", 0).Raw = true // APPEND, SETRANGE and SETBIT mark it
 	moved := at("k")
@@ -102,12 +102,12 @@ func TestOverwriteStringReusesTheValuesAllocation(t *testing.T) {
 	separate := at("own")
 	db.OverwriteString([]byte("own"), []byte("ffff"), 0)
 	require.NotEqual(t, separate, at("own"))
-	require.Equal(t, "ffff", string(db.Peek("own", 0).Str))
+	require.Equal(t, "ffff", string(db.Peek("own", 0).Str()))
 
 	db.OverwriteString([]byte("new"), []byte("gggg"), 0)
-	require.Equal(t, "gggg", string(db.Peek("new", 0).Str))
+	require.Equal(t, "gggg", string(db.Peek("new", 0).Str()))
 	db.OverwriteString([]byte("new"), nil, 0)
-	require.Nil(t, db.Peek("new", 0).Str)
+	require.Nil(t, db.Peek("new", 0).Str())
 	require.Equal(t, 3, db.Len())
 }
 
@@ -120,8 +120,8 @@ func TestSetStringInClusterMode(t *testing.T) {
 	db.EnableSlotIndex(spreadSlot)
 	db.SetString([]byte("k"), []byte("one"), 0)
 	db.SetString([]byte("k"), []byte("two"), 0)
-	require.Equal(t, "two", string(db.Peek("k", 0).Str))
+	require.Equal(t, "two", string(db.Peek("k", 0).Str()))
 	requireIndexMatches(t, db, spreadSlot, 0)
 	own, _ := db.keys.Key("k")
-	require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(own)))+uintptr(len(own)), uintptr(unsafe.Pointer(unsafe.SliceData(db.Peek("k", 0).Str))), "value follows the key in one allocation")
+	require.Equal(t, uintptr(unsafe.Pointer(unsafe.StringData(own)))+uintptr(len(own)), uintptr(unsafe.Pointer(unsafe.SliceData(db.Peek("k", 0).Str()))), "value follows the key in one allocation")
 }

@@ -226,13 +226,13 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 			e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
 		}
 	case KindHash:
-		d.spares.keepHash(o.Data.(*Hash))
+		d.spares.keepHash(o.Data().(*Hash))
 	case KindSet:
-		d.spares.keepSet(o.Data.(*Set))
+		d.spares.keepSet(o.Data().(*Set))
 	case KindZSet:
-		d.spares.keepZSet(o.Data.(*ZSet))
+		d.spares.keepZSet(o.Data().(*ZSet))
 	case KindList:
-		d.spares.keepList(o.Data.(*List))
+		d.spares.keepList(o.Data().(*List))
 	}
 	return true
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"strconv"
 	"unsafe"
 )
@@ -37,9 +38,23 @@ func (k Kind) String() string {
 	return "none"
 }
 
-// Object is one value of the keyspace.
+// Object is one value of the keyspace, in 24 bytes: every key's table
+// entry holds one, so each byte here is a megabyte per million keys. A
+// string's bytes are a slice with 32-bit length and capacity (strings
+// stop at 4 GiB; proto-max-bulk-len stops there), and an aggregate's
+// struct is the same pointer, read as the type its Kind names.
 type Object struct {
-	Kind Kind
+	// p is the first byte of a string's value, or the *Hash, *Set, *ZSet
+	// or *List of an aggregate.
+	p unsafe.Pointer
+	// n and c are a string value's length and capacity.
+	n, c uint32
+	// Access is the key's access clock, kept by DB.Get: the second of the
+	// last access (modulo 2^24) under an LRU policy, or the minute of the
+	// last decrement (16 bits) and a logarithmic access counter (8 bits)
+	// under an LFU policy, as Redis's lru field.
+	Access uint32
+	Kind   Kind
 	// Raw marks a string that was modified in place (APPEND, SETRANGE,
 	// SETBIT), which Redis reports as the "raw" encoding from then on.
 	Raw bool
@@ -47,17 +62,71 @@ type Object struct {
 	// the key it stored it under, which eviction may then reuse (see
 	// spares).
 	Joint bool
-	// Access is the key's access clock, kept by DB.Get: the second of the
-	// last access (modulo 2^24) under an LRU policy, or the minute of the
-	// last decrement (16 bits) and a logarithmic access counter (8 bits)
-	// under an LFU policy, as Redis's lru field.
-	Access uint32
-	// Str is the payload of a KindString value. The store owns it: callers
-	// copy bytes they got from elsewhere before storing them.
-	Str []byte
-	// Data holds the payload of the aggregate kinds; its concrete type belongs
-	// to the code of that kind.
-	Data any
+}
+
+// MaxString is the longest string value an Object holds.
+const MaxString = math.MaxUint32
+
+// Str returns the payload of a KindString value, nil for other kinds. The
+// store owns it: callers copy bytes they got from elsewhere before storing
+// them (SetStr).
+func (o Object) Str() []byte {
+	if o.Kind != KindString || o.p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(o.p), o.c)[:o.n]
+}
+
+// SetStr makes b the payload of a KindString value. b is at most
+// MaxString bytes long (proto-max-bulk-len and the loaders see to it);
+// capacity past that is dropped.
+func (o *Object) SetStr(b []byte) {
+	if uint64(len(b)) > MaxString {
+		panic("store: string value past 4 GiB")
+	}
+	o.p, o.n, o.c = unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), uint32(min(uint64(cap(b)), MaxString))
+}
+
+// Data returns the payload of an aggregate kind (*Hash, *Set, *ZSet or
+// *List), nil for a string.
+func (o Object) Data() any {
+	switch o.Kind {
+	case KindHash:
+		return (*Hash)(o.p)
+	case KindSet:
+		return (*Set)(o.p)
+	case KindZSet:
+		return (*ZSet)(o.p)
+	case KindList:
+		return (*List)(o.p)
+	}
+	return nil
+}
+
+// HashObject, SetObject, ZSetObject and ListObject return the value of a
+// key holding an aggregate.
+func HashObject(h *Hash) Object { return Object{Kind: KindHash, p: unsafe.Pointer(h)} }
+func SetObject(s *Set) Object   { return Object{Kind: KindSet, p: unsafe.Pointer(s)} }
+func ZSetObject(z *ZSet) Object { return Object{Kind: KindZSet, p: unsafe.Pointer(z)} }
+func ListObject(l *List) Object { return Object{Kind: KindList, p: unsafe.Pointer(l)} }
+
+// SetData replaces the aggregate of o with v, one of the same kind.
+func (o *Object) SetData(v any) {
+	var n Object
+	switch v := v.(type) {
+	case *Hash:
+		n = HashObject(v)
+	case *Set:
+		n = SetObject(v)
+	case *ZSet:
+		n = ZSetObject(v)
+	case *List:
+		n = ListObject(v)
+	}
+	if n.Kind != o.Kind || n.p == nil {
+		panic("store: SetData of another kind")
+	}
+	o.p = n.p
 }
 
 // Cloner is implemented by the payloads of aggregate kinds so COPY can
@@ -70,17 +139,32 @@ type Cloner interface {
 func (o *Object) Clone() Object {
 	c := *o
 	c.Joint = false
-	if o.Str != nil {
-		c.Str = append([]byte(nil), o.Str...)
+	if o.Kind == KindString {
+		if b := o.Str(); b != nil {
+			c.SetStr(append([]byte(nil), b...))
+		}
+		return c
 	}
-	if cl, ok := o.Data.(Cloner); ok {
-		c.Data = cl.Clone()
+	if cl, ok := o.Data().(Cloner); ok {
+		c.SetData(cl.Clone())
 	}
 	return c
 }
 
 // NewString returns a string object that owns b.
-func NewString(b []byte) Object { return Object{Kind: KindString, Str: b} }
+func NewString(b []byte) Object {
+	o := Object{Kind: KindString}
+	o.SetStr(b)
+	return o
+}
+
+// NewRawString is NewString for a value made by a write in place (see
+// Object.Raw).
+func NewRawString(b []byte) Object {
+	o := NewString(b)
+	o.Raw = true
+	return o
+}
 
 // maxEmbstr is the length up to which Redis stores a string as "embstr".
 const maxEmbstr = 44
@@ -89,12 +173,13 @@ const maxEmbstr = 44
 // a string value: "int" when it is the canonical form of a 64-bit integer,
 // "embstr" when short, "raw" otherwise.
 func (o *Object) StringEncoding() string {
-	if !o.Raw && len(o.Str) <= 20 && len(o.Str) > 0 {
-		if n, err := strconv.ParseInt(string(o.Str), 10, 64); err == nil && strconv.FormatInt(n, 10) == string(o.Str) {
+	b := o.Str()
+	if !o.Raw && len(b) <= 20 && len(b) > 0 {
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && strconv.FormatInt(n, 10) == string(b) {
 			return "int"
 		}
 	}
-	if !o.Raw && len(o.Str) <= maxEmbstr {
+	if !o.Raw && len(b) <= maxEmbstr {
 		return "embstr"
 	}
 	return "raw"
@@ -113,9 +198,9 @@ func Usage(key string, o *Object, hasTTL bool) int64 {
 	n := int64(unsafe.Sizeof(entry[Object]{})) + bucketShare + roundAlloc(len(key))
 	switch {
 	case o.Kind == KindString:
-		n += roundAlloc(cap(o.Str))
+		n += roundAlloc(cap(o.Str()))
 	default:
-		if s, ok := o.Data.(Sizer); ok {
+		if s, ok := o.Data().(Sizer); ok {
 			n += s.Size()
 		}
 	}

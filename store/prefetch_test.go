@@ -25,9 +25,9 @@ func TestPrefetchChangesNothing(t *testing.T) {
 			set.Add(m, lim.Set)
 			z.Add(m, float64(i), lim.ZSet)
 		}
-		db.Set("hash"+sfx, Object{Kind: KindHash, Data: h}, 0)
-		db.Set("set"+sfx, Object{Kind: KindSet, Data: set}, 0)
-		db.Set("zset"+sfx, Object{Kind: KindZSet, Data: z}, 0)
+		db.Set("hash"+sfx, HashObject(h), 0)
+		db.Set("set"+sfx, SetObject(set), 0)
+		db.Set("zset"+sfx, ZSetObject(z), 0)
 		db.Set("str"+sfx, NewString([]byte("v"+sfx)), 0)
 		keys := []string{"hash" + sfx, "set" + sfx, "zset" + sfx, "str" + sfx, "missing"}
 		db.Prefetch(keys)
@@ -51,7 +51,7 @@ func TestPrefetchChangesNothing(t *testing.T) {
 		}
 		o := db.Peek("str"+sfx, 0)
 		require.NotNil(t, o)
-		require.Equal(t, "v"+sfx, string(o.Str))
+		require.Equal(t, "v"+sfx, string(o.Str()))
 	}
 	require.Equal(t, 8, db.Len())
 }

@@ -22,6 +22,31 @@ func TestSlice32KeepsLengthAndCapacity(t *testing.T) {
 	require.Equal(t, 10, cap(empty.get()))
 }
 
+// TestObjectTakesTwentyFourBytes checks the size of the value every key's
+// table entry holds, and that strings and aggregates read back as stored.
+func TestObjectTakesTwentyFourBytes(t *testing.T) {
+	require.EqualValues(t, 24, unsafe.Sizeof(Object{}))
+	require.EqualValues(t, 48, unsafe.Sizeof(entry[Object]{}))
+	b := make([]byte, 2, 5)
+	o := NewString(b)
+	require.Same(t, &b[0], &o.Str()[0])
+	require.Equal(t, 5, cap(o.Str()))
+	require.Nil(t, o.Data())
+	require.Nil(t, NewString(nil).Str())
+	h := NewHash()
+	ho := HashObject(h)
+	require.Same(t, h, ho.Data())
+	require.Nil(t, ho.Str(), "an aggregate has no string")
+	h2 := NewHash()
+	ho.SetData(h2)
+	require.Same(t, h2, ho.Data())
+	require.Panics(t, func() { ho.SetData(NewSet()) }, "another kind")
+	for _, o := range []Object{SetObject(NewSet()), ZSetObject(NewZSet(DefaultZSetLimits(), 1)), ListObject(NewList(DefaultListLimits()))} {
+		require.NotNil(t, o.Data())
+		require.Equal(t, o.Data().(interface{ Encoding() string }).Encoding() != "", true)
+	}
+}
+
 // TestSmallAggregateStructsFitThirtyTwoBytes checks the size class of the
 // struct every hash, set and sorted set key allocates: 48 bytes instead of
 // 32 cost a one-field hash a tenth of its memory.

@@ -138,10 +138,10 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 // start where the key ends, inside the allocation; one still in it has the
 // capacity it was given, so the allocation's size follows from the two.
 func (sp *spares) keep(key string, o *Object) bool {
-	if !o.Joint || len(o.Str) == 0 {
+	if !o.Joint || len(o.Str()) == 0 {
 		return false
 	}
-	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str), cap(o.Str)))
+	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str()), cap(o.Str())))
 }
 
 // keepJoint takes the allocation that key and val, laid out by

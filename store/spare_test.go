@@ -63,8 +63,8 @@ func TestEvictedStringsAllocationIsReused(t *testing.T) {
 	k := storedKey(t, db, "key:22")
 	require.Same(t, old, unsafe.StringData(k))
 	require.Equal(t, "key:22", k)
-	require.Equal(t, strings.Repeat("c", 105), string(db.Get("key:22", 0).Str))
-	require.Equal(t, 105, cap(db.Get("key:22", 0).Str), "a value's capacity ends where it does")
+	require.Equal(t, strings.Repeat("c", 105), string(db.Get("key:22", 0).Str()))
+	require.Equal(t, 105, cap(db.Get("key:22", 0).Str()), "a value's capacity ends where it does")
 	require.Zero(t, db.spares.bytes)
 
 	// The reused allocation is a spare again once its new key is evicted.
@@ -92,12 +92,12 @@ func TestOnlyJointStringsAreKept(t *testing.T) {
 		{"shortened in place (INCR)", true, func(db *DB) {
 			db.SetString([]byte("k"), []byte("1000"), 0)
 			o := db.Get("k", 0)
-			o.Str = strconv.AppendInt(o.Str[:0], 999, 10)
+			o.SetStr(strconv.AppendInt(o.Str()[:0], 999, 10))
 		}},
 		{"moved out by an append", false, func(db *DB) {
 			db.SetString([]byte("k"), val, 0)
 			o := db.Get("k", 0)
-			o.Str = append(o.Str, 'x')
+			o.SetStr(append(o.Str(), 'x'))
 			o.Raw = true
 		}},
 		{"stored under another key (RENAME)", false, func(db *DB) {
@@ -114,7 +114,7 @@ func TestOnlyJointStringsAreKept(t *testing.T) {
 		{"hash", false, func(db *DB) {
 			h := NewHash()
 			h.Set([]byte("f"), val, db.Limits().Hash)
-			db.Set("k", Object{Kind: KindHash, Data: h}, 0)
+			db.Set("k", HashObject(h), 0)
 		}},
 	}
 	for _, tc := range cases {
@@ -141,7 +141,9 @@ func TestSetClearsJointForAnotherKey(t *testing.T) {
 	b := make([]byte, 32)
 	copy(b, "0123456789abcdef")
 	key := unsafe.String(&b[0], 16)
-	db.Set(key, Object{Kind: KindString, Joint: true, Str: b[16:32:32]}, 0)
+	o := NewString(b[16:32:32])
+	o.Joint = true
+	db.Set(key, o, 0)
 	var e Evictor
 	require.True(t, e.Evict(db, key))
 	require.Zero(t, db.spares.bytes)
@@ -192,7 +194,7 @@ func TestEvictedListpackHashIsReused(t *testing.T) {
 	lim := db.Limits().Hash
 	small := db.NewHash()
 	small.Set([]byte("field"), []byte("value"), lim)
-	db.Set("small", Object{Kind: KindHash, Data: small}, 0)
+	db.Set("small", HashObject(small), 0)
 
 	evict(t, db, "small")
 	require.Len(t, db.spares.hashes, 1)
@@ -246,7 +248,7 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	h := db.NewHash()
 	h.Set([]byte("f"), long, db.HashLimits())
 	require.Equal(t, "hashtable", h.Encoding())
-	db.Set("h", Object{Kind: KindHash, Data: h}, 0)
+	db.Set("h", HashObject(h), 0)
 	hashTable := h.dict
 	entry, _ := h.dict.Key("f")
 	s := db.NewSet()
@@ -254,7 +256,7 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	s.AddBytes([]byte(member), db.SetLimits())
 	require.Equal(t, "hashtable", s.Encoding())
 	require.NotNil(t, s.dict)
-	db.Set("s", Object{Kind: KindSet, Data: s}, 0)
+	db.Set("s", SetObject(s), 0)
 	setTable := s.dict
 
 	evict(t, db, "h", "s")
@@ -309,11 +311,11 @@ func TestEvictedListpackZSetIsReused(t *testing.T) {
 	long := strings.Repeat("m", lim.MaxValue+1)
 	small := db.NewZSet(lim, 1)
 	small.Add("a", 1, lim)
-	db.Set("small", Object{Kind: KindZSet, Data: small}, 0)
+	db.Set("small", ZSetObject(small), 0)
 	big := db.NewZSet(lim, len(long))
 	big.Add(long, 1, lim)
 	require.Equal(t, "skiplist", big.Encoding())
-	db.Set("big", Object{Kind: KindZSet, Data: big}, 0)
+	db.Set("big", ZSetObject(big), 0)
 
 	evict(t, db, "big", "small")
 	require.Len(t, db.spares.zsets, 2)
@@ -345,13 +347,13 @@ func TestEvictedListIsReused(t *testing.T) {
 	small.PushBack([]byte("a"))
 	small.PushBack([]byte("b"))
 	buf := &small.ring[0].buf[0]
-	db.Set("small", Object{Kind: KindList, Data: small}, 0)
+	db.Set("small", ListObject(small), 0)
 	big := db.NewList(lim)
 	for i := 0; i < 5000; i++ {
 		big.PushBack([]byte(strings.Repeat("x", 20)))
 	}
 	require.Greater(t, big.n, 1)
-	db.Set("big", Object{Kind: KindList, Data: big}, 0)
+	db.Set("big", ListObject(big), 0)
 
 	evict(t, db, "big", "small")
 	require.Len(t, db.spares.lists, 1)

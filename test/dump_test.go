@@ -93,21 +93,21 @@ func TestRestoreUnderConfigSetThresholdsMatchesRedis(t *testing.T) {
 		for i := 0; i < len(kv); i += 2 {
 			h.Set([]byte(kv[i]), []byte(kv[i+1]), lim.Hash)
 		}
-		return string(aof.Dump(&store.Object{Kind: store.KindHash, Data: h}))
+		return string(aof.Dump(ptr(store.HashObject(h))))
 	}
 	set := func(lim store.Limits, ms ...string) string {
 		s := store.NewSet()
 		for _, m := range ms {
 			s.Add(m, lim.Set)
 		}
-		return string(aof.Dump(&store.Object{Kind: store.KindSet, Data: s}))
+		return string(aof.Dump(ptr(store.SetObject(s))))
 	}
 	zset := func(lim store.Limits, ms ...string) string {
 		z := store.NewZSet(lim.ZSet, 0)
 		for i, m := range ms {
 			z.Add(m, float64(i), lim.ZSet)
 		}
-		return string(aof.Dump(&store.Object{Kind: store.KindZSet, Data: z}))
+		return string(aof.Dump(ptr(store.ZSetObject(z))))
 	}
 	var cmds [][]string
 	restore := func(key, payload string) {
@@ -566,3 +566,6 @@ func TestDumpRestoreLargeValues(t *testing.T) {
 	require.Equal(t, b.HGet(ctx, "hash", "f277777").Val(), q.HGet(ctx, "hash:back", "f277777").Val())
 	require.True(t, q.SIsMember(ctx, "set:back", "m299999").Val())
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }

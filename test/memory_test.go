@@ -180,7 +180,8 @@ func TestEvictionPolicies(t *testing.T) {
 		require.Less(t, soon, late, "keys expiring soon should go first")
 	})
 	t.Run("allkeys-lru keeps a recently read working set", func(t *testing.T) {
-		_, rdb := limitedServer(t, "allkeys-lru", 500_000)
+		// Room for about 2,400 keys of 100 bytes; 3,600 are written.
+		_, rdb := limitedServer(t, "allkeys-lru", 400_000)
 		// The LRU clock has a resolution of one second: each round reads the
 		// hot keys, writes new ones, then lets a second pass, so that at
 		// every eviction the hot keys are the most recently used.
@@ -195,7 +196,7 @@ func TestEvictionPolicies(t *testing.T) {
 			if _, err := p.Exec(ctx); err != nil && err != redis.Nil {
 				require.NoError(t, err)
 			}
-			fillKeys(t, rdb, fmt.Sprint("new", round), 600, 0)
+			fillKeys(t, rdb, fmt.Sprint("new", round), 700, 0)
 			time.Sleep(1100 * time.Millisecond)
 		}
 		hot, _ := rdb.Exists(ctx, keys("hot", 500)...).Result()
