@@ -76,7 +76,7 @@ func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
 	o := c.DB.Get(c.key(i), c.Now)
 	if o == nil {
 		h := c.DB.NewHash()
-		c.DB.Set(c.ownedKey(i), store.HashObject(h), c.Now)
+		c.DB.SetFrom(c.Args[i], store.HashObject(h), c.Now)
 		return h, nil
 	}
 	if o.Kind != store.KindHash {

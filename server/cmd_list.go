@@ -140,10 +140,10 @@ func (c *Ctx) listWrite(key string) (*store.List, *Reply) {
 }
 
 // listCreate stores a new empty list at key, which must be free, and
-// returns it. key is retained: it must not alias the request.
-func (c *Ctx) listCreate(key string) *store.List {
+// returns it. key is copied.
+func (c *Ctx) listCreate(key []byte) *store.List {
 	l := c.DB.NewList(c.DB.Limits().List)
-	c.DB.Set(key, store.ListObject(l), c.Now)
+	c.DB.SetFrom(key, store.ListObject(l), c.Now)
 	return l
 }
 
@@ -162,7 +162,7 @@ func listPushCommand(back, existing bool) Handler {
 			if existing {
 				return replyZero
 			}
-			l = c.listCreate(c.ownedKey(1))
+			l = c.listCreate(c.Args[1])
 		}
 		for _, v := range c.Args[2:] {
 			if back {
@@ -301,7 +301,7 @@ func moveList(c *Ctx, src, dst string, fromLeft, toLeft bool) Reply {
 	}
 	v, _ := from.PopOne(fromLeft)
 	if to == nil {
-		to = c.listCreate(strings.Clone(dst))
+		to = c.listCreate(stringBytes(dst))
 	}
 	if toLeft {
 		to.PushFront(v)

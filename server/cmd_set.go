@@ -117,7 +117,7 @@ func (c *Ctx) setForWrite(i int) (*store.Set, *Reply) {
 // storeSet makes s the value at argument i, replacing whatever was there
 // and its expiry.
 func (c *Ctx) storeSet(i int, s *store.Set) {
-	c.DB.Set(c.ownedKey(i), store.SetObject(s), c.Now)
+	c.DB.SetFrom(c.Args[i], store.SetObject(s), c.Now)
 }
 
 // allMembers returns the members of s in its iteration order.

@@ -127,7 +127,7 @@ func zsetOf(o *store.Object) (*store.ZSet, *Reply) {
 // storeZSet makes zs the value at argument i, replacing whatever was there
 // and its expiry.
 func (c *Ctx) storeZSet(i int, zs *store.ZSet) {
-	c.DB.Set(c.ownedKey(i), store.ZSetObject(zs), c.Now)
+	c.DB.SetFrom(c.Args[i], store.ZSetObject(zs), c.Now)
 }
 
 // zsetRESP3 reports whether the caller speaks RESP3, where members with

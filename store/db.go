@@ -215,6 +215,24 @@ func layOut(b, key, val []byte) (string, []byte) {
 	return unsafe.String(unsafe.SliceData(b), len(key)), v
 }
 
+// SetFrom is Set for a key that is a request's argument, which it copies
+// when the key is new: into an allocation of the key's whole size class
+// (one that eviction left, when there is one), which eviction then
+// reuses in turn when it takes the key (see spares). The commands that
+// create hashes, sets, sorted sets and lists store them with it.
+func (db *DB) SetFrom(key []byte, o Object, now int64) {
+	if db.keys.GetPtr(view(key)) != nil {
+		// The table keeps the key string it has.
+		db.Set(view(key), o, now)
+		return
+	}
+	k, _ := db.spares.join(key, nil)
+	db.Set(k, o, now)
+	if len(k) > 0 {
+		db.keys.GetPtr(k).ownKey = true
+	}
+}
+
 // SetKeepTTL stores o under key at now and keeps its expiry if the key
 // already existed (SET ... KEEPTTL).
 func (db *DB) SetKeepTTL(key string, o Object, now int64) {

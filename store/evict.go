@@ -207,11 +207,12 @@ func (e *Evictor) offer(d *DB, key string, score uint64) {
 
 // Evict deletes key from d, as DB.Delete does, and keeps the allocation
 // of a string that SetString stored for d's next SetString of its size,
-// and an aggregate's struct and small buffers for its next NewHash,
-// NewSet, NewZSet or NewList and hash tables (see spares), dropping the
-// pool's candidate that names a reused string. key may be a string Next returned, and the
-// caller must not use it afterwards: it may be the table's own, which the
-// next SetString overwrites.
+// an aggregate's key string that SetFrom allocated, and an aggregate's
+// struct and small buffers for its next NewHash, NewSet, NewZSet or
+// NewList and hash tables (see spares), dropping the pool's candidate
+// that names a reused key string. key may be a string Next returned, and
+// the caller must not use it afterwards: it may be the table's own, which
+// the next SetString or SetFrom overwrites.
 func (e *Evictor) Evict(d *DB, key string) bool {
 	stored, ok := d.keys.Key(key)
 	if !ok {
@@ -219,12 +220,11 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 	}
 	o := *d.keys.GetPtr(stored)
 	d.Delete(stored)
+	if o.Kind == KindString && d.spares.keep(stored, &o) || o.ownKey && d.spares.keepKey(stored) {
+		p := unsafe.StringData(stored)
+		e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
+	}
 	switch o.Kind {
-	case KindString:
-		if d.spares.keep(stored, &o) {
-			p := unsafe.StringData(stored)
-			e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
-		}
 	case KindHash:
 		d.spares.keepHash(o.Data().(*Hash))
 	case KindSet:

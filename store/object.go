@@ -62,6 +62,10 @@ type Object struct {
 	// the key it stored it under, which eviction may then reuse (see
 	// spares).
 	Joint bool
+	// ownKey marks an aggregate stored by DB.SetFrom under a key string
+	// that it allocated at the key's whole size class, which eviction may
+	// then reuse as it reuses a Joint string's allocation.
+	ownKey bool
 }
 
 // MaxString is the longest string value an Object holds.
@@ -138,7 +142,7 @@ type Cloner interface {
 // Clone returns a deep copy of o for COPY.
 func (o *Object) Clone() Object {
 	c := *o
-	c.Joint = false
+	c.Joint, c.ownKey = false, false
 	if o.Kind == KindString {
 		if b := o.Str(); b != nil {
 			c.SetStr(append([]byte(nil), b...))

@@ -9,7 +9,10 @@ import "unsafe"
 // ran every quarter second and took a third of the server's CPU. A DB
 // instead keeps what it evicts for the new keys to be built in:
 //   - strings: the allocation SetString laid the key and value out in
-//     (Object.Joint), for the next SetString of its size class;
+//     (Object.Joint), for the next SetString of its size class; and the
+//     key string of an aggregate that DB.SetFrom allocated at its size
+//     class, for the same (a key alone is a joint allocation with an
+//     empty value);
 //   - hashes, sets and sorted sets: the struct, emptied, and a listpack's
 //     or intset's buffer, for NewHash, NewSet and NewZSet; lists of one small chunk:
 //     the struct and the chunk, for NewList;
@@ -27,9 +30,10 @@ import "unsafe"
 // Evictor forgets the pool candidate that named a reused key string.
 // Other deletions leave their allocations to the collector, as some of
 // them hand the key or the value on (RENAME, MOVE, the deleting commands'
-// own replies). Big aggregates, the key strings of aggregates and the
-// members of hash-table sets (which set operations share between sets)
-// are left to the collector too.
+// own replies). Big aggregates, the key strings of aggregates stored
+// otherwise (RENAME, RESTORE, the loaders) and the members of hash-table
+// sets (which set operations share between sets) are left to the
+// collector too.
 
 // spareClasses are the Go allocator's size classes up to maxSpare. SetString
 // asks for a joint allocation's whole size class as its capacity, so a
@@ -142,6 +146,17 @@ func (sp *spares) keep(key string, o *Object) bool {
 		return false
 	}
 	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str()), cap(o.Str())))
+}
+
+// keepKey takes the allocation of key, an evicted aggregate's own key
+// string that DB.SetFrom laid out (Object.ownKey), and reports whether it
+// did; the caller then forgets every reference to key.
+func (sp *spares) keepKey(key string) bool {
+	if len(key) == 0 || len(key) > maxSpare {
+		return false
+	}
+	c := spareClass(len(key))
+	return add(sp, &sp.free[c], unsafe.StringData(key), int(spareClasses[c]))
 }
 
 // keepJoint takes the allocation that key and val, laid out by

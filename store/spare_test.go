@@ -370,3 +370,46 @@ func TestEvictedListIsReused(t *testing.T) {
 	require.Equal(t, []string{"d", "c"}, got)
 	require.Zero(t, db.spares.bytes)
 }
+
+// TestEvictedAggregatesKeyIsReused checks that the key string SetFrom
+// allocates for a new aggregate goes to the spares when eviction takes the
+// key, and serves the next key or string of its size class; and that a
+// key SetFrom did not allocate (an existing key, or an aggregate stored
+// again under another key, as RENAME does) is not taken.
+func TestEvictedAggregatesKeyIsReused(t *testing.T) {
+	db := New(Options{Databases: 1}).DB(0)
+	db.SetFrom([]byte("hash:1"), HashObject(db.NewHash()), 0)
+	stored := storedKey(t, db, "hash:1")
+	var e Evictor
+	e.offer(db, stored, 100)
+	require.True(t, e.Evict(db, "hash:1"))
+	require.Empty(t, e.pool, "the candidate naming the reused string")
+	require.Len(t, db.spares.free[spareClass(len("hash:1"))], 1)
+
+	db.SetFrom([]byte("list:2"), ListObject(db.NewList(DefaultListLimits())), 0)
+	require.Same(t, unsafe.StringData(stored), unsafe.StringData(storedKey(t, db, "list:2")))
+	require.Equal(t, "list:2", storedKey(t, db, "list:2"))
+	evict(t, db, "list:2")
+	db.SetString([]byte("str"), []byte("abc"), 0)
+	require.Same(t, unsafe.StringData(stored), unsafe.StringData(storedKey(t, db, "str")), "a string of the class")
+	require.Equal(t, "abc", string(db.Get("str", 0).Str()))
+
+	// An existing key keeps its string and gets no mark.
+	db.Set("set:3", SetObject(db.NewSet()), 0)
+	db.SetFrom([]byte("set:3"), SetObject(db.NewSet()), 0)
+	require.False(t, db.keys.GetPtr("set:3").ownKey)
+	evict(t, db, "set:3")
+	require.Zero(t, len(db.spares.free[spareClass(len("set:3"))]), "not SetFrom's")
+
+	// Stored again under another key, as RENAME does: no mark either.
+	db.SetFrom([]byte("zset:4"), ZSetObject(db.NewZSet(DefaultZSetLimits(), 1)), 0)
+	o := *db.keys.GetPtr("zset:4")
+	require.True(t, o.ownKey)
+	db.Delete("zset:4")
+	db.Set("other", o, 0)
+	require.False(t, db.keys.GetPtr("other").ownKey)
+	c := db.keys.GetPtr("other").Clone()
+	require.False(t, c.ownKey)
+	evict(t, db, "other")
+	require.Zero(t, len(db.spares.free[spareClass(len("other"))]))
+}
