@@ -40,15 +40,13 @@ func (k Kind) String() string {
 
 // Object is one value of the keyspace, in 24 bytes: every key's table
 // entry holds one, so each byte here is a megabyte per million keys. A
-// string's bytes are a slice with 32-bit length and capacity (strings
-// stop at 4 GiB; proto-max-bulk-len stops there), and an aggregate's
-// struct is the same pointer, read as the type its Kind names.
+// string's bytes are a slice32 (strings stop at 4 GiB; proto-max-bulk-len
+// stops there), and an aggregate's struct is the same pointer, its length
+// and capacity unused, read as the type its Kind names.
 type Object struct {
-	// p is the first byte of a string's value, or the *Hash, *Set, *ZSet
-	// or *List of an aggregate.
-	p unsafe.Pointer
-	// n and c are a string value's length and capacity.
-	n, c uint32
+	// v is a string's value, or holds the *Hash, *Set, *ZSet or *List of
+	// an aggregate.
+	v slice32
 	// Access is the key's access clock, kept by DB.Get: the second of the
 	// last access (modulo 2^24) under an LRU policy, or the minute of the
 	// last decrement (16 bits) and a logarithmic access counter (8 bits)
@@ -75,44 +73,43 @@ const MaxString = math.MaxUint32
 // store owns it: callers copy bytes they got from elsewhere before storing
 // them (SetStr).
 func (o Object) Str() []byte {
-	if o.Kind != KindString || o.p == nil {
+	if o.Kind != KindString {
 		return nil
 	}
-	return unsafe.Slice((*byte)(o.p), o.c)[:o.n]
+	return o.v.get()
 }
 
 // SetStr makes b the payload of a KindString value. b is at most
-// MaxString bytes long (proto-max-bulk-len and the loaders see to it);
-// capacity past that is dropped.
-func (o *Object) SetStr(b []byte) {
-	if uint64(len(b)) > MaxString {
-		panic("store: string value past 4 GiB")
-	}
-	o.p, o.n, o.c = unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), uint32(min(uint64(cap(b)), MaxString))
-}
+// MaxString bytes long (proto-max-bulk-len and the loaders see to it).
+func (o *Object) SetStr(b []byte) { o.v = pack(b) }
 
 // Data returns the payload of an aggregate kind (*Hash, *Set, *ZSet or
 // *List), nil for a string.
 func (o Object) Data() any {
+	p := unsafe.Pointer(o.v.p)
 	switch o.Kind {
 	case KindHash:
-		return (*Hash)(o.p)
+		return (*Hash)(p)
 	case KindSet:
-		return (*Set)(o.p)
+		return (*Set)(p)
 	case KindZSet:
-		return (*ZSet)(o.p)
+		return (*ZSet)(p)
 	case KindList:
-		return (*List)(o.p)
+		return (*List)(p)
 	}
 	return nil
 }
 
 // HashObject, SetObject, ZSetObject and ListObject return the value of a
 // key holding an aggregate.
-func HashObject(h *Hash) Object { return Object{Kind: KindHash, p: unsafe.Pointer(h)} }
-func SetObject(s *Set) Object   { return Object{Kind: KindSet, p: unsafe.Pointer(s)} }
-func ZSetObject(z *ZSet) Object { return Object{Kind: KindZSet, p: unsafe.Pointer(z)} }
-func ListObject(l *List) Object { return Object{Kind: KindList, p: unsafe.Pointer(l)} }
+func HashObject(h *Hash) Object { return aggregate(KindHash, unsafe.Pointer(h)) }
+func SetObject(s *Set) Object   { return aggregate(KindSet, unsafe.Pointer(s)) }
+func ZSetObject(z *ZSet) Object { return aggregate(KindZSet, unsafe.Pointer(z)) }
+func ListObject(l *List) Object { return aggregate(KindList, unsafe.Pointer(l)) }
+
+func aggregate(k Kind, p unsafe.Pointer) Object {
+	return Object{Kind: k, v: slice32{p: (*byte)(p)}}
+}
 
 // SetData replaces the aggregate of o with v, one of the same kind.
 func (o *Object) SetData(v any) {
@@ -127,10 +124,10 @@ func (o *Object) SetData(v any) {
 	case *List:
 		n = ListObject(v)
 	}
-	if n.Kind != o.Kind || n.p == nil {
+	if n.Kind != o.Kind || n.v.p == nil {
 		panic("store: SetData of another kind")
 	}
-	o.p = n.p
+	o.v = n.v
 }
 
 // Cloner is implemented by the payloads of aggregate kinds so COPY can

@@ -83,6 +83,9 @@ func (s *Set) setInts(is intset) { s.width, s.buf = is.width, pack(is.data) }
 // lp returns the listpack of a set whose width is setStrs.
 func (s *Set) lp() []byte { return s.buf.get() }
 
+// setLP makes lp the listpack of a set whose width is setStrs.
+func (s *Set) setLP(lp []byte) { s.buf = pack(lp) }
+
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{} }
 
@@ -163,7 +166,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 		}
 		if n < setMaxListpackEntries && len(m) <= setMaxListpackValue {
 			lp := binary.AppendUvarint(s.lp(), uint64(len(m)))
-			s.buf = pack(append(lp, m...))
+			s.setLP(append(lp, m...))
 			return true
 		}
 		s.convert(lim.spares)
@@ -258,7 +261,7 @@ func (s *Set) Remove(m string) bool {
 			return false
 		}
 		_, next := s.lpEntry(off)
-		s.buf = pack(slices.Delete(s.lp(), off, next))
+		s.setLP(slices.Delete(s.lp(), off, next))
 		return true
 	}
 	v, ok := setMemberInt(m)
@@ -349,7 +352,7 @@ func (s *Set) Pop(rng *rand.Rand) string {
 		off := s.lpAt(rng.IntN(s.Len()))
 		b, next := s.lpEntry(off)
 		m := string(b)
-		s.buf = pack(slices.Delete(s.lp(), off, next))
+		s.setLP(slices.Delete(s.lp(), off, next))
 		return m
 	}
 	is := s.ints()

@@ -6,11 +6,11 @@ import (
 )
 
 // slice32 is a []byte in 16 bytes instead of 24: its length and capacity
-// are 32-bit. It holds the buffers of the compact encodings (a listpack,
-// an intset), which listpackSafeLimit and the intset's own bound keep well
-// under 4 GiB, so that the structs of small hashes, sets and sorted sets
-// fit Go's 32-byte size class: each is a separate allocation per key, and
-// a struct of 48 bytes cost a small hash a tenth of its memory.
+// are 32-bit. It holds string values (Object) and the buffers of the
+// compact encodings (a listpack, an intset), which listpackSafeLimit and
+// the intset's own bound keep well under 4 GiB: a key's table entry then
+// takes 48 bytes instead of 56, and the structs of small hashes, sets and
+// sorted sets fit Go's 32-byte size class instead of 48.
 type slice32 struct {
 	p    *byte
 	n, c uint32
@@ -24,10 +24,11 @@ func (s slice32) get() []byte {
 	return unsafe.Slice(s.p, s.c)[:s.n]
 }
 
-// pack returns b as a slice32; b's capacity must be under 4 GiB.
+// pack returns b as a slice32. b is at most 4 GiB - 1 long; capacity past
+// that is dropped.
 func pack(b []byte) slice32 {
-	if uint64(cap(b)) > math.MaxUint32 {
-		panic("store: compact encoding past 4 GiB")
+	if uint64(len(b)) > math.MaxUint32 {
+		panic("store: a value past 4 GiB")
 	}
-	return slice32{unsafe.SliceData(b), uint32(len(b)), uint32(cap(b))}
+	return slice32{unsafe.SliceData(b), uint32(len(b)), uint32(min(uint64(cap(b)), math.MaxUint32))}
 }

@@ -14,8 +14,8 @@ import "unsafe"
 //     class, for the same (a key alone is a joint allocation with an
 //     empty value);
 //   - hashes, sets and sorted sets: the struct, emptied, and a listpack's
-//     or intset's buffer, for NewHash, NewSet and NewZSet; lists of one small chunk:
-//     the struct and the chunk, for NewList;
+//     or intset's buffer, for NewHash, NewSet and NewZSet; lists of one
+//     small chunk: the struct and the chunk, for NewList;
 //   - the small hash tables of hashes and sets, emptied in place
 //     (Dict.Reset), for the next hash or set to turn into a hash table
 //     (their convert, through DB.HashLimits and DB.SetLimits), so that
@@ -149,14 +149,11 @@ func (sp *spares) keep(key string, o *Object) bool {
 }
 
 // keepKey takes the allocation of key, an evicted aggregate's own key
-// string that DB.SetFrom laid out (Object.ownKey), and reports whether it
-// did; the caller then forgets every reference to key.
+// string that DB.SetFrom laid out (Object.ownKey): a joint allocation
+// with an empty value. It reports whether it did; the caller then forgets
+// every reference to key.
 func (sp *spares) keepKey(key string) bool {
-	if len(key) == 0 || len(key) > maxSpare {
-		return false
-	}
-	c := spareClass(len(key))
-	return add(sp, &sp.free[c], unsafe.StringData(key), int(spareClasses[c]))
+	return len(key) > 0 && sp.keepClass(unsafe.StringData(key), len(key))
 }
 
 // keepJoint takes the allocation that key and val, laid out by
@@ -164,12 +161,18 @@ func (sp *spares) keepKey(key string) bool {
 // still follows key and nothing else refers to either, and reports whether
 // it did.
 func (sp *spares) keepJoint(key, val string) bool {
-	n := len(key) + len(val)
-	if len(key) == 0 || len(val) == 0 || n > maxSpare || !joined(key, unsafe.StringData(val)) {
+	return len(key) > 0 && len(val) > 0 && joined(key, unsafe.StringData(val)) &&
+		sp.keepClass(unsafe.StringData(key), len(key)+len(val))
+}
+
+// keepClass keeps p, an allocation of joinCap(n) bytes that nothing else
+// refers to, for the next joint allocation of its size class.
+func (sp *spares) keepClass(p *byte, n int) bool {
+	if n > maxSpare {
 		return false
 	}
 	c := spareClass(n)
-	return add(sp, &sp.free[c], unsafe.StringData(key), int(spareClasses[c]))
+	return add(sp, &sp.free[c], p, int(spareClasses[c]))
 }
 
 // maxSpareListpack bounds the capacity of a listpack kept with its hash or

@@ -226,16 +226,18 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 	if reverse {
 		var stack [ZSetMaxListpackEntries]int
 		offs := s.lpOffsets(stack[:0])
+		lp := s.lp()
 		for i := from; i >= 0; i-- {
-			m, score, _ := zlpEntry(s.lp(), offs[i])
+			m, score, _ := zlpEntry(lp, offs[i])
 			if !fn(view(m), score) {
 				return
 			}
 		}
 		return
 	}
-	for i, off := 0, 0; off < len(s.lp()); i++ {
-		m, score, next := zlpEntry(s.lp(), off)
+	lp := s.lp()
+	for i, off := 0, 0; off < len(lp); i++ {
+		m, score, next := zlpEntry(lp, off)
 		if i >= from && !fn(view(m), score) {
 			return
 		}
@@ -258,9 +260,10 @@ func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64
 		})
 		return
 	}
-	from, to := -1, len(s.lp())
-	for i, off := 0, 0; off < len(s.lp()); i++ {
-		m, score, next := zlpEntry(s.lp(), off)
+	lp := s.lp()
+	from, to := -1, len(lp)
+	for i, off := 0, 0; off < len(lp); i++ {
+		m, score, next := zlpEntry(lp, off)
 		if i == start {
 			from = off
 		}
@@ -286,11 +289,11 @@ func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
 		return m, score
 	}
 	k := rng.IntN(s.Len())
-	off := 0
+	lp, off := s.lp(), 0
 	for i := 0; i < k; i++ {
-		_, _, off = zlpEntry(s.lp(), off)
+		_, _, off = zlpEntry(lp, off)
 	}
-	m, score, _ := zlpEntry(s.lp(), off)
+	m, score, _ := zlpEntry(lp, off)
 	return string(m), score
 }
 
@@ -334,8 +337,9 @@ func (s *ZSet) Compact(lim ZSetLimits) {
 // convert moves a listpack to the skiplist encoding.
 func (s *ZSet) convert() {
 	b := &zbig{dict: NewDict[float64](0)}
-	for off := 0; off < len(s.lp()); {
-		m, score, next := zlpEntry(s.lp(), off)
+	lp := s.lp()
+	for off := 0; off < len(lp); {
+		m, score, next := zlpEntry(lp, off)
 		k := string(m)
 		b.dict.Set(k, score)
 		b.tree.insert(zitem{score, k})
@@ -406,8 +410,9 @@ func zlpAppend(lp []byte, member string, score float64) []byte {
 
 // lpFind returns the offset, rank and score of member.
 func (s *ZSet) lpFind(member string) (off, rank int, score float64, ok bool) {
-	for i, o := 0, 0; o < len(s.lp()); i++ {
-		m, sc, next := zlpEntry(s.lp(), o)
+	lp := s.lp()
+	for i, o := 0, 0; o < len(lp); i++ {
+		m, sc, next := zlpEntry(lp, o)
 		if string(m) == member {
 			return o, i, sc, true
 		}
@@ -419,9 +424,10 @@ func (s *ZSet) lpFind(member string) (off, rank int, score float64, ok bool) {
 // lpInsert inserts member, which is absent, in order.
 func (s *ZSet) lpInsert(member string, score float64) {
 	it := zitem{score, member}
-	at := len(s.lp())
-	for off := 0; off < len(s.lp()); {
-		m, sc, next := zlpEntry(s.lp(), off)
+	lp := s.lp()
+	at := len(lp)
+	for off := 0; off < len(lp); {
+		m, sc, next := zlpEntry(lp, off)
 		if it.less(zitem{sc, view(m)}) {
 			at = off
 			break
@@ -430,7 +436,6 @@ func (s *ZSet) lpInsert(member string, score float64) {
 	}
 	var buf [binary.MaxVarintLen64 + 8 + ZSetMaxListpackValue]byte
 	e := zlpAppend(buf[:0], member, score)
-	lp := s.lp()
 	need := len(lp) + len(e)
 	if need > cap(lp) || s.shared {
 		// A new buffer as large as its allocation size class anyway: a
@@ -468,9 +473,10 @@ func (s *ZSet) lpCut(off, end int) {
 
 // lpOffsets appends the offsets of the entries to dst.
 func (s *ZSet) lpOffsets(dst []int) []int {
-	for off := 0; off < len(s.lp()); {
+	lp := s.lp()
+	for off := 0; off < len(lp); {
 		dst = append(dst, off)
-		_, _, off = zlpEntry(s.lp(), off)
+		_, _, off = zlpEntry(lp, off)
 	}
 	return dst
 }
