@@ -141,8 +141,10 @@ func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(view(m), lim
 
 func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	if s.dict == nil && s.width != setStrs {
-		v, ok := setMemberInt(m)
-		if ok {
+		// An intset takes an integer while it has room; a string makes it
+		// a listpack when the two fit one, and a hash table otherwise.
+		v, isInt := setMemberInt(m)
+		if isInt {
 			is := s.ints()
 			if _, found := is.find(v); found {
 				return false
@@ -153,7 +155,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 				return true
 			}
 		}
-		if !ok && s.ints().len() < setMaxListpackEntries && len(m) <= setMaxListpackValue {
+		if !isInt && listpackFits(s.ints().len(), m) {
 			s.toListpack()
 		} else {
 			s.convert(lim.spares)
@@ -164,7 +166,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 		if off >= 0 {
 			return false
 		}
-		if n < setMaxListpackEntries && len(m) <= setMaxListpackValue {
+		if listpackFits(n, m) {
 			lp := binary.AppendUvarint(s.lp(), uint64(len(m)))
 			s.setLP(append(lp, m...))
 			return true
@@ -180,6 +182,11 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 	s.dict.Set(m, struct{}{})
 	s.dict.strBytes += roundAlloc(len(m))
 	return true
+}
+
+// listpackFits reports whether a listpack of n members may take m.
+func listpackFits(n int, m string) bool {
+	return n < setMaxListpackEntries && len(m) <= setMaxListpackValue
 }
 
 // convert moves the members of the intset or listpack to a hash table, an

@@ -554,3 +554,113 @@ func TestSetWatchIsTouchedOnlyByChanges(t *testing.T) {
 	require.Equal(t, redis.TxFailedErr, watchWith(func() { other.SPop(ctx, "s") }))
 	require.Equal(t, int64(1), other.SCard(ctx, "s").Val())
 }
+
+// TestSmallSetsOfStringsAreListpacks checks through go-redis that a small
+// set of strings is kept compact (MEMORY USAGE), up to 128 members of up to
+// 64 bytes, that OBJECT ENCODING still names it as Redis 7.0 does, and
+// that every set command, a DUMP/RESTORE round trip and the conversion to a
+// hash table keep its members.
+func TestSmallSetsOfStringsAreListpacks(t *testing.T) {
+	srv := StartServer(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	usage := func(key string) int64 {
+		t.Helper()
+		n, err := rdb.MemoryUsage(ctx, key).Result()
+		require.NoError(t, err)
+		return n
+	}
+	members := func(prefix string, n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = prefix + strconv.Itoa(i)
+		}
+		return out
+	}
+
+	require.NoError(t, rdb.SAdd(ctx, "one", "member").Err())
+	require.Equal(t, "hashtable", rdb.ObjectEncoding(ctx, "one").Val())
+	compact := usage("one")
+	require.Less(t, compact, int64(160), "a listpack, not a table")
+	require.NoError(t, rdb.SAdd(ctx, "one", strings.Repeat("v", 65)).Err())
+	require.Greater(t, usage("one"), compact+150, "a member past 64 bytes makes a table")
+	require.ElementsMatch(t, []string{"member", strings.Repeat("v", 65)}, rdb.SMembers(ctx, "one").Val())
+
+	full := members("m", 128)
+	require.NoError(t, rdb.SAdd(ctx, "full", full...).Err())
+	atLimit := usage("full")
+	require.NoError(t, rdb.SAdd(ctx, "full", "m0", "m127").Err(), "members already there")
+	require.Equal(t, atLimit, usage("full"))
+	require.NoError(t, rdb.SAdd(ctx, "full", "more").Err())
+	require.Greater(t, usage("full"), atLimit+1000, "the 129th member makes a table")
+	require.Equal(t, int64(129), rdb.SCard(ctx, "full").Val())
+
+	// The commands on a listpack set, against a model of it.
+	small := members("s", 40)
+	require.NoError(t, rdb.SAdd(ctx, "s", small...).Err())
+	require.NoError(t, rdb.SAdd(ctx, "s", 7, -3, "").Err())
+	model := map[string]bool{"7": true, "-3": true, "": true}
+	for _, m := range small {
+		model[m.(string)] = true
+	}
+	check := func() {
+		t.Helper()
+		var want []string
+		for m := range model {
+			want = append(want, m)
+		}
+		require.ElementsMatch(t, want, rdb.SMembers(ctx, "s").Val())
+		keys, cursor, err := rdb.SScan(ctx, "s", 0, "", 10).Result()
+		require.NoError(t, err)
+		require.Zero(t, cursor, "returned whole")
+		require.ElementsMatch(t, want, keys)
+		require.Equal(t, int64(len(model)), rdb.SCard(ctx, "s").Val())
+	}
+	check()
+	require.Less(t, usage("s"), int64(700))
+	require.True(t, rdb.SIsMember(ctx, "s", "").Val())
+	require.True(t, rdb.SIsMember(ctx, "s", "-3").Val())
+	require.False(t, rdb.SIsMember(ctx, "s", "s40").Val())
+	require.Equal(t, int64(2), rdb.SRem(ctx, "s", "s0", "", "nope").Val())
+	delete(model, "s0")
+	delete(model, "")
+	check()
+	popped := rdb.SPopN(ctx, "s", 5).Val()
+	require.Len(t, popped, 5)
+	for _, m := range popped {
+		require.True(t, model[m], m)
+		delete(model, m)
+	}
+	check()
+	for _, m := range rdb.SRandMemberN(ctx, "s", -500).Val() {
+		require.True(t, model[m], m)
+	}
+	distinct := rdb.SRandMemberN(ctx, "s", 10).Val()
+	require.Len(t, distinct, 10)
+	for _, m := range distinct {
+		require.True(t, model[m], m)
+	}
+	require.True(t, rdb.SMove(ctx, "s", "dst", "s1").Val())
+	delete(model, "s1")
+	check()
+	require.Equal(t, []string{"s1"}, rdb.SMembers(ctx, "dst").Val())
+	require.NoError(t, rdb.SAdd(ctx, "other", "s2", "s3", "x").Err())
+	require.ElementsMatch(t, []string{"s2", "s3"}, rdb.SInter(ctx, "s", "other").Val())
+	require.Equal(t, int64(2), rdb.SInterStore(ctx, "inter", "s", "other").Val())
+	require.ElementsMatch(t, []string{"s2", "s3"}, rdb.SMembers(ctx, "inter").Val())
+
+	dump, err := rdb.Dump(ctx, "s").Result()
+	require.NoError(t, err)
+	require.NoError(t, rdb.Restore(ctx, "copy", 0, dump).Err())
+	require.ElementsMatch(t, rdb.SMembers(ctx, "s").Val(), rdb.SMembers(ctx, "copy").Val())
+	require.Equal(t, usage("s"), usage("copy"), "restored compact")
+
+	// A long member turns it into a hash table with every member.
+	require.NoError(t, rdb.SAdd(ctx, "s", strings.Repeat("w", 100)).Err())
+	model[strings.Repeat("w", 100)] = true
+	var want []string
+	for m := range model {
+		want = append(want, m)
+	}
+	require.ElementsMatch(t, want, rdb.SMembers(ctx, "s").Val())
+}
