@@ -385,7 +385,16 @@ func (s *ZSet) Size() int64 {
 // zdictBytes estimates the bytes of a Dict's slab and buckets.
 func zdictBytes[V any](d *Dict[V]) int64 { return d.Bytes() }
 
-// The listpack encoding.
+// The listpack encoding. An entry is the member's length as a uvarint,
+// the member, and the score: an integral score of magnitude below 2^54 as
+// the uvarint of its zigzag form shifted left once (one byte for 0 to 31
+// and -32 to -1, two up to 4095, five for a Unix time, at most eight), any
+// other as the byte 1 and the 8 bytes of the float, little-endian. Redis's listpack
+// keeps integral scores as integers too, and most scores are integers
+// (counters, timestamps, ranks).
+
+// zlpFloat marks a score stored as the 8 bytes of a float64.
+const zlpFloat = 1
 
 // zlpEntry decodes the entry at off: its member, its score, and the offset
 // of the next entry.
@@ -394,17 +403,24 @@ func zlpEntry(lp []byte, off int) (member []byte, score float64, next int) {
 	p := off + k
 	member = lp[p : p+int(l)]
 	p += int(l)
-	return member, math.Float64frombits(binary.LittleEndian.Uint64(lp[p:])), p + 8
+	v, k := binary.Uvarint(lp[p:])
+	if v&zlpFloat != 0 {
+		return member, math.Float64frombits(binary.LittleEndian.Uint64(lp[p+1:])), p + 9
+	}
+	z := v >> 1
+	return member, float64(int64(z>>1) ^ -int64(z&1)), p + k
 }
 
 // zlpAppend appends an entry to lp. As a listpack stores integral scores as
 // integers, -0 is stored as 0.
 func zlpAppend(lp []byte, member string, score float64) []byte {
-	if score == 0 {
-		score = 0
-	}
 	lp = binary.AppendUvarint(lp, uint64(len(member)))
 	lp = append(lp, member...)
+	if score == math.Trunc(score) && math.Abs(score) < 1<<54 {
+		i := int64(score)
+		return binary.AppendUvarint(lp, uint64(i<<1^i>>63)<<1)
+	}
+	lp = append(lp, zlpFloat)
 	return binary.LittleEndian.AppendUint64(lp, math.Float64bits(score))
 }
 
@@ -434,7 +450,7 @@ func (s *ZSet) lpInsert(member string, score float64) {
 		}
 		off = next
 	}
-	var buf [binary.MaxVarintLen64 + 8 + ZSetMaxListpackValue]byte
+	var buf [2*binary.MaxVarintLen64 + ZSetMaxListpackValue]byte
 	e := zlpAppend(buf[:0], member, score)
 	need := len(lp) + len(e)
 	if need > cap(lp) || s.shared {

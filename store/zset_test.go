@@ -622,3 +622,33 @@ func TestZSetWalkViewsSurviveChanges(t *testing.T) {
 	require.Equal(t, []string{"a", "b", "c", "d"}, views)
 	require.Equal(t, []zitem{{1, "d"}, {5, "c"}}, zcontents(s))
 }
+
+// TestZSetListpackScoresRoundTrip checks the listpack's score encoding at
+// its edges: integral scores of magnitude below 2^54 as short integers,
+// everything else as the float's 8 bytes, and every score read back as
+// written (-0 as 0).
+func TestZSetListpackScoresRoundTrip(t *testing.T) {
+	cases := []struct {
+		score float64
+		bytes int // of the score, after the member
+	}{
+		{0, 1}, {1, 1}, {-1, 1}, {31, 1}, {-32, 1}, {32, 2}, {4095, 2}, {-4096, 2},
+		{1_764_000_000, 5}, {1<<54 - 2, 8}, {-(1<<54 - 2), 8},
+		{1 << 54, 9}, {-(1 << 54), 9}, {1e300, 9}, {0.5, 9}, {-2.25, 9},
+		{math.Inf(1), 9}, {math.Inf(-1), 9}, {math.SmallestNonzeroFloat64, 9},
+		{math.Copysign(0, -1), 1},
+	}
+	for _, tc := range cases {
+		lp := zlpAppend(nil, "m", tc.score)
+		require.Len(t, lp, 2+tc.bytes, "%v", tc.score)
+		m, score, next := zlpEntry(lp, 0)
+		require.Equal(t, "m", string(m))
+		want := tc.score
+		if want == 0 {
+			want = 0 // -0 is stored as 0
+		}
+		require.Equal(t, want, score, "%v", tc.score)
+		require.False(t, math.Signbit(score) && score == 0, "no -0")
+		require.Equal(t, len(lp), next)
+	}
+}
