@@ -147,7 +147,7 @@ func (db *DB) Set(key string, o Object, now int64) {
 func (db *DB) SetString(key, val []byte, now int64) {
 	k, v := db.spares.join(key, val)
 	o := NewString(v)
-	o.Joint = len(key) > 0 && len(val) > 0
+	o.ownKey = len(key) > 0 && len(val) > 0
 	db.opts.Access.initAccess(&o, now)
 	_, existed := db.keys.SwapUsing(view(key), k, o)
 	if db.slots != nil {

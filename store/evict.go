@@ -220,7 +220,7 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 	}
 	o := *d.keys.GetPtr(stored)
 	d.Delete(stored)
-	if o.Kind == KindString && d.spares.keep(stored, &o) || o.ownKey && d.spares.keepKey(stored) {
+	if d.spares.keep(stored, &o) {
 		p := unsafe.StringData(stored)
 		e.pool = slices.DeleteFunc(e.pool, func(c candidate) bool { return unsafe.StringData(c.key) == p })
 	}

@@ -56,13 +56,11 @@ type Object struct {
 	// Raw marks a string that was modified in place (APPEND, SETRANGE,
 	// SETBIT), which Redis reports as the "raw" encoding from then on.
 	Raw bool
-	// Joint marks a string that SetString laid out in one allocation with
-	// the key it stored it under, which eviction may then reuse (see
-	// spares).
-	Joint bool
-	// ownKey marks an aggregate stored by DB.SetFrom under a key string
-	// that it allocated at the key's whole size class, which eviction may
-	// then reuse as it reuses a Joint string's allocation.
+	// ownKey marks a value stored under a key string that spares.join
+	// laid out at its whole size class and that only the keyspace holds,
+	// which eviction may then reuse (see spares): the key and, right after
+	// it, the value of a string SetString stored, or the key alone of an
+	// aggregate SetFrom stored.
 	ownKey bool
 }
 
@@ -139,7 +137,7 @@ type Cloner interface {
 // Clone returns a deep copy of o for COPY.
 func (o *Object) Clone() Object {
 	c := *o
-	c.Joint, c.ownKey = false, false
+	c.ownKey = false
 	if o.Kind == KindString {
 		if b := o.Str(); b != nil {
 			c.SetStr(append([]byte(nil), b...))

@@ -135,9 +135,8 @@ func (x *slotIndex) remove(key string) {
 // setKey stores o under key in the keyspace and, when key is new, in the
 // slot index.
 func (db *DB) setKey(key string, o Object) {
-	// The key may be another string than the one o's value follows, or
-	// than the one SetFrom allocated.
-	o.Joint, o.ownKey = false, false
+	// The key may be another string than the one join laid out for o.
+	o.ownKey = false
 	if db.slots == nil {
 		db.keys.Set(key, o)
 		return

@@ -9,7 +9,7 @@ import "unsafe"
 // ran every quarter second and took a third of the server's CPU. A DB
 // instead keeps what it evicts for the new keys to be built in:
 //   - strings: the allocation SetString laid the key and value out in
-//     (Object.Joint), for the next SetString of its size class; and the
+//     (Object.ownKey), for the next SetString of its size class; and the
 //     key string of an aggregate that DB.SetFrom allocated at its size
 //     class, for the same (a key alone is a joint allocation with an
 //     empty value);
@@ -131,29 +131,26 @@ func (sp *spares) join(key, val []byte) (string, []byte) {
 }
 
 // keep takes the allocation of key, the table's own string that was just
-// deleted, and its value o, a string, when SetString made them and they still share
-// it. It reports whether it did; the caller then forgets every reference
-// to key.
+// deleted with its value o, when o.ownKey says spares.join laid it out.
+// It reports whether it did; the caller then forgets every reference to
+// key.
 //
-// Joint says the value was laid out right after the key in an allocation
-// of joinCap(len(key)+len(value)) bytes beginning at the key, and that the
-// key has not been stored anew since (DB.setKey clears it). A value that
-// was moved out of that allocation (APPEND, INCR past its length) cannot
-// start where the key ends, inside the allocation; one still in it has the
-// capacity it was given, so the allocation's size follows from the two.
+// For an aggregate (SetFrom) the allocation is the key's alone. For a
+// string (SetString) the value was laid out right after the key in an
+// allocation of joinCap(len(key)+len(value)) bytes, and the key has not
+// been stored anew since (DB.setKey clears ownKey). A value that was moved
+// out of that allocation (APPEND, INCR past its length) cannot start where
+// the key ends, inside the allocation; one still in it has the capacity it
+// was given, so the allocation's size follows from the two.
 func (sp *spares) keep(key string, o *Object) bool {
-	if !o.Joint || len(o.Str()) == 0 {
+	if !o.ownKey || len(key) == 0 {
 		return false
 	}
-	return sp.keepJoint(key, unsafe.String(unsafe.SliceData(o.Str()), cap(o.Str())))
-}
-
-// keepKey takes the allocation of key, an evicted aggregate's own key
-// string that DB.SetFrom laid out (Object.ownKey): a joint allocation
-// with an empty value. It reports whether it did; the caller then forgets
-// every reference to key.
-func (sp *spares) keepKey(key string) bool {
-	return len(key) > 0 && sp.keepClass(unsafe.StringData(key), len(key))
+	if o.Kind != KindString {
+		return sp.keepClass(unsafe.StringData(key), len(key))
+	}
+	v := o.Str()
+	return len(v) > 0 && sp.keepJoint(key, unsafe.String(unsafe.SliceData(v), cap(v)))
 }
 
 // keepJoint takes the allocation that key and val, laid out by
@@ -219,6 +216,17 @@ func keepTable[V any](sp *spares, list *[]*table[V], d *table[V]) {
 	}
 }
 
+// spareBuf empties b, the listpack or intset buffer of an evicted hash, set
+// or sorted set, to be kept with its struct, or drops it when it is past
+// maxSpareListpack bytes.
+func spareBuf(b slice32) slice32 {
+	if b.c > maxSpareListpack {
+		return slice32{}
+	}
+	b.n = 0
+	return b
+}
+
 // keepHash takes h, the hash of a key eviction just deleted, emptied: the
 // struct with its listpack's buffer (up to maxSpareListpack bytes), and
 // a small hash table apart, with its entries' allocations.
@@ -235,13 +243,8 @@ func (sp *spares) keepHash(h *Hash) {
 		}
 		h.dict = nil
 	}
-	lp := h.lp()
-	if cap(lp) > maxSpareListpack {
-		lp = nil
-	}
-	h.setLP(lp[:0])
-	h.n = 0
-	add(sp, &sp.hashes, h, cap(lp))
+	h.buf, h.n = spareBuf(h.buf), 0
+	add(sp, &sp.hashes, h, int(h.buf.c))
 }
 
 // keepSet takes s, the set of a key eviction just deleted, emptied: the
@@ -252,12 +255,8 @@ func (sp *spares) keepSet(s *Set) {
 		keepTable(sp, &sp.setTables, s.dict)
 		s.dict = nil
 	}
-	buf := s.buf.get()
-	if cap(buf) > maxSpareListpack {
-		buf = nil
-	}
-	s.setInts(intset{data: buf[:0]})
-	add(sp, &sp.sets, s, cap(buf))
+	s.buf, s.width = spareBuf(s.buf), 0
+	add(sp, &sp.sets, s, int(s.buf.c))
 }
 
 // keepZSet takes z, the sorted set of a key eviction just deleted,
@@ -265,13 +264,8 @@ func (sp *spares) keepSet(s *Set) {
 // bytes). A listpack that Walk shared stays shared: its next write copies
 // it.
 func (sp *spares) keepZSet(z *ZSet) {
-	lp := z.lp()
-	if cap(lp) > maxSpareListpack {
-		lp = nil
-	}
-	z.setLP(lp[:0])
-	z.n, z.big = 0, nil
-	add(sp, &sp.zsets, z, cap(lp))
+	z.buf, z.n, z.big = spareBuf(z.buf), 0, nil
+	add(sp, &sp.zsets, z, int(z.buf.c))
 }
 
 // keepList takes l, the list of a key eviction just deleted, emptied, when

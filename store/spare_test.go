@@ -142,7 +142,7 @@ func TestSetClearsJointForAnotherKey(t *testing.T) {
 	copy(b, "0123456789abcdef")
 	key := unsafe.String(&b[0], 16)
 	o := NewString(b[16:32:32])
-	o.Joint = true
+	o.ownKey = true
 	db.Set(key, o, 0)
 	var e Evictor
 	require.True(t, e.Evict(db, key))
