@@ -640,20 +640,34 @@ func TestSmallSetsOfStringsAreListpacks(t *testing.T) {
 	for _, m := range distinct {
 		require.True(t, model[m], m)
 	}
-	require.True(t, rdb.SMove(ctx, "s", "dst", "s1").Val())
-	delete(model, "s1")
+	// SPOP took five at random: move one that is still there.
+	var moved string
+	for m := range model {
+		moved = m
+		break
+	}
+	require.True(t, rdb.SMove(ctx, "s", "dst", moved).Val())
+	delete(model, moved)
 	check()
-	require.Equal(t, []string{"s1"}, rdb.SMembers(ctx, "dst").Val())
-	require.NoError(t, rdb.SAdd(ctx, "other", "s2", "s3", "x").Err())
-	require.ElementsMatch(t, []string{"s2", "s3"}, rdb.SInter(ctx, "s", "other").Val())
+	require.Equal(t, []string{moved}, rdb.SMembers(ctx, "dst").Val())
+	// Two members still there, and one not.
+	var both []string
+	for m := range model {
+		if len(both) < 2 {
+			both = append(both, m)
+		}
+	}
+	require.NoError(t, rdb.SAdd(ctx, "other", both[0], both[1], "x").Err())
+	require.ElementsMatch(t, both, rdb.SInter(ctx, "s", "other").Val())
 	require.Equal(t, int64(2), rdb.SInterStore(ctx, "inter", "s", "other").Val())
-	require.ElementsMatch(t, []string{"s2", "s3"}, rdb.SMembers(ctx, "inter").Val())
+	require.ElementsMatch(t, both, rdb.SMembers(ctx, "inter").Val())
 
 	dump, err := rdb.Dump(ctx, "s").Result()
 	require.NoError(t, err)
 	require.NoError(t, rdb.Restore(ctx, "copy", 0, dump).Err())
 	require.ElementsMatch(t, rdb.SMembers(ctx, "s").Val(), rdb.SMembers(ctx, "copy").Val())
-	require.Equal(t, usage("s"), usage("copy"), "restored compact")
+	// The restored listpack is laid out exactly; the original may have room.
+	require.LessOrEqual(t, usage("copy"), usage("s"), "restored compact")
 
 	// A long member turns it into a hash table with every member.
 	require.NoError(t, rdb.SAdd(ctx, "s", strings.Repeat("w", 100)).Err())
