@@ -97,6 +97,7 @@ type client struct {
 	heldFailed bool        // held could not be made durable or written
 	holding    bool        // owned by the connection's goroutine: held was set and not settled since
 	prefetched int         // owned by the connection's goroutine: commands, from the next one, whose keys are prefetched
+	pfQuiet    int         // owned by the connection's goroutine: commands left to run without prefetch (see prefetch)
 	heldFn     func(error) // c.heldDone, made once
 }
 
@@ -374,7 +375,17 @@ func (c *client) readOn() bool {
 // name (Command.Member), as many as one store.DB.Prefetch takes, so that
 // their cache misses overlap. It returns the number of commands it covered,
 // args's included. A lone command with one key is left alone.
+//
+// A pipeline of commands on one key (LPUSH mylist ..., INCR counter) has
+// nothing to gain: its key stays in the cache, and the look-ahead parses
+// every command twice (8% of the CPU time of 50 clients pipelining 16
+// LPUSHes). After a window that named a single key, the next oneKeyQuiet
+// windows' worth of commands run without it.
 func (c *client) prefetch(args [][]byte) int {
+	if c.pfQuiet > 0 {
+		c.pfQuiet--
+		return 1
+	}
 	buffered := c.rd.BufferedLen() > 0
 	if !buffered && len(args) < 4 {
 		return 1 // no pipeline, and at most one key
@@ -404,9 +415,31 @@ func (c *client) prefetch(args [][]byte) int {
 			pf.sink += db.PrefetchMembers(pf.memberKeys[i], pf.members[i:j])
 			i = j
 		}
+		if covered > 1 && pf.oneKey() {
+			c.pfQuiet = oneKeyQuiet * covered
+		}
 	}
 	pf.reset()
 	return covered
+}
+
+// oneKeyQuiet is how many windows prefetch skips after one that named a
+// single key. The window after them looks again, so a pipeline that moves
+// on to many keys is prefetched again within a few batches.
+const oneKeyQuiet = 8
+
+// oneKey reports whether the window named one key, the same in every
+// command, and no members.
+func (pf *prefetchList) oneKey() bool {
+	if len(pf.members) > 0 || len(pf.keys) == 0 {
+		return false
+	}
+	for _, k := range pf.keys[1:] {
+		if k != pf.keys[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // prefetchList is what prefetch collects from a window of commands: their

@@ -31,3 +31,15 @@ func TestProtectedModeRefusesRemoteClientsWithoutPassword(t *testing.T) {
 	require.Empty(t, protectedModeDenial(true, "secret", remote), "a password lifts protected mode")
 	require.Empty(t, protectedModeDenial(false, "", remote), "protected-mode no")
 }
+
+// TestPrefetchOneKey checks the rule that lets a pipeline on one key skip
+// the look-ahead: every command names the same key, and no member.
+func TestPrefetchOneKey(t *testing.T) {
+	pf := prefetchList{keys: []string{"mylist", "mylist", "mylist"}}
+	require.True(t, pf.oneKey())
+	pf.keys = append(pf.keys, "other")
+	require.False(t, pf.oneKey())
+	pf = prefetchList{keys: []string{"h", "h"}, memberKeys: []string{"h", "h"}, members: []string{"f1", "f2"}}
+	require.False(t, pf.oneKey(), "members of one big hash are worth prefetching")
+	require.False(t, (&prefetchList{}).oneKey(), "no key at all")
+}

@@ -336,6 +336,39 @@ func TestLongPipelinesAnswerEveryCommandInOrder(t *testing.T) {
 	require.Equal(t, int64(4*3000*4+4*3), srv.Client(t).DBSize(ctx).Val())
 }
 
+// TestPipelinesOnOneKeyThenManyAnswerInOrder sends a pipeline that works on
+// one list, which makes the server stop prefetching for a while, then moves
+// on to many keys and back: every reply must still be the right one.
+func TestPipelinesOnOneKeyThenManyAnswerInOrder(t *testing.T) {
+	srv := StartServer(t)
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	for round := range 3 {
+		p := rdb.Pipeline()
+		var pushes, incrs []*redis.IntCmd
+		var gets []*redis.StringCmd
+		for i := range 2000 {
+			pushes = append(pushes, p.LPush(ctx, "mylist", i))
+		}
+		for i := range 2000 {
+			k := fmt.Sprintf("k%d", i)
+			p.Set(ctx, k, i+round, 0)
+			gets = append(gets, p.Get(ctx, k))
+			incrs = append(incrs, p.Incr(ctx, "counter"))
+		}
+		_, err := p.Exec(ctx)
+		require.NoError(t, err)
+		for i, c := range pushes {
+			require.Equal(t, int64(round*2000+i+1), c.Val())
+		}
+		for i := range 2000 {
+			require.Equal(t, fmt.Sprint(i+round), gets[i].Val())
+			require.Equal(t, int64(round*2000+i+1), incrs[i].Val())
+		}
+	}
+	require.Equal(t, "1999", rdb.LIndex(ctx, "mylist", 0).Val(), "the last pushed")
+}
+
 // TestSetInPlaceKeepsEarlierRepliesAndSnapshots overwrites keys with values
 // of the same length, which the store writes over the old bytes: replies
 // to earlier commands of the same pipeline or transaction must still carry
