@@ -16,11 +16,13 @@ var (
 	oversubscribed = Sample{Run: p, Wait: p, Idle: 0}      // waited as long as it ran
 	contended      = Sample{Run: p, Wait: p / 10, Idle: 0} // busy, little wait
 	idleMachine    = Sample{Run: p / 100, Idle: 1.5}
+	roomy          = Sample{Run: p, Idle: 1}               // busy, with a CPU to spare
 	sparse         = Sample{Run: p / 10, Wait: p, Idle: 0} // long waits, but hardly running
 )
 
 func TestGovernorShedsWhileThreadsWaitAsLongAsTheyRun(t *testing.T) {
 	g := NewGovernor(4, p)
+	g.Hold()
 	require.Equal(t, 4, g.Procs())
 	require.Equal(t, 4, g.Next(contended))
 	require.Equal(t, 4, g.Next(sparse), "an idle server's few wake-ups decide nothing")
@@ -31,33 +33,39 @@ func TestGovernorShedsWhileThreadsWaitAsLongAsTheyRun(t *testing.T) {
 	require.Equal(t, 1, g.Next(contended), "no CPU idle: stay")
 }
 
-func TestGovernorRestoresWhenACPUGoesIdle(t *testing.T) {
-	g := NewGovernor(2, p)
-	require.Equal(t, 1, g.Next(oversubscribed))
+func TestGovernorStartsAtOneAndAddsWhileBusyWithACPUIdle(t *testing.T) {
+	g := NewGovernor(3, p)
+	require.Equal(t, 1, g.Procs())
+	require.Equal(t, 1, g.Next(idleMachine), "an idle server keeps its count")
+	require.Equal(t, 1, g.Next(contended), "no CPU idle")
 	require.Equal(t, 1, g.Next(Sample{Run: p, Idle: 0.5}), "half a CPU idle is not enough")
-	require.Equal(t, 2, g.Next(idleMachine))
-	require.Equal(t, 2, g.Next(idleMachine), "never above the starting count")
+	require.Equal(t, 2, g.Next(roomy))
+	require.Equal(t, 2, g.Next(idleMachine), "kept while idle")
+	require.Equal(t, 3, g.Next(roomy))
+	require.Equal(t, 3, g.Next(roomy), "never above the CPU count")
+	require.Equal(t, 2, g.Next(oversubscribed))
 }
 
 func TestGovernorWaitsLongerAfterAPrematureRestore(t *testing.T) {
 	g := NewGovernor(2, p)
+	g.Hold()
 	require.Equal(t, 1, g.Next(oversubscribed))
-	require.Equal(t, 2, g.Next(idleMachine)) // one period after shedding
+	require.Equal(t, 2, g.Next(roomy)) // one period after shedding
 	require.Equal(t, 1, g.Next(oversubscribed))
 	// Restoring proved premature: it now takes two periods.
-	require.Equal(t, 1, g.Next(idleMachine))
-	require.Equal(t, 2, g.Next(idleMachine))
+	require.Equal(t, 1, g.Next(roomy))
+	require.Equal(t, 2, g.Next(roomy))
 	require.Equal(t, 1, g.Next(oversubscribed))
 	for range 3 {
-		require.Equal(t, 1, g.Next(idleMachine))
+		require.Equal(t, 1, g.Next(roomy))
 	}
-	require.Equal(t, 2, g.Next(idleMachine), "four periods now")
+	require.Equal(t, 2, g.Next(roomy), "four periods now")
 
 	// The wait doubles up to maxQuiet, and a full-size run of maxQuiet
 	// forgets it.
 	for range 10 {
 		require.Equal(t, 1, g.Next(oversubscribed))
-		for g.Next(idleMachine) == 1 {
+		for g.Next(roomy) == 1 {
 		}
 	}
 	require.Equal(t, maxQuiet, g.quiet)
@@ -65,11 +73,13 @@ func TestGovernorWaitsLongerAfterAPrematureRestore(t *testing.T) {
 		require.Equal(t, 2, g.Next(contended))
 	}
 	require.Equal(t, 1, g.Next(oversubscribed))
-	require.Equal(t, 2, g.Next(idleMachine), "back to one period")
+	require.Equal(t, 2, g.Next(roomy), "back to one period")
 }
 
 func TestGovernorHoldGoesBackToTheFullCount(t *testing.T) {
 	g := NewGovernor(3, p)
+	g.Hold()
+	require.Equal(t, 3, g.Procs())
 	g.Next(oversubscribed)
 	g.Next(oversubscribed)
 	require.Equal(t, 1, g.Procs())
@@ -128,27 +138,48 @@ func TestMeterSeesThisProcessRunAndWait(t *testing.T) {
 }
 
 // TestRunShedsProcessorsWhenOversubscribedAndRestoresThem runs the
-// governor on this process while twice as many threads as CPUs spin, with
-// as many processors: the kernel makes them wait, so it must shed some.
+// governor on this process while twice as many threads as CPUs spin, held
+// at as many processors at first: the kernel makes them wait, so once the
+// hold ends it must shed some.
 func TestRunShedsProcessorsWhenOversubscribedAndRestoresThem(t *testing.T) {
 	busy := 2 * runtime.NumCPU()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(busy))
-	var shed atomic.Bool
+	var held, shed atomic.Bool
+	held.Store(true)
 	stop, done := make(chan struct{}), make(chan error)
 	go func() {
-		done <- Run(stop, nil, func(from, to int) {
-			if to < from {
+		done <- Run(stop, held.Load, func(from, to int) {
+			if to < from && !held.Load() {
 				shed.Store(true)
 			}
 		})
 	}()
 	release := spin(busy)
+	time.Sleep(3 * Period)
+	require.Equal(t, busy, runtime.GOMAXPROCS(0), "held")
+	held.Store(false)
 	require.Eventually(t, shed.Load, 20*time.Second, 10*time.Millisecond)
 	require.Less(t, runtime.GOMAXPROCS(0), busy)
 	release()
 	close(stop)
 	require.NoError(t, <-done)
 	require.Equal(t, busy, runtime.GOMAXPROCS(0), "Run restores the count it started with")
+}
+
+// TestRunStartsAtOneProcessor: an idle process is not busy enough to be
+// given a second one.
+func TestRunStartsAtOneProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var first atomic.Int64
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		done <- Run(stop, nil, func(from, to int) { first.CompareAndSwap(0, int64(from*10+to)) })
+	}()
+	require.Eventually(t, func() bool { return first.Load() != 0 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, int64(41), first.Load(), "from 4 to 1")
+	close(stop)
+	require.NoError(t, <-done)
+	require.Equal(t, 4, runtime.GOMAXPROCS(0), "Run restores the count it started with")
 }
 
 func TestRunKeepsTheFullCountWhileHeld(t *testing.T) {
