@@ -15,19 +15,19 @@
 // A Governor watches two numbers the kernel keeps: how long this
 // process's threads waited for a CPU while runnable (schedstat), and how
 // much of the machine sat idle (/proc/stat). It starts at one processor,
-// takes one more while the process is busy and about a whole CPU sits
-// idle, and gives one up while the wait stays above half the run time. It
-// never goes below one processor or above the CPU count, and waits longer
-// before taking a processor back each time taking one back proved
-// premature, so that a load on the edge does not make it flip every
-// period.
+// takes one more while the process serves a load and about a whole CPU
+// sits idle, and gives one up while the wait stays above half the run
+// time. It never goes below one processor or above the CPU count, and
+// waits longer before taking a processor back each time taking one back
+// proved premature, so that a load on the edge does not make it flip
+// every period.
 //
 // Starting low and adding on evidence, rather than starting at the CPU
 // count and shedding on evidence, matters for the first period of a load:
 // beside a load generator on a 2-CPU machine, that period at two
 // processors set the tail of a whole benchmark run (50 clients pipelining
-// LPUSH: p99 1.11-1.19 ms against 0.81-0.88 starting at one; Redis
-// 0.74-0.77). A server with the machine to itself gets its second
+// LPUSH: p99 1.16-1.19 ms against 0.81-0.86 starting at one; Redis
+// 0.72-0.76). A server with the machine to itself gets its second
 // processor one period into its first load, and keeps it while idle.
 package procs
 
@@ -55,9 +55,13 @@ const (
 	// shedBusy: ...and ran at least this fraction of a CPU, so that a few
 	// wake-ups of an idle server decide nothing.
 	shedBusy = 0.25
-	// restoreIdle: one is taken back when the process was busy (shedBusy)
-	// and this many CPUs sat idle.
+	// restoreIdle: one is taken back when this many CPUs sat idle...
 	restoreIdle = 0.75
+	// restoreActive: ...and the process ran at least this fraction of a
+	// CPU: serving a load, if a light one (one client unpipelined runs
+	// twice as fast with a processor spinning for its next request), not
+	// idling on its timers.
+	restoreActive = 0.05
 	// premature: a processor given up again this soon after being taken
 	// back doubles the wait before the next is taken back...
 	premature = 2 * time.Second
@@ -102,8 +106,9 @@ func (g *Governor) Next(s Sample) int {
 		}
 		g.cur--
 		g.shedAgo = 0
-	case g.cur < g.max && busy && s.Idle >= restoreIdle && g.shedAgo >= g.quiet:
-		// Busy: an idle server keeps the count its last load settled on.
+	case g.cur < g.max && s.Run.Seconds() >= restoreActive*g.period.Seconds() &&
+		s.Idle >= restoreIdle && g.shedAgo >= g.quiet:
+		// An idle server keeps the count its last load settled on.
 		g.cur++
 		g.upAgo = 0
 	case g.cur == g.max && g.upAgo >= maxQuiet:
@@ -235,16 +240,18 @@ func parseIdle(b []byte) (uint64, error) {
 // every Linux platform Go supports.
 const userHZ = 100
 
-// Period is how often Run samples: reading the counters of a dozen threads
-// takes about 0.1 ms, and a load's first period runs on a guess.
-const Period = 50 * time.Millisecond
+// Period is how often Run samples. Shorter periods (50 ms) judged from
+// noisier samples: one client's unpipelined load, given its second
+// processor, lost it again within a period or two and ran at half speed.
+const Period = 200 * time.Millisecond
 
 // Run governs GOMAXPROCS until stop is closed, calling changed (if not
 // nil) after each change (the first, to one processor, as it starts), and
 // restores the starting count when it returns. While hold (if not nil)
-// reports true, it keeps the starting count (see server.Server.HoldProcessors for when the server asks for
-// that). It returns at once, with an error, where the kernel's counters
-// cannot be read.
+// reports true, it keeps the starting count (see
+// server.Server.HoldProcessors for when the server asks for that). It
+// returns at once, with an error, where the kernel's counters cannot be
+// read.
 func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) error {
 	m, err := NewMeter()
 	if err != nil {

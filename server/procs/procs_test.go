@@ -33,12 +33,15 @@ func TestGovernorShedsWhileThreadsWaitAsLongAsTheyRun(t *testing.T) {
 	require.Equal(t, 1, g.Next(contended), "no CPU idle: stay")
 }
 
-func TestGovernorStartsAtOneAndAddsWhileBusyWithACPUIdle(t *testing.T) {
+func TestGovernorStartsAtOneAndAddsUnderLoadWithACPUIdle(t *testing.T) {
 	g := NewGovernor(3, p)
 	require.Equal(t, 1, g.Procs())
 	require.Equal(t, 1, g.Next(idleMachine), "an idle server keeps its count")
 	require.Equal(t, 1, g.Next(contended), "no CPU idle")
 	require.Equal(t, 1, g.Next(Sample{Run: p, Idle: 0.5}), "half a CPU idle is not enough")
+	require.Equal(t, 2, g.Next(Sample{Run: p / 10, Idle: 1.5}), "a light load is enough")
+	require.Equal(t, 1, g.Next(oversubscribed))
+	g = NewGovernor(3, p)
 	require.Equal(t, 2, g.Next(roomy))
 	require.Equal(t, 2, g.Next(idleMachine), "kept while idle")
 	require.Equal(t, 3, g.Next(roomy))
