@@ -21,7 +21,7 @@ func Report(w io.Writer, info Info, outcomes []Outcome) {
 	p("- Each scenario ran %d rounds, Quordis then Redis in every round; the tables show medians over the rounds.\n", info.Rounds)
 	p("- Server CPU is utime+stime of the server process from /proc/<pid>/stat (%d ticks/s) around each run, per million requests; for a cluster, summed over its nodes.\n", info.Ticks)
 	p("- CPU wait is how long the server's threads were runnable but waited for a CPU (/proc/<pid>/task/*/schedstat), per second of server CPU: near 0 when the server got a CPU whenever it could run, 1 when its threads waited as long as they ran.\n")
-	p("- Both servers run on loopback on the same machine as the load generator, which competes with them for the CPUs. redis-server runs with its defaults (io-threads 1); quordis-server with its own, which start with one Go processor per CPU and give processors up while the server's threads wait for a CPU (see the README, Running it).\n\n")
+	p("- Both servers run on loopback on the same machine as the load generator, which competes with them for the CPUs. redis-server runs with its defaults (io-threads 1); quordis-server with its own, which start it at one Go processor and add one while it serves a load and a CPU sits idle, giving one up while its threads wait for a CPU (see the README, Running it).\n\n")
 	writeServers(w, outcomes)
 	for _, o := range outcomes {
 		writeOutcome(w, redis, o)
