@@ -640,23 +640,22 @@ func TestSmallSetsOfStringsAreListpacks(t *testing.T) {
 	for _, m := range distinct {
 		require.True(t, model[m], m)
 	}
-	// SPOP took five at random: move one that is still there.
-	var moved string
-	for m := range model {
-		moved = m
-		break
+	// SPOP took five at random: the members below are ones still there.
+	present := func(n int) []string {
+		var out []string
+		for m := range model {
+			if len(out) < n {
+				out = append(out, m)
+			}
+		}
+		return out
 	}
+	moved := present(1)[0]
 	require.True(t, rdb.SMove(ctx, "s", "dst", moved).Val())
 	delete(model, moved)
 	check()
 	require.Equal(t, []string{moved}, rdb.SMembers(ctx, "dst").Val())
-	// Two members still there, and one not.
-	var both []string
-	for m := range model {
-		if len(both) < 2 {
-			both = append(both, m)
-		}
-	}
+	both := present(2)
 	require.NoError(t, rdb.SAdd(ctx, "other", both[0], both[1], "x").Err())
 	require.ElementsMatch(t, both, rdb.SInter(ctx, "s", "other").Val())
 	require.Equal(t, int64(2), rdb.SInterStore(ctx, "inter", "s", "other").Val())

@@ -169,8 +169,8 @@ func TestRunShedsProcessorsWhenOversubscribedAndRestoresThem(t *testing.T) {
 	require.Equal(t, busy, runtime.GOMAXPROCS(0), "Run restores the count it started with")
 }
 
-// TestRunStartsAtOneProcessor: an idle process is not busy enough to be
-// given a second one.
+// TestRunStartsAtOneProcessor: Run drops to one processor as it starts,
+// and gives back the count it started with when it returns.
 func TestRunStartsAtOneProcessor(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	var first atomic.Int64
