@@ -426,19 +426,22 @@ func (r *Reader) checkCommand() error {
 // parseCount parses a multibulk count line at r.pos ("*<n>\r\n"). It reports
 // false when the line has not fully arrived.
 func (r *Reader) parseCount() (bool, error) {
-	nl, tooBig := r.findLine('\r')
-	if nl < 0 {
-		if tooBig {
-			return false, protocolError(errTooBigMbulk)
+	n, nl, ok := shortHeader(r.buf, r.pos, r.end, '*')
+	if !ok {
+		var tooBig bool
+		if nl, tooBig = r.findLine('\r'); nl < 0 {
+			if tooBig {
+				return false, protocolError(errTooBigMbulk)
+			}
+			return false, nil
 		}
-		return false, nil
+		// Redis waits for the byte after '\r' and then skips it without
+		// checking that it is '\n'.
+		if nl+1 >= r.end {
+			return false, nil
+		}
+		n, ok = parseLongLong(r.buf[r.pos+1 : nl])
 	}
-	// Redis waits for the byte after '\r' and then skips it without checking
-	// that it is '\n'.
-	if nl+1 >= r.end {
-		return false, nil
-	}
-	n, ok := parseLongLong(r.buf[r.pos+1 : nl])
 	if !ok || n > math.MaxInt32 {
 		return false, protocolError(errInvalidMbulk)
 	}
@@ -463,20 +466,23 @@ func (r *Reader) parseCount() (bool, error) {
 func (r *Reader) parseBulks() (bool, error) {
 	for r.multi > 0 {
 		if r.bulkLen < 0 {
-			nl, tooBig := r.findLine('\r')
-			if nl < 0 {
-				if tooBig {
-					return false, protocolError(errTooBigBulk)
+			n, nl, ok := shortHeader(r.buf, r.pos, r.end, '$')
+			if !ok {
+				var tooBig bool
+				if nl, tooBig = r.findLine('\r'); nl < 0 {
+					if tooBig {
+						return false, protocolError(errTooBigBulk)
+					}
+					return false, nil
 				}
-				return false, nil
+				if nl+1 >= r.end {
+					return false, nil
+				}
+				if c := r.buf[r.pos]; c != '$' {
+					return false, expectedDollar(c)
+				}
+				n, ok = parseLongLong(r.buf[r.pos+1 : nl])
 			}
-			if nl+1 >= r.end {
-				return false, nil
-			}
-			if c := r.buf[r.pos]; c != '$' {
-				return false, expectedDollar(c)
-			}
-			n, ok := parseLongLong(r.buf[r.pos+1 : nl])
 			if !ok || n < 0 || n > r.lim.ProtoMaxBulkLen {
 				return false, protocolError(errInvalidBulk)
 			}
@@ -641,6 +647,34 @@ func (r *Reader) splitArgs(p, e int) bool {
 		r.args = append(r.args, buf[tok:w:w])
 		r.offs = append(r.offs, tok)
 	}
+}
+
+// shortHeader parses, at pos in b[:end], a header line of the form nearly
+// every one takes: the prefix byte, one to nine digits without a leading
+// zero (or a lone 0) and '\r', with the byte after it arrived. It returns
+// the number and the index of the '\r'. For anything else it reports false
+// and the caller parses the line the general way (findLine and
+// parseLongLong), which gives the same result for such a line and Redis's
+// errors for the rest; this saves those calls on the common path.
+func shortHeader(b []byte, pos, end int, prefix byte) (n int64, nl int, ok bool) {
+	if pos >= end || b[pos] != prefix {
+		return 0, 0, false
+	}
+	first := pos + 1
+	for i := first; i < end && i <= first+9; i++ {
+		c := b[i]
+		switch {
+		case c == '\r':
+			if i == first || i+1 >= end {
+				return 0, 0, false
+			}
+			return n, i, true
+		case c < '0' || c > '9' || i > first && b[first] == '0':
+			return 0, 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return 0, 0, false
 }
 
 // findLine looks for the end of the line starting at r.pos and returns the

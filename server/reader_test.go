@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -967,4 +969,55 @@ func TestReaderResumesAfterAWaitThatFailedWhileLent(t *testing.T) {
 	args, err = r.ReadCommand()
 	require.NoError(t, err)
 	require.Equal(t, []string{"ECHO", "hi"}, argStrings(args))
+}
+
+// TestShortHeaderAgreesWithTheGeneralPath checks the fast path of header
+// parsing against findLine and parseLongLong on many random lines: where it
+// answers, the general path must give the same number and the same end of
+// line, with the byte after '\r' arrived; and it must answer the common
+// forms.
+func TestShortHeaderAgreesWithTheGeneralPath(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		n  int64
+	}{{"$3\r\n", 3}, {"$0\r\n", 0}, {"*16\r\n", 16}, {"$123456789\r\n", 123456789}} {
+		n, nl, ok := shortHeader([]byte(tc.in), 0, len(tc.in), tc.in[0])
+		require.True(t, ok, tc.in)
+		require.Equal(t, tc.n, n, tc.in)
+		require.Equal(t, len(tc.in)-2, nl, tc.in)
+	}
+	for _, in := range []string{"$3\r", "$\r\n", "$01\r\n", "$-1\r\n", "$1234567890\r\n", "$3\n\r\n", "*3\r\n"} {
+		_, _, ok := shortHeader([]byte(in), 0, len(in), '$')
+		require.False(t, ok, "%q goes the general way", in)
+	}
+	const alphabet = "0123456789\r\n-+\x00x"
+	rng := rand.New(rand.NewPCG(1, 2))
+	answered := 0
+	for range 300_000 {
+		b := []byte{'$'}
+		for range 1 + rng.IntN(12) {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		if rng.IntN(2) == 0 { // most lines are well formed
+			limit := int64(10)
+			for range rng.IntN(10) {
+				limit *= 10
+			}
+			b = append(strconv.AppendInt([]byte{'$'}, rng.Int64N(limit), 10), "\r\n"...)
+		}
+		n, nl, ok := shortHeader(b, 0, len(b), '$')
+		if !ok {
+			continue
+		}
+		answered++
+		r := &Reader{buf: b, end: len(b)}
+		want, tooBig := r.findLine('\r')
+		require.False(t, tooBig)
+		require.Equal(t, want, nl, "%q", b)
+		require.Less(t, nl+1, len(b), "%q", b)
+		v, vok := parseLongLong(b[1:nl])
+		require.True(t, vok, "%q", b)
+		require.Equal(t, v, n, "%q", b)
+	}
+	require.Greater(t, answered, 100_000)
 }
