@@ -158,6 +158,9 @@ func (s *Server) writtenKeys(db int, cmd *Command, args [][]byte, out []dbKey) [
 // a once) and returns what is left. Keys that differ usually differ in
 // their last byte (key:1, key:2), so that byte is compared before the rest.
 func distinct(keys []dbKey) []dbKey {
+	if len(keys) < 2 {
+		return keys // most writes name one key
+	}
 	out := keys[:0]
 next:
 	for _, k := range keys {

@@ -108,3 +108,14 @@ func TestDatasetCountWithRepeatedKeys(t *testing.T) {
 	require.Equal(t, fromScratch(), s.datasetBytes())
 	require.Equal(t, 7, s.store.Keys(), "k0..k6 and c")
 }
+
+// TestDistinctKeepsEachKeyOnce: a write's keys are measured once each (MSET
+// a 1 a 2), and the same name in two databases is two keys.
+func TestDistinctKeepsEachKeyOnce(t *testing.T) {
+	k := func(db int, key string) dbKey { return dbKey{db, []byte(key)} }
+	require.Empty(t, distinct(nil))
+	require.Equal(t, []dbKey{k(0, "a")}, distinct([]dbKey{k(0, "a")}))
+	require.Equal(t, []dbKey{k(0, "a")}, distinct([]dbKey{k(0, "a"), k(0, "a")}))
+	require.Equal(t, []dbKey{k(0, "a"), k(0, "b"), k(1, "a")},
+		distinct([]dbKey{k(0, "a"), k(0, "b"), k(0, "a"), k(1, "a"), k(0, "b")}))
+}
