@@ -426,21 +426,9 @@ func (r *Reader) checkCommand() error {
 // parseCount parses a multibulk count line at r.pos ("*<n>\r\n"). It reports
 // false when the line has not fully arrived.
 func (r *Reader) parseCount() (bool, error) {
-	n, nl, ok := shortHeader(r.buf, r.pos, r.end, '*')
-	if !ok {
-		var tooBig bool
-		if nl, tooBig = r.findLine('\r'); nl < 0 {
-			if tooBig {
-				return false, protocolError(errTooBigMbulk)
-			}
-			return false, nil
-		}
-		// Redis waits for the byte after '\r' and then skips it without
-		// checking that it is '\n'.
-		if nl+1 >= r.end {
-			return false, nil
-		}
-		n, ok = parseLongLong(r.buf[r.pos+1 : nl])
+	n, nl, ok, err := r.header('*', errTooBigMbulk)
+	if nl < 0 || err != nil {
+		return false, err
 	}
 	if !ok || n > math.MaxInt32 {
 		return false, protocolError(errInvalidMbulk)
@@ -466,22 +454,9 @@ func (r *Reader) parseCount() (bool, error) {
 func (r *Reader) parseBulks() (bool, error) {
 	for r.multi > 0 {
 		if r.bulkLen < 0 {
-			n, nl, ok := shortHeader(r.buf, r.pos, r.end, '$')
-			if !ok {
-				var tooBig bool
-				if nl, tooBig = r.findLine('\r'); nl < 0 {
-					if tooBig {
-						return false, protocolError(errTooBigBulk)
-					}
-					return false, nil
-				}
-				if nl+1 >= r.end {
-					return false, nil
-				}
-				if c := r.buf[r.pos]; c != '$' {
-					return false, expectedDollar(c)
-				}
-				n, ok = parseLongLong(r.buf[r.pos+1 : nl])
+			n, nl, ok, err := r.header('$', errTooBigBulk)
+			if nl < 0 || err != nil {
+				return false, err
 			}
 			if !ok || n < 0 || n > r.lim.ProtoMaxBulkLen {
 				return false, protocolError(errInvalidBulk)
@@ -647,6 +622,30 @@ func (r *Reader) splitArgs(p, e int) bool {
 		r.args = append(r.args, buf[tok:w:w])
 		r.offs = append(r.offs, tok)
 	}
+}
+
+// header parses the header line at r.pos: prefix (a bulk's '$'; a count's
+// '*', which the caller has seen), a number and CRLF. It returns the index
+// of the line's '\r', or -1 while the line, or the byte after its '\r', has
+// not fully arrived (Redis waits for that byte and then skips it without
+// checking that it is '\n'), and reports whether the number parsed. A line
+// that can no longer end within bounds fails with tooBig; a bulk header
+// that does not start with '$' with Redis's error for it.
+func (r *Reader) header(prefix byte, tooBig string) (n int64, nl int, ok bool, err error) {
+	if n, nl, ok = shortHeader(r.buf, r.pos, r.end, prefix); ok {
+		return n, nl, true, nil
+	}
+	nl, long := r.findLine('\r')
+	switch {
+	case nl < 0 && long:
+		return 0, -1, false, protocolError(tooBig)
+	case nl < 0 || nl+1 >= r.end:
+		return 0, -1, false, nil
+	case r.buf[r.pos] != prefix:
+		return 0, -1, false, expectedDollar(r.buf[r.pos])
+	}
+	n, ok = parseLongLong(r.buf[r.pos+1 : nl])
+	return n, nl, ok, nil
 }
 
 // shortHeader parses, at pos in b[:end], a header line of the form nearly
