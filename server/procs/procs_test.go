@@ -39,6 +39,7 @@ func TestGovernorStartsAtOneAndAddsUnderLoadWithACPUIdle(t *testing.T) {
 	require.Equal(t, 1, g.Next(idleMachine), "an idle server keeps its count")
 	require.Equal(t, 1, g.Next(contended), "no CPU idle")
 	require.Equal(t, 1, g.Next(Sample{Run: p, Idle: 0.5}), "half a CPU idle is not enough")
+	require.Equal(t, 1, g.Next(Sample{Run: p, Idle: 0.8}), "nor four fifths")
 	require.Equal(t, 2, g.Next(Sample{Run: p / 10, Idle: 1.5}), "a light load is enough")
 	require.Equal(t, 1, g.Next(oversubscribed))
 	g = NewGovernor(3, p)
