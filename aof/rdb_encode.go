@@ -157,13 +157,13 @@ func (e *encoder) value(o *store.Object) {
 		e.header(typeString)
 		e.string(o.Str())
 	case store.KindList:
-		e.list(o.Data().(*store.List))
+		e.list(o.AsList())
 	case store.KindSet:
-		e.set(o.Data().(*store.Set))
+		e.set(o.AsSet())
 	case store.KindZSet:
-		e.zset(o.Data().(*store.ZSet))
+		e.zset(o.AsZSet())
 	case store.KindHash:
-		e.hash(o.Data().(*store.Hash))
+		e.hash(o.AsHash())
 	default:
 		if e.err == nil {
 			e.err = fmt.Errorf("aof: cannot encode a value of kind %s", o.Kind)

@@ -84,14 +84,14 @@ func renderObject(o *store.Object) string {
 	case store.KindString:
 		fmt.Fprintf(&b, "string/%s %q", o.StringEncoding(), o.Str())
 	case store.KindList:
-		l := o.Data().(*store.List)
+		l := o.AsList()
 		fmt.Fprintf(&b, "list/%s", l.Encoding())
 		l.Each(func(v []byte) bool {
 			fmt.Fprintf(&b, " %q", v)
 			return true
 		})
 	case store.KindSet:
-		s := o.Data().(*store.Set)
+		s := o.AsSet()
 		var ms []string
 		s.Range(func(m string) bool {
 			ms = append(ms, strconv.Quote(m))
@@ -100,7 +100,7 @@ func renderObject(o *store.Object) string {
 		sort.Strings(ms)
 		fmt.Fprintf(&b, "set/%s %s", s.Encoding(), strings.Join(ms, " "))
 	case store.KindHash:
-		h := o.Data().(*store.Hash)
+		h := o.AsHash()
 		var kv []string
 		h.Range(func(f, v string) bool {
 			kv = append(kv, strconv.Quote(f)+"="+strconv.Quote(v))
@@ -109,7 +109,7 @@ func renderObject(o *store.Object) string {
 		sort.Strings(kv)
 		fmt.Fprintf(&b, "hash/%s %s", h.Encoding(), strings.Join(kv, " "))
 	case store.KindZSet:
-		z := o.Data().(*store.ZSet)
+		z := o.AsZSet()
 		fmt.Fprintf(&b, "zset/%s", z.Encoding())
 		if z.Len() > 0 {
 			z.Walk(0, false, func(m string, score float64) bool {

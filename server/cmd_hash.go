@@ -62,7 +62,7 @@ func (c *Ctx) hashForRead(i int) (*store.Hash, *Reply) {
 	if o.Kind != store.KindHash {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.Hash), nil
+	return o.AsHash(), nil
 }
 
 // hashLimits are the listpack thresholds in force for hash writes.
@@ -82,7 +82,7 @@ func (c *Ctx) hashForWrite(i int) (*store.Hash, *Reply) {
 	if o.Kind != store.KindHash {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.Hash), nil
+	return o.AsHash(), nil
 }
 
 // HSET key field value [field value ...] | HMSET key field value [field value ...]
@@ -164,7 +164,7 @@ func hdelCommand(c *Ctx) Reply {
 	if o.Kind != store.KindHash {
 		return replyWrongType
 	}
-	h := o.Data().(*store.Hash)
+	h := o.AsHash()
 	var deleted int64
 	for i := 2; i < len(c.Args); i++ {
 		if h.Delete(c.key(i)) {

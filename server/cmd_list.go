@@ -123,7 +123,7 @@ func (c *Ctx) listRead(i int) (*store.List, *Reply) {
 	if o.Kind != store.KindList {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.List), nil
+	return o.AsList(), nil
 }
 
 // listWrite returns the list at key for a write: nil when absent, or a
@@ -136,7 +136,7 @@ func (c *Ctx) listWrite(key string) (*store.List, *Reply) {
 	if o.Kind != store.KindList {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.List), nil
+	return o.AsList(), nil
 }
 
 // listCreate stores a new empty list at key, which must be free, and

@@ -94,7 +94,7 @@ func (c *Ctx) setAt(i int) (*store.Set, *Reply) {
 	if o.Kind != store.KindSet {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.Set), nil
+	return o.AsSet(), nil
 }
 
 // setLimits is the intset threshold in force for set writes.
@@ -111,7 +111,7 @@ func (c *Ctx) setForWrite(i int) (*store.Set, *Reply) {
 	if o.Kind != store.KindSet {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.Set), nil
+	return o.AsSet(), nil
 }
 
 // storeSet makes s the value at argument i, replacing whatever was there
@@ -390,7 +390,7 @@ func (c *Ctx) loadSets(keys [][]byte) ([]*store.Set, *Reply) {
 		if o.Kind != store.KindSet {
 			return nil, &replyWrongType
 		}
-		sets[i] = o.Data().(*store.Set)
+		sets[i] = o.AsSet()
 	}
 	return sets, nil
 }

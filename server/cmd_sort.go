@@ -362,7 +362,7 @@ func (c *Ctx) sortOutput(rows []sortEntry, gets [][]byte) [][]byte {
 // sortZSetToSkiplist moves the sorted set in o to the skiplist encoding,
 // as Redis's SORT does to every sorted set it reads.
 func sortZSetToSkiplist(o *store.Object) {
-	zs := o.Data().(*store.ZSet)
+	zs := o.AsZSet()
 	if zs.Encoding() == "skiplist" {
 		return
 	}
@@ -415,7 +415,7 @@ func (c *Ctx) sortLookup(pattern []byte, elem string, buf *[]byte) ([]byte, bool
 	if o.Kind != store.KindHash {
 		return nil, false
 	}
-	v, ok := o.Data().(*store.Hash).Get(bytesView(field))
+	v, ok := o.AsHash().Get(bytesView(field))
 	return stringBytes(v), ok
 }
 

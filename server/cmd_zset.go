@@ -121,7 +121,7 @@ func zsetOf(o *store.Object) (*store.ZSet, *Reply) {
 	if o.Kind != store.KindZSet {
 		return nil, &replyWrongType
 	}
-	return o.Data().(*store.ZSet), nil
+	return o.AsZSet(), nil
 }
 
 // storeZSet makes zs the value at argument i, replacing whatever was there

@@ -163,9 +163,9 @@ func zsetopCommand(c *Ctx) Reply {
 		switch {
 		case o == nil:
 		case o.Kind == store.KindZSet:
-			srcs[i].zs = o.Data().(*store.ZSet)
+			srcs[i].zs = o.AsZSet()
 		case o.Kind == store.KindSet:
-			srcs[i].set = o.Data().(*store.Set)
+			srcs[i].set = o.AsSet()
 		default:
 			return replyWrongType
 		}

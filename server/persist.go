@@ -553,16 +553,16 @@ func (e *commandEmitter) emit(db int, key string, o *store.Object, expireAt int6
 	case store.KindString:
 		out = aof.AppendCommand(out, [][]byte{[]byte("SET"), k, o.Str()})
 	case store.KindList:
-		o.Data().(*store.List).Each(func(v []byte) bool { items = append(items, append([]byte(nil), v...)); return true })
+		o.AsList().Each(func(v []byte) bool { items = append(items, append([]byte(nil), v...)); return true })
 		batch("RPUSH", items, 1)
 	case store.KindHash:
-		o.Data().(*store.Hash).Range(func(f, v string) bool { items = append(items, []byte(f), []byte(v)); return true })
+		o.AsHash().Range(func(f, v string) bool { items = append(items, []byte(f), []byte(v)); return true })
 		batch("HSET", items, 2)
 	case store.KindSet:
-		o.Data().(*store.Set).Range(func(m string) bool { items = append(items, []byte(m)); return true })
+		o.AsSet().Range(func(m string) bool { items = append(items, []byte(m)); return true })
 		batch("SADD", items, 1)
 	case store.KindZSet:
-		o.Data().(*store.ZSet).Walk(0, false, func(m string, score float64) bool {
+		o.AsZSet().Walk(0, false, func(m string, score float64) bool {
 			items = append(items, formatDouble(nil, score), []byte(m))
 			return true
 		})

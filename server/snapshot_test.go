@@ -19,7 +19,7 @@ func valueText(o *store.Object) string {
 	case store.KindString:
 		return "s:" + string(o.Str())
 	case store.KindList:
-		l := o.Data().(*store.List)
+		l := o.AsList()
 		var parts []string
 		for _, e := range l.Range(0, l.Len()) {
 			parts = append(parts, string(e))

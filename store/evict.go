@@ -226,13 +226,13 @@ func (e *Evictor) Evict(d *DB, key string) bool {
 	}
 	switch o.Kind {
 	case KindHash:
-		d.spares.keepHash(o.Data().(*Hash))
+		d.spares.keepHash(o.AsHash())
 	case KindSet:
-		d.spares.keepSet(o.Data().(*Set))
+		d.spares.keepSet(o.AsSet())
 	case KindZSet:
-		d.spares.keepZSet(o.Data().(*ZSet))
+		d.spares.keepZSet(o.AsZSet())
 	case KindList:
-		d.spares.keepList(o.Data().(*List))
+		d.spares.keepList(o.AsList())
 	}
 	return true
 }

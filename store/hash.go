@@ -304,7 +304,7 @@ func (h *Hash) Size() int64 {
 	if d == nil {
 		return n + roundAlloc(cap(h.lp()))
 	}
-	return n + h.dict.strBytes + d.Bytes()
+	return n + d.strBytes + d.Bytes()
 }
 
 // convert moves the listpack's entries to a hash table, an emptied one of

@@ -82,20 +82,34 @@ func (o Object) Str() []byte {
 func (o *Object) SetStr(b []byte) { o.v = pack(b) }
 
 // Data returns the payload of an aggregate kind (*Hash, *Set, *ZSet or
-// *List), nil for a string.
+// *List), nil for a string. Code that knows the kind calls AsHash, AsSet,
+// AsZSet or AsList instead, without the interface and its assertion.
 func (o Object) Data() any {
-	p := unsafe.Pointer(o.v.p)
 	switch o.Kind {
 	case KindHash:
-		return (*Hash)(p)
+		return o.AsHash()
 	case KindSet:
-		return (*Set)(p)
+		return o.AsSet()
 	case KindZSet:
-		return (*ZSet)(p)
+		return o.AsZSet()
 	case KindList:
-		return (*List)(p)
+		return o.AsList()
 	}
 	return nil
+}
+
+// AsHash, AsSet, AsZSet and AsList return the aggregate of a value of
+// that kind, and nil for any other kind.
+func (o Object) AsHash() *Hash { return (*Hash)(o.payload(KindHash)) }
+func (o Object) AsSet() *Set   { return (*Set)(o.payload(KindSet)) }
+func (o Object) AsZSet() *ZSet { return (*ZSet)(o.payload(KindZSet)) }
+func (o Object) AsList() *List { return (*List)(o.payload(KindList)) }
+
+func (o Object) payload(k Kind) unsafe.Pointer {
+	if o.Kind != k {
+		return nil
+	}
+	return unsafe.Pointer(o.v.p)
 }
 
 // HashObject, SetObject, ZSetObject and ListObject return the value of a

@@ -217,20 +217,19 @@ func (s *Set) toListpack() {
 		lp = strconv.AppendInt(lp, is.at(i), 10)
 		lp[start-1] = byte(len(lp) - start) // at most 20 digits: one byte
 	}
-	s.setInts(intset{width: setStrs, data: lp})
+	s.width = setStrs
+	s.setLP(lp)
 }
 
 // lpFind walks the listpack for m and returns the offset of its entry, or
 // -1, and the number of entries it passed: all of them when m is absent.
 func (s *Set) lpFind(m string) (n, off int) {
-	lp := s.lp()
-	for i := 0; i < len(lp); n++ {
-		l, w := binary.Uvarint(lp[i:])
-		start := i + w
-		if int(l) == len(m) && string(lp[start:start+int(l)]) == m {
-			return n, i
+	for off < int(s.buf.n) {
+		e, next := s.lpEntry(off)
+		if string(e) == m {
+			return n, off
 		}
-		i = start + int(l)
+		off, n = next, n+1
 	}
 	return n, -1
 }
