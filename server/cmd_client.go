@@ -226,7 +226,7 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	if cl.flags&flagMulti != 0 {
 		multi = len(cl.multi)
 	}
-	qbuf, rbs := cl.qbuf.Load(), cl.rbs.Load()
+	qbuf, rbs := cl.qbuf, cl.rbs.Load()
 	var b strings.Builder
 	kv := func(k string, v string) {
 		if b.Len() > 0 {

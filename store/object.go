@@ -70,7 +70,7 @@ const MaxString = math.MaxUint32
 // Str returns the payload of a KindString value, nil for other kinds. The
 // store owns it: callers copy bytes they got from elsewhere before storing
 // them (SetStr).
-func (o Object) Str() []byte {
+func (o *Object) Str() []byte {
 	if o.Kind != KindString {
 		return nil
 	}
@@ -84,7 +84,7 @@ func (o *Object) SetStr(b []byte) { o.v = pack(b) }
 // Data returns the payload of an aggregate kind (*Hash, *Set, *ZSet or
 // *List), nil for a string. Code that knows the kind calls AsHash, AsSet,
 // AsZSet or AsList instead, without the interface and its assertion.
-func (o Object) Data() any {
+func (o *Object) Data() any {
 	switch o.Kind {
 	case KindHash:
 		return o.AsHash()
@@ -100,12 +100,12 @@ func (o Object) Data() any {
 
 // AsHash, AsSet, AsZSet and AsList return the aggregate of a value of
 // that kind, and nil for any other kind.
-func (o Object) AsHash() *Hash { return (*Hash)(o.payload(KindHash)) }
-func (o Object) AsSet() *Set   { return (*Set)(o.payload(KindSet)) }
-func (o Object) AsZSet() *ZSet { return (*ZSet)(o.payload(KindZSet)) }
-func (o Object) AsList() *List { return (*List)(o.payload(KindList)) }
+func (o *Object) AsHash() *Hash { return (*Hash)(o.payload(KindHash)) }
+func (o *Object) AsSet() *Set   { return (*Set)(o.payload(KindSet)) }
+func (o *Object) AsZSet() *ZSet { return (*ZSet)(o.payload(KindZSet)) }
+func (o *Object) AsList() *List { return (*List)(o.payload(KindList)) }
 
-func (o Object) payload(k Kind) unsafe.Pointer {
+func (o *Object) payload(k Kind) unsafe.Pointer {
 	if o.Kind != k {
 		return nil
 	}
@@ -198,24 +198,25 @@ func (o *Object) StringEncoding() string {
 	return "raw"
 }
 
-// Sizer is implemented by aggregate payloads to estimate their memory.
-type Sizer interface {
-	Size() int64
-}
-
 // Usage estimates the bytes key and o take in the keyspace, as MEMORY
 // USAGE reports and maxmemory counts: the table entry (its slot in the
 // slab and its share of the buckets), the key, the payload, and the
 // expiry's own entry when the key has a TTL.
 func Usage(key string, o *Object, hasTTL bool) int64 {
 	n := int64(unsafe.Sizeof(entry[Object]{})) + bucketShare + roundAlloc(len(key))
-	switch {
-	case o.Kind == KindString:
-		n += roundAlloc(cap(o.Str()))
-	default:
-		if s, ok := o.Data().(Sizer); ok {
-			n += s.Size()
-		}
+	// A switch on the kind, not Data and an interface: every write is
+	// measured twice with this (see the server's trackWrite).
+	switch o.Kind {
+	case KindString:
+		n += roundAlloc(int(o.v.c))
+	case KindList:
+		n += o.AsList().Size()
+	case KindHash:
+		n += o.AsHash().Size()
+	case KindSet:
+		n += o.AsSet().Size()
+	case KindZSet:
+		n += o.AsZSet().Size()
 	}
 	if hasTTL {
 		n += int64(unsafe.Sizeof(entry[int64]{})) + bucketShare
