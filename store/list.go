@@ -230,11 +230,11 @@ func (l *List) popEntry(front bool) listEntry {
 	}
 	c := l.chunk(ci)
 	if front {
-		e = decodeListEntry(c.buf, c.lo)
+		e.decode(c.buf, c.lo)
 		c.lo += e.size
 	} else {
 		c.hi = entryStartBefore(c.buf, c.hi)
-		e = decodeListEntry(c.buf, c.hi)
+		e.decode(c.buf, c.hi)
 	}
 	c.count--
 	l.count--
@@ -251,7 +251,8 @@ func (l *List) Index(i int) ([]byte, bool) {
 	}
 	ci, off := l.seek(i)
 	c := l.chunk(ci)
-	e := decodeListEntry(c.buf, off)
+	var e listEntry
+	e.decode(c.buf, off)
 	return e.appendTo(make([]byte, 0, len(e.str))), true
 }
 
@@ -291,7 +292,8 @@ func (l *List) Range(start, n int) [][]byte {
 			c = l.chunk(ci)
 			off = c.lo
 		}
-		e := decodeListEntry(c.buf, off)
+		var e listEntry
+		e.decode(c.buf, off)
 		a.add(e)
 		off += e.size
 	}
@@ -319,7 +321,8 @@ func (l *List) EachRange(start, n int, fn func(v []byte) bool) {
 			c = l.chunk(ci)
 			off = c.lo
 		}
-		e := decodeListEntry(c.buf, off)
+		var e listEntry
+		e.decode(c.buf, off)
 		off += e.size
 		v := e.str
 		if e.isInt {
@@ -375,7 +378,8 @@ func (l *List) Insert(pivot []byte, after bool, b []byte) bool {
 	for ci := 0; ci < l.n; ci++ {
 		c := l.chunk(ci)
 		for off := c.lo; off < c.hi; {
-			e := decodeListEntry(c.buf, off)
+			var e listEntry
+			e.decode(c.buf, off)
 			if !e.equal(&want) {
 				off += e.size
 				continue
@@ -484,7 +488,8 @@ func (l *List) Positions(b []byte, fromTail bool, skip, limit, maxlen int) []int
 		for ci := 0; ci < l.n; ci++ {
 			c := l.chunk(ci)
 			for off := c.lo; off < c.hi; {
-				e := decodeListEntry(c.buf, off)
+				var e listEntry
+				e.decode(c.buf, off)
 				off += e.size
 				if !match(e) {
 					return out
@@ -497,7 +502,9 @@ func (l *List) Positions(b []byte, fromTail bool, skip, limit, maxlen int) []int
 		c := l.chunk(ci)
 		for off := c.hi; off > c.lo; {
 			off = entryStartBefore(c.buf, off)
-			if !match(decodeListEntry(c.buf, off)) {
+			var e listEntry
+			e.decode(c.buf, off)
+			if !match(e) {
 				return out
 			}
 		}

@@ -143,7 +143,8 @@ func TestListEntryEncodingRoundTrips(t *testing.T) {
 			v.put(buf)
 			require.Equal(t, v.size, listEntrySize(buf, 0))
 			require.Equal(t, 0, entryStartBefore(buf, len(buf)))
-			e := decodeListEntry(buf, 0)
+			var e listEntry
+			e.decode(buf, 0)
 			require.Equal(t, v.size, e.size)
 			require.Equal(t, s, string(e.appendTo(nil)))
 			require.True(t, e.equal(&v))
