@@ -162,7 +162,8 @@ func (l *List) PushFront(v []byte) { l.push(v, false) }
 func (l *List) PushBack(v []byte) { l.push(v, true) }
 
 func (l *List) push(b []byte, back bool) {
-	v := makeListValue(b)
+	var v listValue
+	v.set(b)
 	ci := 0
 	if back {
 		ci = l.n - 1
@@ -265,7 +266,8 @@ func (l *List) Set(i int, b []byte) bool {
 	ci, off := l.seek(i)
 	c := l.chunk(ci)
 	old := listEntrySize(c.buf, off)
-	v := makeListValue(b)
+	var v listValue
+	v.set(b)
 	if v.size == old {
 		v.put(c.buf[off : off+old])
 		return true
@@ -374,7 +376,8 @@ func (l *List) Trim(front, back int) {
 // Insert adds v before (or, with after, after) the first element equal to
 // pivot, scanning from the head, and reports whether pivot was found.
 func (l *List) Insert(pivot []byte, after bool, b []byte) bool {
-	want := makeListValue(pivot)
+	var want listValue
+	want.set(pivot)
 	for ci := 0; ci < l.n; ci++ {
 		c := l.chunk(ci)
 		for off := c.lo; off < c.hi; {
@@ -387,7 +390,8 @@ func (l *List) Insert(pivot []byte, after bool, b []byte) bool {
 			if after {
 				off += e.size
 			}
-			v := makeListValue(b)
+			var v listValue
+			v.set(b)
 			p := l.splice(c, off, 0, v.size)
 			v.put(c.buf[p : p+v.size])
 			c.count++
@@ -403,7 +407,8 @@ func (l *List) Insert(pivot []byte, after bool, b []byte) bool {
 // count > 0, the last -count from the tail when count < 0, all when count
 // is 0. It returns how many it removed.
 func (l *List) Remove(b []byte, count int) int {
-	v := makeListValue(b)
+	var v listValue
+	v.set(b)
 	limit := count
 	if limit < 0 {
 		limit = -limit
@@ -460,7 +465,8 @@ func (l *List) Remove(b []byte, count int) int {
 // returning at most limit (0: no limit) and looking at no more than maxlen
 // elements (0: all).
 func (l *List) Positions(b []byte, fromTail bool, skip, limit, maxlen int) []int {
-	want := makeListValue(b)
+	var want listValue
+	want.set(b)
 	if maxlen <= 0 || maxlen > l.count {
 		maxlen = l.count
 	}

@@ -239,8 +239,10 @@ type listValue struct {
 	size  int // body and backlen bytes
 }
 
-func makeListValue(b []byte) listValue {
-	v := listValue{str: b}
+// set prepares b in v. Like listEntry.decode, it fills v in place: the
+// copy of a returned listValue stalled as that of a listEntry did.
+func (v *listValue) set(b []byte) {
+	v.str, v.num, v.isInt = b, 0, false
 	if n, ok := listInt(b); ok {
 		v.num, v.isInt = n, true
 		v.body = 1
@@ -253,7 +255,6 @@ func makeListValue(b []byte) listValue {
 		v.body = 1 + listVarintLen(uint64(len(b))) + len(b)
 	}
 	v.size = v.body + listVarintLen(uint64(v.body))
-	return v
 }
 
 // put writes the entry into dst, which is exactly v.size bytes.

@@ -138,7 +138,8 @@ func TestListEntryEncodingRoundTrips(t *testing.T) {
 	}
 	for _, s := range cases {
 		t.Run(fmt.Sprintf("%.20q", s), func(t *testing.T) {
-			v := makeListValue([]byte(s))
+			var v listValue
+			v.set([]byte(s))
 			buf := make([]byte, v.size)
 			v.put(buf)
 			require.Equal(t, v.size, listEntrySize(buf, 0))
@@ -160,7 +161,9 @@ func TestListEntrySizesMatchListpack(t *testing.T) {
 		{"7", 2}, {"100", 2}, {"-1", 3}, {"1000", 4}, {"1234567890", 6}, {"abcdefghij", 12},
 		{"9223372036854775807", 10}, {"", 2},
 	} {
-		require.Equal(t, tc.size, makeListValue([]byte(tc.v)).size, tc.v)
+		var v listValue
+		v.set([]byte(tc.v))
+		require.Equal(t, tc.size, v.size, tc.v)
 	}
 }
 
