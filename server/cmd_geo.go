@@ -157,7 +157,7 @@ func geoCoord(c *Ctx, f float64) Reply {
 		return BulkString(s)
 	}
 	// No Reply kind prints a double with other digits than %.17g.
-	return Reply{kind: kindRaw, bulk: []byte("," + s + "\r\n")}
+	return Raw([]byte("," + s + "\r\n"))
 }
 
 // GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]

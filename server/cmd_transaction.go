@@ -84,7 +84,7 @@ func execCommand(c *Ctx) Reply {
 		out = appendReply(out, &r, cl.proto)
 	}
 	c.s.inExec = false
-	return Reply{kind: kindRaw, bulk: out}
+	return Raw(out)
 }
 
 // DISCARD

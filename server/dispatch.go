@@ -200,7 +200,7 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	st.usec += elapsed.Microseconds()
 	if r.kind == kindError {
 		st.failed++
-		s.countError(r.str)
+		s.countError(r.str())
 	}
 	s.stats.commandsProcessed++
 	if ctx.dirty > 0 {

@@ -13,16 +13,13 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 	case kindNone, kindBlocked:
 		return b
 	case kindSimple:
-		return redcon.AppendString(b, r.str)
+		return redcon.AppendString(b, r.str())
 	case kindError:
-		return appendError(b, r.str)
+		return appendError(b, r.str())
 	case kindInt:
-		return redcon.AppendInt(b, r.num)
+		return redcon.AppendInt(b, r.num())
 	case kindBulk:
-		if r.bulk != nil {
-			return redcon.AppendBulk(b, r.bulk)
-		}
-		return redcon.AppendBulkString(b, r.str)
+		return redcon.AppendBulk(b, r.bytes())
 	case kindNullBulk, kindNull:
 		if proto >= 3 {
 			return append(b, "_\r\n"...)
@@ -34,14 +31,10 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		}
 		return append(b, "*-1\r\n"...)
 	case kindArray:
-		b = redcon.AppendArray(b, len(r.elems))
-		for i := range r.elems {
-			b = appendReply(b, &r.elems[i], proto)
-		}
-		return b
+		return appendElems(redcon.AppendArray(b, r.n), r.elems(), proto)
 	case kindBulks:
-		b = redcon.AppendArray(b, len(r.bulks))
-		for _, e := range r.bulks {
+		b = redcon.AppendArray(b, r.n)
+		for _, e := range r.bulks() {
 			if e == nil {
 				if proto >= 3 {
 					b = append(b, "_\r\n"...)
@@ -55,70 +48,72 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		return b
 	case kindMap:
 		if proto >= 3 {
-			b = appendHeader(b, '%', len(r.elems)/2)
+			b = appendHeader(b, '%', r.n/2)
 		} else {
-			b = redcon.AppendArray(b, len(r.elems))
+			b = redcon.AppendArray(b, r.n)
 		}
-		for i := range r.elems {
-			b = appendReply(b, &r.elems[i], proto)
-		}
-		return b
+		return appendElems(b, r.elems(), proto)
 	case kindSet, kindPush:
 		switch {
 		case proto < 3:
-			b = redcon.AppendArray(b, len(r.elems))
+			b = redcon.AppendArray(b, r.n)
 		case r.kind == kindSet:
-			b = appendHeader(b, '~', len(r.elems))
+			b = appendHeader(b, '~', r.n)
 		default:
-			b = appendHeader(b, '>', len(r.elems))
+			b = appendHeader(b, '>', r.n)
 		}
-		for i := range r.elems {
-			b = appendReply(b, &r.elems[i], proto)
-		}
-		return b
+		return appendElems(b, r.elems(), proto)
 	case kindDouble:
 		if proto >= 3 {
 			b = append(b, ',')
-			b = formatDouble(b, r.f)
+			b = formatDouble(b, r.float())
 			return append(b, '\r', '\n')
 		}
 		var tmp [32]byte
-		return redcon.AppendBulk(b, formatDouble(tmp[:0], r.f))
+		return redcon.AppendBulk(b, formatDouble(tmp[:0], r.float()))
 	case kindBool:
 		if proto >= 3 {
-			if r.num != 0 {
+			if r.n != 0 {
 				return append(b, "#t\r\n"...)
 			}
 			return append(b, "#f\r\n"...)
 		}
-		return redcon.AppendInt(b, r.num)
+		return redcon.AppendInt(b, r.num())
 	case kindVerbatim:
 		if proto >= 3 {
-			b = appendHeader(b, '=', len(r.str)+4)
+			b = appendHeader(b, '=', r.n+4)
 			b = append(b, "txt:"...)
-			b = append(b, r.str...)
+			b = append(b, r.str()...)
 			return append(b, '\r', '\n')
 		}
-		return redcon.AppendBulkString(b, r.str)
+		return redcon.AppendBulk(b, r.bytes())
 	case kindRaw:
-		return append(b, r.bulk...)
+		return append(b, r.bytes()...)
 	case kindAppend:
-		return r.app(b, proto)
+		return r.app()(b, proto)
 	case kindStrArray, kindStrSet, kindStrMap:
 		switch {
 		case proto >= 3 && r.kind == kindStrSet:
-			b = appendHeader(b, '~', len(r.strs))
+			b = appendHeader(b, '~', r.n)
 		case proto >= 3 && r.kind == kindStrMap:
-			b = appendHeader(b, '%', len(r.strs)/2)
+			b = appendHeader(b, '%', r.n/2)
 		default:
-			b = redcon.AppendArray(b, len(r.strs))
+			b = redcon.AppendArray(b, r.n)
 		}
-		for _, s := range r.strs {
+		for _, s := range r.strs() {
 			b = redcon.AppendBulkString(b, s)
 		}
 		return b
 	}
 	panic("server: unknown reply kind " + strconv.Itoa(int(r.kind)))
+}
+
+// appendElems appends the encodings of elems.
+func appendElems(b []byte, elems []Reply, proto int) []byte {
+	for i := range elems {
+		b = appendReply(b, &elems[i], proto)
+	}
+	return b
 }
 
 func appendHeader(b []byte, c byte, n int) []byte {
