@@ -31,9 +31,9 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		}
 		return append(b, "*-1\r\n"...)
 	case kindArray:
-		return appendElems(redcon.AppendArray(b, r.n), r.elems(), proto)
+		return appendElems(redcon.AppendArray(b, r.len()), r.elems(), proto)
 	case kindBulks:
-		b = redcon.AppendArray(b, r.n)
+		b = redcon.AppendArray(b, r.len())
 		for _, e := range r.bulks() {
 			if e == nil {
 				if proto >= 3 {
@@ -48,19 +48,19 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		return b
 	case kindMap:
 		if proto >= 3 {
-			b = appendHeader(b, '%', r.n/2)
+			b = appendHeader(b, '%', r.len()/2)
 		} else {
-			b = redcon.AppendArray(b, r.n)
+			b = redcon.AppendArray(b, r.len())
 		}
 		return appendElems(b, r.elems(), proto)
 	case kindSet, kindPush:
 		switch {
 		case proto < 3:
-			b = redcon.AppendArray(b, r.n)
+			b = redcon.AppendArray(b, r.len())
 		case r.kind == kindSet:
-			b = appendHeader(b, '~', r.n)
+			b = appendHeader(b, '~', r.len())
 		default:
-			b = appendHeader(b, '>', r.n)
+			b = appendHeader(b, '>', r.len())
 		}
 		return appendElems(b, r.elems(), proto)
 	case kindDouble:
@@ -81,7 +81,7 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 		return redcon.AppendInt(b, r.num())
 	case kindVerbatim:
 		if proto >= 3 {
-			b = appendHeader(b, '=', r.n+4)
+			b = appendHeader(b, '=', r.len()+4)
 			b = append(b, "txt:"...)
 			b = append(b, r.str()...)
 			return append(b, '\r', '\n')
@@ -94,11 +94,11 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 	case kindStrArray, kindStrSet, kindStrMap:
 		switch {
 		case proto >= 3 && r.kind == kindStrSet:
-			b = appendHeader(b, '~', r.n)
+			b = appendHeader(b, '~', r.len())
 		case proto >= 3 && r.kind == kindStrMap:
-			b = appendHeader(b, '%', r.n/2)
+			b = appendHeader(b, '%', r.len()/2)
 		default:
-			b = redcon.AppendArray(b, r.n)
+			b = redcon.AppendArray(b, r.len())
 		}
 		for _, s := range r.strs() {
 			b = redcon.AppendBulkString(b, s)
