@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"quordis/bench/loadgen"
 )
@@ -71,12 +72,15 @@ func (b Benchmark) Run(ctx context.Context, port int) (Sample, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, b.Bin, b.args(port)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		if msg := firstLine(stderr.String()); msg != "" {
 			err = fmt.Errorf("%w: %s", err, msg)
 		}
 		return Sample{}, fmt.Errorf("bench: redis-benchmark: %w", err)
 	}
+	wall := time.Since(start).Seconds()
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	if i := strings.Index(stderr.String()+stdout.String(), "Error from server"); i >= 0 {
 		return Sample{}, fmt.Errorf("bench: %s", firstLine((stderr.String() + stdout.String())[i:]))
 	}
@@ -86,7 +90,8 @@ func (b Benchmark) Run(ctx context.Context, port int) (Sample, error) {
 	}
 	// One -t test or one custom command prints one row.
 	r := rows[len(rows)-1]
-	return Sample{RPS: r.RPS, P50Ms: r.P50Ms, P99Ms: r.P99Ms, P999Ms: math.NaN(), Requests: b.Requests}, nil
+	return Sample{RPS: r.RPS, P50Ms: r.P50Ms, P99Ms: r.P99Ms, P999Ms: math.NaN(), Requests: b.Requests,
+		LoadCPU: cpu, LoadWall: wall}, nil
 }
 
 // Zipf is a run of package loadgen: GET/SET over a Zipf-distributed key

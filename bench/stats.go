@@ -40,6 +40,20 @@ type Sample struct {
 	// Wait is the seconds the server's threads spent runnable but waiting
 	// for a CPU during the run (/proc/<pid>/task/*/schedstat).
 	Wait float64
+	// LoadCPU is the CPU seconds (user+system) the load generator's
+	// process used, and LoadWall the seconds it ran; both 0 when the
+	// load generator is not a process of its own.
+	LoadCPU, LoadWall float64
+}
+
+// LoadUse returns how many CPUs the load generator kept busy on average:
+// near 1 for redis-benchmark's one thread means it, not the server, set
+// the pace. NaN when not measured.
+func (s Sample) LoadUse() float64 {
+	if s.LoadWall <= 0 {
+		return math.NaN()
+	}
+	return s.LoadCPU / s.LoadWall
 }
 
 // WaitPerCPU returns the server's run-queue wait per second of its CPU
@@ -65,7 +79,7 @@ func (s Sample) CPUPerMillion() float64 {
 // each metric's median is taken on its own.
 type Summary struct {
 	RPS, P50Ms, P99Ms, P999Ms, CPUPerM float64
-	WaitPerCPU                         float64 // not a ratio in Ratios: see there
+	WaitPerCPU, LoadUse                float64 // not ratios in Ratios: see there
 }
 
 // Summarize returns the medians of samples; every field is NaN for none.
@@ -86,6 +100,7 @@ func Summarize(samples []Sample) Summary {
 		P999Ms:     pick(func(s Sample) float64 { return s.P999Ms }),
 		CPUPerM:    pick(Sample.CPUPerMillion),
 		WaitPerCPU: pick(Sample.WaitPerCPU),
+		LoadUse:    pick(Sample.LoadUse),
 	}
 }
 
@@ -101,5 +116,6 @@ func Ratios(q, r Summary) Summary {
 		P999Ms:     Ratio(q.P999Ms, r.P999Ms),
 		CPUPerM:    Ratio(q.CPUPerM, r.CPUPerM),
 		WaitPerCPU: math.NaN(),
+		LoadUse:    math.NaN(),
 	}
 }

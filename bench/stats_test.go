@@ -44,8 +44,8 @@ func TestCPUPerMillion(t *testing.T) {
 func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
 	nan := math.NaN()
 	s := Summarize([]Sample{
-		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01, Wait: 0.01},
-		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03, Wait: 0},
+		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01, Wait: 0.01, LoadCPU: 9, LoadWall: 10},
+		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03, Wait: 0, LoadCPU: 1, LoadWall: 2},
 		{RPS: 200, P50Ms: 0.2, P99Ms: 5, P999Ms: nan, Requests: 1000, CPU: 0.02, Wait: 0.005},
 	})
 	require.Equal(t, 200.0, s.RPS)
@@ -54,6 +54,7 @@ func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
 	require.True(t, math.IsNaN(s.P999Ms))
 	require.InDelta(t, 20.0, s.CPUPerM, 1e-9)
 	require.InDelta(t, 0.25, s.WaitPerCPU, 1e-9) // of 1, 0 and 0.25
+	require.InDelta(t, 0.7, s.LoadUse, 1e-9)     // of 0.9 and 0.5; the third was not measured
 	require.True(t, math.IsNaN(Summarize(nil).RPS))
 }
 
@@ -66,6 +67,12 @@ func TestRatiosAreQuordisOverRedis(t *testing.T) {
 	require.True(t, math.IsNaN(r.P999Ms))
 	require.Equal(t, 0.8, r.CPUPerM)
 	require.True(t, math.IsNaN(r.WaitPerCPU), "waits are printed side by side, not as a ratio")
+	require.True(t, math.IsNaN(r.LoadUse), "so is the load generator's CPU")
+}
+
+func TestLoadUse(t *testing.T) {
+	require.InDelta(t, 0.98, Sample{LoadCPU: 1.96, LoadWall: 2}.LoadUse(), 1e-9)
+	require.True(t, math.IsNaN(Sample{LoadCPU: 1}.LoadUse()), "not measured")
 }
 
 func TestWaitPerCPU(t *testing.T) {
