@@ -11,7 +11,15 @@ import (
 // commands, authentication, transaction queueing, then execution. Called
 // with s.mu held.
 func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
-	now := s.clock()
+	return s.handleAt(c, args, out, s.clock())
+}
+
+// handleAt is handle at the time now, which the caller read (see
+// Server.nowAfter).
+func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) []byte {
+	// Until call sets it to its end, the command ends when it starts (a
+	// refused or queued command takes next to no time).
+	s.callEnd = now.Sub(s.mono.Base())
 	c.lastActive = now
 	cmd, errMsg := resolve(c.last.get(s.table, args[0]), args)
 	if errMsg != "" {
@@ -193,7 +201,11 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	s.trackWrite(written, ctx.Now, func() { r = s.runHandler(ctx) })
 	// A resync of s.mono between the two readings can move it back by a
 	// fraction of a microsecond.
-	elapsed := max(s.mono.Since()-start, 0)
+	end := s.mono.Since()
+	elapsed := max(end-start, 0)
+	if !nested {
+		s.callEnd = end
+	}
 
 	st := &cmd.stats
 	st.calls++

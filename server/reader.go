@@ -335,6 +335,17 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	return r.out, nil
 }
 
+// NextReady returns the next command when a whole one is buffered (see
+// Buffered), as ReadCommand would, and nil when more input is needed or
+// an error waits for ReadCommand to report it. It never reads.
+func (r *Reader) NextReady() [][]byte {
+	if !r.Buffered() || !r.ready {
+		return nil
+	}
+	args, _ := r.ReadCommand() // ready: it neither reads nor fails
+	return args
+}
+
 // Buffered reports whether input is already buffered for the next
 // ReadCommand call to return without reading: a whole command, or an error.
 // A caller serving a pipeline withholds its flush while Buffered is true.

@@ -76,7 +76,11 @@ type Server struct {
 	pending    []effect // effects of the request being processed
 	ctxs       []*Ctx   // reusable handler contexts, one per call depth
 	ctxDepth   int
-	inExec     bool // EXEC is running queued commands: blocking commands do not block
+	// callEnd is when the last command handled ended, as a monotonic
+	// reading (since mono's base), for the pipelined command that runs
+	// right after it under the same hold of mu (see nowAfter).
+	callEnd time.Duration
+	inExec  bool // EXEC is running queued commands: blocking commands do not block
 	// popped holds the element a single-element pop removed until its
 	// reply is encoded, which happens before the next command runs, so
 	// that a pop allocates nothing.
@@ -413,6 +417,19 @@ func (s *Server) Done() <-chan struct{} { return s.closed }
 func (s *Server) cachedNow() time.Time {
 	a := s.anchor.Load()
 	return a.wall.Add(s.mono.Since() - a.mono)
+}
+
+// nowAfter is the clock for a command of a pipeline that runs right after
+// the one before it, under the same hold of mu: the time that one ended,
+// which saves a read of the clock. Where that reading cannot serve (a test
+// clock, a pause that may have made the command wait), it reads the clock.
+// Called with s.mu held.
+func (s *Server) nowAfter() time.Time {
+	a := s.anchor.Load()
+	if a == nil || !s.pause.until.IsZero() {
+		return s.clock()
+	}
+	return a.wall.Add(s.callEnd - a.mono)
 }
 
 // clockAnchor is a wall clock reading and the monotonic offset (since

@@ -265,6 +265,32 @@ func TestSlowlogRecordsSlowCommands(t *testing.T) {
 	require.Equal(t, int64(3), rdb.Do(ctx, "SLOWLOG", "LEN").Val())
 }
 
+// TestSlowlogTimesEachCommandOfAPipeline sends a slow command and fast
+// ones behind it in one write. The server runs the commands a pipeline has
+// buffered one after the other under one hold of the keyspace lock, each
+// timed from the end of the one before it, so only the slow one may reach
+// the slowlog.
+func TestSlowlogTimesEachCommandOfAPipeline(t *testing.T) {
+	srv := StartServer(t, "enable-debug-command yes", "slowlog-log-slower-than 100000")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	require.NoError(t, rdb.Do(ctx, "SLOWLOG", "RESET").Err())
+	p := rdb.Pipeline()
+	p.Do(ctx, "DEBUG", "SLEEP", "0.2")
+	for range 10 {
+		p.Ping(ctx)
+		p.Incr(ctx, "n")
+	}
+	_, err := p.Exec(ctx)
+	require.NoError(t, err)
+	logs, err := rdb.SlowLogGet(ctx, 10).Result()
+	require.NoError(t, err)
+	require.Len(t, logs, 1, "only DEBUG SLEEP is slow")
+	require.Equal(t, "debug", strings.ToLower(logs[0].Args[0]))
+	require.GreaterOrEqual(t, logs[0].Duration, 200*time.Millisecond)
+	require.Equal(t, "10", rdb.Get(ctx, "n").Val())
+}
+
 // TestRedisCLIWorks drives the server with redis-cli, as users do.
 func TestRedisCLIWorks(t *testing.T) {
 	srv := StartServer(t)
