@@ -268,6 +268,10 @@ var errWaitReadable = errors.New("server: wait until the socket is readable")
 // one hold of the keyspace lock.
 const pipelineBatch = 16
 
+// flushBytes is the most replies a connection holds back while more of its
+// pipeline is buffered: past it they go out before the next command.
+const flushBytes = 64 << 10
+
 // turn reads a command (or takes the next buffered one), runs it and the
 // commands buffered behind it (up to pipelineBatch), and writes the
 // replies when nothing more is buffered.
@@ -299,11 +303,13 @@ func (c *client) turn() turnResult {
 			c.prefetched = c.prefetch(args)
 		}
 		c.prefetched--
-		now := s.clock
-		if n > 1 {
-			now = s.nowAfter
+		var now time.Time
+		if n == 1 {
+			now = s.clock()
+		} else {
+			now = s.nowAfter()
 		}
-		c.out = s.handleAt(c, args, c.out, now())
+		c.out = s.handleAt(c, args, c.out, now)
 		if c.blocked != nil && len(c.out) > 0 {
 			// The replies before a command that blocked go out now (Redis
 			// does not hold them back), ahead of its reply, which another
@@ -319,7 +325,7 @@ func (c *client) turn() turnResult {
 		// before ended (Server.nowAfter): a lock, an unlock and a clock
 		// read less per command.
 		if n == pipelineBatch || c.blocked != nil || c.flags&flagCloseAfter != 0 ||
-			len(c.out) > 64<<10 || c.overOutputLimit() {
+			len(c.out) > flushBytes || c.overOutputLimit() {
 			break
 		}
 		if args = c.rd.NextReady(); args == nil {
@@ -332,7 +338,7 @@ func (c *client) turn() turnResult {
 		s.log.Warn("closing client that reached its output buffer limit", "addr", c.raddr)
 		return turnEnd
 	}
-	if closeNow || !(c.rd.Buffered() || c.readOn()) || len(c.out) > 64<<10 {
+	if closeNow || !(c.rd.Buffered() || c.readOn()) || len(c.out) > flushBytes {
 		if !closeNow && c.hold() {
 			return turnNext
 		}
@@ -372,7 +378,7 @@ func (c *client) disconnect() { go c.conn.Close() }
 // Halfway through a long pipeline the yield stays: the others go first,
 // as Redis serves each client one read per turn.
 func (c *client) flushInTurn() {
-	if len(c.out) > 0 && (len(c.out) <= 64<<10 || c.rd.Buffered()) && c.srv.oneProcessor.Load() {
+	if len(c.out) > 0 && (len(c.out) <= flushBytes || c.rd.Buffered()) && c.srv.oneProcessor.Load() {
 		runtime.Gosched()
 	}
 }

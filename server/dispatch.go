@@ -17,8 +17,9 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 // handleAt is handle at the time now, which the caller read (see
 // Server.nowAfter).
 func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) []byte {
-	// Until call sets it to its end, the command ends when it starts (a
-	// refused or queued command takes next to no time).
+	// now as a monotonic reading: call times the command from it, and
+	// until call sets it to the command's end, a refused or queued command
+	// ends when it starts (it takes next to no time).
 	s.callEnd = now.Sub(s.mono.Base())
 	c.lastActive = now
 	cmd, errMsg := resolve(c.last.get(s.table, args[0]), args)
@@ -188,14 +189,12 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	ctx.DB, ctx.Now, ctx.Rand = s.store.DB(c.db), now.UnixMilli(), s.rng
 	// Durations come from the monotonic clock alone (s.mono), which is
 	// much cheaper to read than the wall clock. A top-level command starts
-	// at now, whose monotonic reading handle has just taken; a command
-	// that EXEC runs shares EXEC's now, and a test clock has no monotonic
-	// reading, so those read the clock themselves.
-	var start time.Duration
+	// at now, which handleAt has kept as a monotonic reading (callEnd); a
+	// command that EXEC runs shares EXEC's now, and a test clock has no
+	// monotonic reading, so those read the clock themselves.
+	start := s.callEnd
 	if nested || s.anchor.Load() == nil {
 		start = s.mono.Since()
-	} else {
-		start = now.Sub(s.mono.Base())
 	}
 	var r Reply
 	s.trackWrite(written, ctx.Now, func() { r = s.runHandler(ctx) })
