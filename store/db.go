@@ -29,10 +29,10 @@ type DB struct {
 	// milliseconds of keys with an expiry, kept by ExpireCycle as Redis does.
 	AvgTTL int64
 
-	// slots is the per-slot key index, nil unless EnableSlotIndex was
-	// called (cluster mode). Every change to keys goes through setKey,
-	// deleteKey or Flush, which keep it in step.
-	slots *slotIndex
+	// slotOf maps a key to its hash slot when db keeps a per-slot key
+	// index (cluster mode: EnableSlotIndex), nil otherwise; the index
+	// itself is the lists of keys (see slots.go).
+	slotOf func(key string) int
 
 	// spares are what eviction left for new keys to be built in.
 	spares spares
@@ -142,17 +142,13 @@ func (db *DB) Set(key string, o Object, now int64) {
 // key is one object for the garbage collector to mark instead of two, and
 // a SET makes one allocation, or none when an eviction left a spare of its
 // size (see spares); an existing key takes the new key string too
-// (Dict.SwapUsing), and so does the slot index in cluster mode, so the old
-// allocation goes with the old value.
+// (Dict.SwapUsing), so the old allocation goes with the old value.
 func (db *DB) SetString(key, val []byte, now int64) {
 	k, v := db.spares.join(key, val)
 	o := NewString(v)
 	o.ownKey = len(key) > 0 && len(val) > 0
 	db.opts.Access.initAccess(&o, now)
-	_, existed := db.keys.SwapUsing(view(key), k, o)
-	if db.slots != nil {
-		db.slots.put(k, existed)
-	}
+	db.keys.SwapUsing(view(key), k, o)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(k)
 	}
@@ -289,7 +285,6 @@ func (db *DB) ownedKey(key string) string {
 // Flush removes every key.
 func (db *DB) Flush() {
 	db.keys.Clear()
-	db.clearSlotIndex()
 	db.expires.Clear()
 	db.AvgTTL = 0
 }

@@ -82,6 +82,10 @@ type Dict[V any] struct {
 	last    uint32
 	lastLen int
 	lastPtr uintptr
+
+	// lists threads the entries onto numbered lists (the keyspace's slot
+	// index in cluster mode), nil unless EnableLists was called.
+	lists *dictLists
 }
 
 type entry[V any] struct {
@@ -222,6 +226,10 @@ func (d *Dict[V]) upsert(lookup, key string, v V, replaceKey bool) (old V, exist
 	*d.at(ref) = entry[V]{key: key, hash: h, next: *head, val: v}
 	*head = ref
 	d.n++
+	if d.lists != nil {
+		d.lists.grow(ref)
+		d.lists.push(ref, key)
+	}
 	d.remember(ref, lookup)
 	d.resizeIfNeeded()
 	return old, false
@@ -264,9 +272,14 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 	return zero, false
 }
 
-// Clear removes every entry and releases the table's memory.
+// Clear removes every entry and releases the table's memory; lists (see
+// EnableLists) stay, empty.
 func (d *Dict[V]) Clear() {
-	*d = Dict[V]{seed: d.seed}
+	lists := d.lists
+	*d = Dict[V]{seed: d.seed, lists: lists}
+	if lists != nil {
+		lists.clear()
+	}
 }
 
 // Reset removes every entry of a small table, one whose slab is a lone
@@ -280,6 +293,9 @@ func (d *Dict[V]) Reset(maxSlab int) bool {
 	}
 	clear(d.chunks[0][:d.n])
 	clear(d.tables[0])
+	if d.lists != nil {
+		d.lists.clear()
+	}
 	d.n, d.rehashIdx, d.frozen = 0, 0, false
 	d.last, d.lastLen, d.lastPtr = 0, 0, 0
 	return true
@@ -526,6 +542,12 @@ func (d *Dict[V]) reserve() {
 // memory that is no longer needed.
 func (d *Dict[V]) release(ref uint32) {
 	last := uint32(d.n)
+	if d.lists != nil {
+		d.lists.unlink(ref, d.at(ref).key)
+		if ref != last {
+			d.lists.move(last, ref, d.at(last).key)
+		}
+	}
 	if ref != last {
 		le := d.at(last)
 		link := d.head(le.hash)
@@ -538,6 +560,9 @@ func (d *Dict[V]) release(ref uint32) {
 	// Zero the vacated slot so that the key and value can be collected.
 	*d.at(last) = entry[V]{}
 	d.n--
+	if d.lists != nil {
+		d.lists.shrink(d.n)
+	}
 
 	// Keep at most one empty chunk beyond the last used one, so that a table
 	// whose size hovers around a chunk boundary does not allocate and free a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"unsafe"
@@ -955,4 +956,58 @@ func TestFreezingAnEmptyDictLeavesItEmpty(t *testing.T) {
 	v, ok := d.Get("k")
 	require.True(t, ok)
 	require.Equal(t, 1, v)
+}
+
+// TestDictListsFollowEveryChange threads a table's entries onto 5 lists by
+// the key's last digit and checks every list against a recomputation after
+// each of a random mix of inserts, overwrites, deletes (which move the last
+// entry into the hole), clears and a rebuild over a full table.
+func TestDictListsFollowEveryChange(t *testing.T) {
+	listOf := func(key string) int { return int(key[len(key)-1]-'0') % 5 }
+	rng := rand.New(rand.NewPCG(3, 5))
+	d := NewDict[int](0)
+	for i := range 50 {
+		d.Set(fmt.Sprint("k", i), i)
+	}
+	d.EnableLists(5, listOf)
+	for step := range 5000 {
+		k := fmt.Sprint("k", rng.IntN(3000))
+		switch op := rng.IntN(100); {
+		case op < 55:
+			d.Set(k, step)
+		case op < 98:
+			d.Delete(k)
+		case op < 99:
+			d.Clear()
+		default:
+			d.EnableLists(5, listOf)
+		}
+		want := map[int][]string{}
+		d.Range(func(key string, _ *int) bool {
+			want[listOf(key)] = append(want[listOf(key)], key)
+			return true
+		})
+		for l := range 5 {
+			var got []string
+			d.RangeList(l, func(key string, v *int) bool {
+				w, ok := d.Get(key)
+				require.True(t, ok && w == *v, "step %d: list %d holds %q", step, l, key)
+				got = append(got, key)
+				return true
+			})
+			require.Equal(t, len(want[l]), d.ListLen(l), "step %d: length of list %d", step, l)
+			slices.Sort(got)
+			slices.Sort(want[l])
+			require.Equal(t, want[l], got, "step %d: list %d", step, l)
+		}
+	}
+	require.Zero(t, d.ListLen(-1))
+	require.Zero(t, d.ListLen(5))
+	n := 0
+	d.RangeList(0, func(string, *int) bool { n++; return false })
+	require.LessOrEqual(t, n, 1, "RangeList stops when fn returns false")
+	d.DisableLists()
+	require.False(t, d.HasLists())
+	require.Zero(t, d.ListLen(0))
+	require.Zero(t, d.ListsBytes())
 }

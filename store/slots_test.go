@@ -34,17 +34,18 @@ func requireIndexMatches(t *testing.T, db *DB, slotOf func(string) int, step int
 		return true
 	})
 	total := 0
-	for s, d := range db.slots.slots {
-		if d == nil {
-			if len(want[s]) > 0 || db.CountKeysInSlot(s) != 0 {
-				require.Fail(t, "missing slot", "step %d: slot %d has no table but %d keys", step, s, len(want[s]))
+	for s := range NumSlots {
+		n := db.CountKeysInSlot(s)
+		total += n
+		if n != len(want[s]) {
+			require.Failf(t, "wrong count", "step %d: slot %d counts %d keys, holds %d", step, s, n, len(want[s]))
+		}
+		if n == 0 {
+			if db.KeysInSlot(s, 10) != nil {
+				require.Failf(t, "keys in empty slot", "step %d: slot %d", step, s)
 			}
 			continue
 		}
-		n := db.CountKeysInSlot(s)
-		total += n
-		require.NotZero(t, n, "step %d: empty slot %d keeps a table", step, s)
-		require.Equal(t, len(want[s]), n, "step %d: count of slot %d", step, s)
 		got := db.KeysInSlot(s, n+1)
 		slices.Sort(got)
 		slices.Sort(want[s])
@@ -105,11 +106,12 @@ func TestSlotIndexFollowsEveryChange(t *testing.T) {
 					i := slices.Index(indexed, false)
 					s.DB(i).EnableSlotIndex(slotOf)
 					other := (i + 1 + rng.IntN(2)) % 3
-					s.DB(other).slots = nil
+					s.DB(other).disableSlotIndex()
 					indexed[i], indexed[other] = true, false
 				}
 				for i := range 3 {
-					require.Equal(t, indexed[i], s.DB(i).slots != nil, "step %d: db %d", step, i)
+					require.Equal(t, indexed[i], s.DB(i).slotOf != nil, "step %d: db %d", step, i)
+					require.Equal(t, indexed[i], s.DB(i).keys.HasLists(), "step %d: db %d", step, i)
 					if indexed[i] {
 						requireIndexMatches(t, s.DB(i), slotOf, step)
 					} else {
@@ -165,8 +167,8 @@ func TestSlotIndexMemoryOverhead(t *testing.T) {
 	runtime.KeepAlive(db)
 	perKey := float64(after-before) / n
 	t.Logf("slot index: %.1f bytes per key for %d keys over %d slots", perKey, n, NumSlots)
-	// 24-byte entry + 4 to 8 of buckets + first-chunk slack + per-slot headers.
-	require.Less(t, perKey, 48.0)
+	// 8 bytes of links per key, 128 KiB of heads and counts.
+	require.Less(t, perKey, 9.0)
 	// What used_memory counts for the index is what it takes.
 	est := db.SlotIndexBytes()
 	t.Logf("counted: %d bytes, measured: %d", est, after-before)
@@ -176,5 +178,8 @@ func TestSlotIndexMemoryOverhead(t *testing.T) {
 	}
 	require.Less(t, db.SlotIndexBytes(), est)
 	db.Flush()
-	require.Equal(t, slotArrayBytes, db.SlotIndexBytes())
+	empty := New(Options{Databases: 1}).DB(0)
+	empty.EnableSlotIndex(spreadSlot)
+	require.Equal(t, empty.SlotIndexBytes(), db.SlotIndexBytes())
+	require.Less(t, db.SlotIndexBytes(), int64(NumSlots*8+100))
 }

@@ -9,7 +9,9 @@
 // loads 1M elements through pipelined go-redis calls (1M string keys with
 // 16-byte values; a 1M-field hash; a 1M-element list; 1M-member set and
 // sorted set; then 1M keys of each aggregate type holding one 16-byte
-// element, an integer for the intset), waits for the servers to settle,
+// element, an integer for the intset; then 1M string keys again on a
+// node in cluster mode that owns every slot, where each key is also on
+// its slot's list of keys), waits for the servers to settle,
 // reads RSS again and prints the growth per element (per key for the
 // small aggregates) and the ratio Quordis/Redis as a Markdown table.
 package main
@@ -35,7 +37,8 @@ func main() {
 	flag.Parse()
 	fmt.Printf("| type (%d elements) | Quordis bytes/element | Redis bytes/element | Quordis/Redis |\n|---|---:|---:|---:|\n", *n)
 	for _, kind := range []string{"string", "hash", "list", "set", "zset",
-		"hash keys", "list keys", "set keys", "intset keys", "zset keys"} {
+		"hash keys", "list keys", "set keys", "intset keys", "zset keys",
+		"string keys, cluster mode"} {
 		q, err := measure(*quordis, kind, *n)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "quordis:", err)
@@ -59,12 +62,22 @@ func measure(bin, kind string, n int) (float64, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := bench.Start(ctx, kind, bin, dir, bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}})
+	mode := bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}}
+	cluster := kind == "string keys, cluster mode"
+	if cluster {
+		mode.Args = append(mode.Args, "--cluster-enabled", "yes")
+	}
+	srv, err := bench.Start(ctx, kind, bin, dir, mode)
 	if err != nil {
 		return 0, err
 	}
 	defer srv.Stop()
 	rdb := srv.Client
+	if cluster {
+		if err := ownEverySlot(ctx, rdb); err != nil {
+			return 0, err
+		}
+	}
 	time.Sleep(300 * time.Millisecond)
 	before := rss(srv.PID)
 	const batch = 1000
@@ -72,7 +85,7 @@ func measure(bin, kind string, n int) (float64, error) {
 		p := rdb.Pipeline()
 		for j := i; j < min(i+batch, n); j++ {
 			switch kind {
-			case "string":
+			case "string", "string keys, cluster mode":
 				p.Set(ctx, fmt.Sprintf("key:%012d", j), "0123456789abcdef", 0)
 			case "hash":
 				p.HSet(ctx, "h", fmt.Sprintf("field:%d", j), fmt.Sprintf("value:%d", j))
@@ -101,6 +114,21 @@ func measure(bin, kind string, n int) (float64, error) {
 	// Let a garbage collection and the scavenger run.
 	time.Sleep(2 * time.Second)
 	return float64(rss(srv.PID)-before) / float64(n), nil
+}
+
+// ownEverySlot makes the cluster-mode server rdb talks to the owner of
+// every hash slot and waits until it reports the cluster up.
+func ownEverySlot(ctx context.Context, rdb *redis.Client) error {
+	if err := rdb.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err(); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		info, err := rdb.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+	}
+	return fmt.Errorf("the cluster-mode node did not report cluster_state:ok")
 }
 
 // rss reads a process's resident set size from /proc.
