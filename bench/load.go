@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"quordis/bench/loadgen"
@@ -81,6 +82,10 @@ func (b Benchmark) Run(ctx context.Context, port int) (Sample, error) {
 	}
 	wall := time.Since(start).Seconds()
 	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	var preempted int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		preempted = ru.Nivcsw
+	}
 	if i := strings.Index(stderr.String()+stdout.String(), "Error from server"); i >= 0 {
 		return Sample{}, fmt.Errorf("bench: %s", firstLine((stderr.String() + stdout.String())[i:]))
 	}
@@ -91,7 +96,7 @@ func (b Benchmark) Run(ctx context.Context, port int) (Sample, error) {
 	// One -t test or one custom command prints one row.
 	r := rows[len(rows)-1]
 	return Sample{RPS: r.RPS, P50Ms: r.P50Ms, P99Ms: r.P99Ms, P999Ms: math.NaN(), Requests: b.Requests,
-		LoadCPU: cpu, LoadWall: wall}, nil
+		LoadCPU: cpu, LoadWall: wall, LoadPreempted: preempted}, nil
 }
 
 // Zipf is a run of package loadgen: GET/SET over a Zipf-distributed key

@@ -21,7 +21,7 @@ func Report(w io.Writer, info Info, outcomes []Outcome) {
 	p("- Each scenario ran %d rounds, Quordis then Redis in every round; the tables show medians over the rounds.\n", info.Rounds)
 	p("- Server CPU is utime+stime of the server process from /proc/<pid>/stat (%d ticks/s) around each run, per million requests; for a cluster, summed over its nodes.\n", info.Ticks)
 	p("- CPU wait is how long the server's threads were runnable but waited for a CPU (/proc/<pid>/task/*/schedstat), per second of server CPU: near 0 when the server got a CPU whenever it could run, 1 when its threads waited as long as they ran.\n")
-	p("- Load generator CPUs is how many CPUs redis-benchmark kept busy during the run (its user+system time over its run time; — for the Go load generator, which runs inside this process): near 1, its one thread set the pace, not the server.\n")
+	p("- Load generator CPUs is how many CPUs redis-benchmark kept busy during the run (its user+system time over its run time; — for the Go load generator, which runs inside this process): near 1, its one thread set the pace, not the server. Load generator preemptions per 1k req is how often it was preempted (its involuntary context switches) per thousand requests: a server thread woken on its CPU takes the CPU from it, and every request waits while it is off.\n")
 	p("- Both servers run on loopback on the same machine as the load generator, which competes with them for the CPUs. redis-server runs with its defaults (io-threads 1); quordis-server with its own, which start it at one Go processor and add one while it serves a load and a CPU sits idle, giving one up while its threads wait for a CPU (see the README, Running it).\n\n")
 	writeServers(w, outcomes)
 	for _, o := range outcomes {
@@ -71,18 +71,18 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 		p("Before each run, unmeasured: %s.\n\n", flush)
 	}
 	sums := [2]Summary{Summarize(o.Sides[0].Samples), Summarize(o.Sides[1].Samples)}
-	p("| | req/s | p50 ms | p99 ms | server CPU s per 1M req | CPU wait per CPU s | load generator CPUs |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	p("| | req/s | p50 ms | p99 ms | server CPU s per 1M req | CPU wait per CPU s | load generator CPUs | load generator preemptions per 1k req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for side, name := range []string{"Quordis", redis} {
 		res := o.Sides[side]
 		switch {
 		case res.Unsupported != "":
-			p("| %s | unsupported | | | | | |\n", name)
+			p("| %s | unsupported | | | | | | |\n", name)
 		case len(res.Samples) == 0:
-			p("| %s | failed | | | | | |\n", name)
+			p("| %s | failed | | | | | | |\n", name)
 		default:
 			s := sums[side]
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", name, thousands(s.RPS), fixed(s.P50Ms, 3), fixed(s.P99Ms, 3),
-				fixed(s.CPUPerM, 2), fixed(s.WaitPerCPU, 2), fixed(s.LoadUse, 2))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, thousands(s.RPS), fixed(s.P50Ms, 3), fixed(s.P99Ms, 3),
+				fixed(s.CPUPerM, 2), fixed(s.WaitPerCPU, 2), fixed(s.LoadUse, 2), fixed(s.LoadPreemptsPerK, 0))
 		}
 	}
 	ra := Ratios(sums[0], sums[1])
@@ -90,7 +90,7 @@ func writeOutcome(w io.Writer, redis string, o Outcome) {
 	if o.NotComparable {
 		label += " (not comparable)"
 	}
-	p("| %s | %s | %s | %s | %s | | |\n\n", label, ratio(ra.RPS), ratio(ra.P50Ms), ratio(ra.P99Ms), ratio(ra.CPUPerM))
+	p("| %s | %s | %s | %s | %s | | | |\n\n", label, ratio(ra.RPS), ratio(ra.P50Ms), ratio(ra.P99Ms), ratio(ra.CPUPerM))
 	var rounds []string
 	for side, name := range []string{"Quordis", "Redis"} {
 		if ss := o.Sides[side].Samples; len(ss) > 0 {

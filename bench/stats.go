@@ -44,6 +44,21 @@ type Sample struct {
 	// process used, and LoadWall the seconds it ran; both 0 when the
 	// load generator is not a process of its own.
 	LoadCPU, LoadWall float64
+	// LoadPreempted is how many times the load generator's process was
+	// preempted (its involuntary context switches), 0 when LoadWall is.
+	LoadPreempted int64
+}
+
+// LoadPreemptsPerK returns how many times the load generator was
+// preempted per thousand requests: where a server's thread, woken by a
+// request, runs on the load generator's CPU and takes it over, the load
+// generator (one thread every request goes through) stalls meanwhile. NaN
+// when not measured.
+func (s Sample) LoadPreemptsPerK() float64 {
+	if s.LoadWall <= 0 || s.Requests <= 0 {
+		return math.NaN()
+	}
+	return float64(s.LoadPreempted) / float64(s.Requests) * 1000
 }
 
 // LoadUse returns how many CPUs the load generator kept busy on average:
@@ -79,7 +94,8 @@ func (s Sample) CPUPerMillion() float64 {
 // each metric's median is taken on its own.
 type Summary struct {
 	RPS, P50Ms, P99Ms, P999Ms, CPUPerM float64
-	WaitPerCPU, LoadUse                float64 // not ratios in Ratios: see there
+	// not ratios in Ratios: see there
+	WaitPerCPU, LoadUse, LoadPreemptsPerK float64
 }
 
 // Summarize returns the medians of samples; every field is NaN for none.
@@ -101,6 +117,8 @@ func Summarize(samples []Sample) Summary {
 		CPUPerM:    pick(Sample.CPUPerMillion),
 		WaitPerCPU: pick(Sample.WaitPerCPU),
 		LoadUse:    pick(Sample.LoadUse),
+
+		LoadPreemptsPerK: pick(Sample.LoadPreemptsPerK),
 	}
 }
 
@@ -117,5 +135,7 @@ func Ratios(q, r Summary) Summary {
 		CPUPerM:    Ratio(q.CPUPerM, r.CPUPerM),
 		WaitPerCPU: math.NaN(),
 		LoadUse:    math.NaN(),
+
+		LoadPreemptsPerK: math.NaN(),
 	}
 }

@@ -44,8 +44,8 @@ func TestCPUPerMillion(t *testing.T) {
 func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
 	nan := math.NaN()
 	s := Summarize([]Sample{
-		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01, Wait: 0.01, LoadCPU: 9, LoadWall: 10},
-		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03, Wait: 0, LoadCPU: 1, LoadWall: 2},
+		{RPS: 100, P50Ms: 0.3, P99Ms: 9, P999Ms: nan, Requests: 1000, CPU: 0.01, Wait: 0.01, LoadCPU: 9, LoadWall: 10, LoadPreempted: 300},
+		{RPS: 300, P50Ms: 0.1, P99Ms: 1, P999Ms: nan, Requests: 1000, CPU: 0.03, Wait: 0, LoadCPU: 1, LoadWall: 2, LoadPreempted: 100},
 		{RPS: 200, P50Ms: 0.2, P99Ms: 5, P999Ms: nan, Requests: 1000, CPU: 0.02, Wait: 0.005},
 	})
 	require.Equal(t, 200.0, s.RPS)
@@ -55,6 +55,7 @@ func TestSummarizeTakesEachMetricsMedianOnItsOwn(t *testing.T) {
 	require.InDelta(t, 20.0, s.CPUPerM, 1e-9)
 	require.InDelta(t, 0.25, s.WaitPerCPU, 1e-9) // of 1, 0 and 0.25
 	require.InDelta(t, 0.7, s.LoadUse, 1e-9)     // of 0.9 and 0.5; the third was not measured
+	require.InDelta(t, 200.0, s.LoadPreemptsPerK, 1e-9)
 	require.True(t, math.IsNaN(Summarize(nil).RPS))
 }
 
@@ -68,6 +69,14 @@ func TestRatiosAreQuordisOverRedis(t *testing.T) {
 	require.Equal(t, 0.8, r.CPUPerM)
 	require.True(t, math.IsNaN(r.WaitPerCPU), "waits are printed side by side, not as a ratio")
 	require.True(t, math.IsNaN(r.LoadUse), "so is the load generator's CPU")
+	require.True(t, math.IsNaN(r.LoadPreemptsPerK), "and how often it was preempted")
+}
+
+func TestLoadPreemptsPerK(t *testing.T) {
+	require.InDelta(t, 150.0, Sample{Requests: 300_000, LoadWall: 2, LoadPreempted: 45_000}.LoadPreemptsPerK(), 1e-9)
+	require.InDelta(t, 0.0, Sample{Requests: 300_000, LoadWall: 2}.LoadPreemptsPerK(), 1e-9)
+	require.True(t, math.IsNaN(Sample{Requests: 1000, LoadPreempted: 5}.LoadPreemptsPerK()), "not measured")
+	require.True(t, math.IsNaN(Sample{LoadWall: 1, LoadPreempted: 5}.LoadPreemptsPerK()), "no requests")
 }
 
 func TestLoadUse(t *testing.T) {
