@@ -29,7 +29,9 @@ import (
 // millions of entries grows by adding a chunk, not by copying the whole slab
 // as append would. Per entry this costs the key's string header, the value,
 // 8 bytes of hash and link, and 4 bytes per bucket: 4 to 8 bytes per entry
-// at the load factors of a table that grew to its size.
+// at the load factors of a table that grew to its size. A table may also
+// thread its entries onto numbered lists (EnableLists: the keyspace's
+// per-slot key index), 8 more bytes per entry in a slab of its own.
 //
 // Determinism. The hash seed is random per table (see NewDict), so bucket
 // order, and with it Scan's order and cursors, differ between processes, as
