@@ -65,7 +65,8 @@ func measure(bin, kind string, n int) (float64, error) {
 	mode := bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}}
 	cluster := kind == "string keys, cluster mode"
 	if cluster {
-		mode.Args = append(mode.Args, "--cluster-enabled", "yes")
+		// Masters makes Start give the node a free port for its bus.
+		mode = bench.Mode{Name: "cluster", Masters: 1, Args: append(mode.Args, "--cluster-enabled", "yes")}
 	}
 	srv, err := bench.Start(ctx, kind, bin, dir, mode)
 	if err != nil {
