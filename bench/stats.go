@@ -94,7 +94,8 @@ func (s Sample) CPUPerMillion() float64 {
 // each metric's median is taken on its own.
 type Summary struct {
 	RPS, P50Ms, P99Ms, P999Ms, CPUPerM float64
-	// not ratios in Ratios: see there
+	// WaitPerCPU, LoadUse and LoadPreemptsPerK are not ratios in Ratios:
+	// see there.
 	WaitPerCPU, LoadUse, LoadPreemptsPerK float64
 }
 
@@ -110,32 +111,31 @@ func Summarize(samples []Sample) Summary {
 		return Median(xs)
 	}
 	return Summary{
-		RPS:        pick(func(s Sample) float64 { return s.RPS }),
-		P50Ms:      pick(func(s Sample) float64 { return s.P50Ms }),
-		P99Ms:      pick(func(s Sample) float64 { return s.P99Ms }),
-		P999Ms:     pick(func(s Sample) float64 { return s.P999Ms }),
-		CPUPerM:    pick(Sample.CPUPerMillion),
-		WaitPerCPU: pick(Sample.WaitPerCPU),
-		LoadUse:    pick(Sample.LoadUse),
-
+		RPS:              pick(func(s Sample) float64 { return s.RPS }),
+		P50Ms:            pick(func(s Sample) float64 { return s.P50Ms }),
+		P99Ms:            pick(func(s Sample) float64 { return s.P99Ms }),
+		P999Ms:           pick(func(s Sample) float64 { return s.P999Ms }),
+		CPUPerM:          pick(Sample.CPUPerMillion),
+		WaitPerCPU:       pick(Sample.WaitPerCPU),
+		LoadUse:          pick(Sample.LoadUse),
 		LoadPreemptsPerK: pick(Sample.LoadPreemptsPerK),
 	}
 }
 
 // Ratios returns q/r for each metric of the two summaries (Quordis over
-// Redis): above 1 is better for RPS, worse for latency and CPU. WaitPerCPU
-// is left NaN: a server that never waits makes any ratio of waits
-// meaningless, so the reports print both sides' values instead.
+// Redis): above 1 is better for RPS, worse for latency and CPU. WaitPerCPU,
+// LoadUse and LoadPreemptsPerK are left NaN: a server that never waits (or
+// a load generator never preempted) makes a ratio meaningless, so the
+// reports print both sides' values instead.
 func Ratios(q, r Summary) Summary {
 	return Summary{
-		RPS:        Ratio(q.RPS, r.RPS),
-		P50Ms:      Ratio(q.P50Ms, r.P50Ms),
-		P99Ms:      Ratio(q.P99Ms, r.P99Ms),
-		P999Ms:     Ratio(q.P999Ms, r.P999Ms),
-		CPUPerM:    Ratio(q.CPUPerM, r.CPUPerM),
-		WaitPerCPU: math.NaN(),
-		LoadUse:    math.NaN(),
-
+		RPS:              Ratio(q.RPS, r.RPS),
+		P50Ms:            Ratio(q.P50Ms, r.P50Ms),
+		P99Ms:            Ratio(q.P99Ms, r.P99Ms),
+		P999Ms:           Ratio(q.P999Ms, r.P999Ms),
+		CPUPerM:          Ratio(q.CPUPerM, r.CPUPerM),
+		WaitPerCPU:       math.NaN(),
+		LoadUse:          math.NaN(),
 		LoadPreemptsPerK: math.NaN(),
 	}
 }
