@@ -57,7 +57,12 @@ type Dict[V any] struct {
 	// a lone first chunk starts small and doubles up to chunkSize, so that
 	// the many small tables of hashes and sets stay small.
 	chunks [][]entry[V]
-	n      int // entries in use: chunk slots 0..n-1
+	n      uint32 // entries in use: chunk slots 0..n-1 (at most maxEntries)
+	// last is the lookup cache's entry (see lastPtr). It sits beside n,
+	// and lastLen beside frozen, so that the 4-byte fields pair up: the
+	// header is 120 bytes, and a hash's or set's table (the header and
+	// its strBytes) stays in the 128-byte size class.
+	last uint32
 
 	// tables[0] is the bucket array; while resizing, tables[1] is the new
 	// one and buckets [0, rehashIdx) of tables[0] have been moved to it
@@ -67,7 +72,8 @@ type Dict[V any] struct {
 	tables    [2][]uint32
 	rehashIdx int
 	// frozen holds the buckets still (see Freeze).
-	frozen bool
+	frozen  bool
+	lastLen uint32 // see lastPtr; cut to 32 bits, as a match is checked anyway
 
 	// last is the reference of the entry the last lookup found or
 	// inserted, and lastPtr and lastLen are the address and length of the
@@ -81,8 +87,6 @@ type Dict[V any] struct {
 	// alive), and a match is checked, never trusted: entries move when
 	// others are deleted and buffers are reused, but keys are unique, so
 	// an entry in use whose key is the key sought is the one.
-	last    uint32
-	lastLen int
 	lastPtr uintptr
 
 	// lists threads the entries onto numbered lists (the keyspace's slot
@@ -147,7 +151,7 @@ func newTable[V any]() *table[V] {
 }
 
 // Len returns the number of entries.
-func (d *Dict[V]) Len() int { return d.n }
+func (d *Dict[V]) Len() int { return int(d.n) }
 
 // Get returns the value stored under key and whether there is one.
 func (d *Dict[V]) Get(key string) (V, bool) {
@@ -364,7 +368,7 @@ func (d *Dict[V]) Freeze(on bool) {
 // bucket, which a frozen table reaches when keys keep being added: its
 // lookups then slow down, and the scan that froze it should end soon.
 func (d *Dict[V]) Overloaded() bool {
-	return d.n > 4*len(d.tables[0])
+	return int(d.n) > 4*len(d.tables[0])
 }
 
 // Passed reports whether a full Scan begun while the Dict was frozen, and
@@ -396,7 +400,7 @@ func nextCursor(cursor, mask uint64) uint64 {
 // Range calls fn for every entry, in slab order, until fn returns false. d
 // must not change during the walk.
 func (d *Dict[V]) Range(fn func(key string, v *V) bool) {
-	left := d.n
+	left := int(d.n)
 	for _, c := range d.chunks {
 		if left == 0 {
 			return
@@ -419,7 +423,7 @@ func (d *Dict[V]) RandomKey(rng *rand.Rand) (string, bool) {
 	if d.n == 0 {
 		return "", false
 	}
-	return d.at(uint32(rng.IntN(d.n)) + 1).key, true
+	return d.at(uint32(rng.IntN(int(d.n))) + 1).key, true
 }
 
 // Sample calls fn for up to n distinct entries chosen at random, stopping
@@ -500,10 +504,10 @@ func (d *Dict[V]) find(key string) *entry[V] {
 // cached returns the entry of key if the last lookup was given the same
 // key at the same address and found it, or nil.
 func (d *Dict[V]) cached(key string) *entry[V] {
-	if uintptr(unsafe.Pointer(unsafe.StringData(key))) != d.lastPtr || len(key) != d.lastLen {
+	if uintptr(unsafe.Pointer(unsafe.StringData(key))) != d.lastPtr || uint32(len(key)) != d.lastLen {
 		return nil
 	}
-	if r := d.last; r != 0 && int(r) <= d.n {
+	if r := d.last; r != 0 && r <= d.n {
 		if e := d.at(r); e.key == key {
 			return e
 		}
@@ -513,7 +517,7 @@ func (d *Dict[V]) cached(key string) *entry[V] {
 
 // remember makes the entry ref, found or inserted under key, the cached one.
 func (d *Dict[V]) remember(ref uint32, key string) {
-	d.last, d.lastLen, d.lastPtr = ref, len(key), uintptr(unsafe.Pointer(unsafe.StringData(key)))
+	d.last, d.lastLen, d.lastPtr = ref, uint32(len(key)), uintptr(unsafe.Pointer(unsafe.StringData(key)))
 }
 
 // visit calls fn for every entry of the chain starting at ref.
@@ -530,11 +534,11 @@ func (d *Dict[V]) reserve() {
 	switch {
 	case len(d.chunks) == 0:
 		d.chunks = append(d.chunks, make([]entry[V], minChunk))
-	case len(d.chunks) == 1 && d.n == len(d.chunks[0]) && d.n < chunkSize:
-		c := make([]entry[V], 2*d.n)
+	case len(d.chunks) == 1 && int(d.n) == len(d.chunks[0]) && d.n < chunkSize:
+		c := make([]entry[V], 2*int(d.n))
 		copy(c, d.chunks[0])
 		d.chunks[0] = c
-	case d.n == len(d.chunks)*chunkSize:
+	case int(d.n) == len(d.chunks)*chunkSize:
 		d.chunks = append(d.chunks, make([]entry[V], chunkSize))
 	}
 }
@@ -562,8 +566,9 @@ func (d *Dict[V]) release(ref uint32) {
 	// Zero the vacated slot so that the key and value can be collected.
 	*d.at(last) = entry[V]{}
 	d.n--
+	n := int(d.n)
 	if d.lists != nil {
-		d.lists.shrink(d.n)
+		d.lists.shrink(n)
 	}
 
 	// Keep at most one empty chunk beyond the last used one, so that a table
@@ -571,12 +576,12 @@ func (d *Dict[V]) release(ref uint32) {
 	// chunk on every call; shrink a lone first chunk by halves, which costs a
 	// bounded copy and amortizes like its growth.
 	switch k := len(d.chunks); {
-	case k > 1 && d.n <= (k-2)*chunkSize:
+	case k > 1 && n <= (k-2)*chunkSize:
 		d.chunks[k-1] = nil
 		d.chunks = d.chunks[:k-1]
-	case k == 1 && len(d.chunks[0]) > minChunk && d.n <= len(d.chunks[0])/4:
+	case k == 1 && len(d.chunks[0]) > minChunk && n <= len(d.chunks[0])/4:
 		c := make([]entry[V], len(d.chunks[0])/2)
-		copy(c, d.chunks[0][:d.n])
+		copy(c, d.chunks[0][:n])
 		d.chunks[0] = c
 	}
 }
@@ -588,12 +593,12 @@ func (d *Dict[V]) release(ref uint32) {
 // 1/2, twice away from both thresholds, so a table does not oscillate
 // between sizes.
 func (d *Dict[V]) resizeIfNeeded() {
-	t0 := d.tables[0]
-	if d.frozen || d.tables[1] != nil || (d.n < len(t0) && (len(t0) <= minTable || d.n*8 >= len(t0))) {
+	t0, n := d.tables[0], int(d.n)
+	if d.frozen || d.tables[1] != nil || (n < len(t0) && (len(t0) <= minTable || n*8 >= len(t0))) {
 		return
 	}
 	size := minTable
-	for size < 2*d.n {
+	for size < 2*n {
 		size *= 2
 	}
 	d.tables[1] = make([]uint32, size)
@@ -616,7 +621,7 @@ func (d *Dict[V]) rehash() {
 	if d.frozen {
 		return
 	}
-	for k := max(1, d.n/len(d.tables[1])); k > 0 && d.tables[1] != nil; k-- {
+	for k := max(1, int(d.n)/len(d.tables[1])); k > 0 && d.tables[1] != nil; k-- {
 		d.rehashStep()
 	}
 }

@@ -29,7 +29,8 @@ type entryLinks struct{ prev, next uint32 }
 // later change. Calling it again rebuilds the lists.
 func (d *Dict[V]) EnableLists(n int, listOf func(key string) int) {
 	d.lists = &dictLists{listOf: listOf, heads: make([]uint32, n), counts: make([]uint32, n)}
-	for ref := uint32(1); int(ref) <= d.n; ref++ {
+	for i := 1; i <= int(d.n); i++ {
+		ref := uint32(i)
 		d.lists.grow(ref)
 		d.lists.push(ref, d.at(ref).key)
 	}

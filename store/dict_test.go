@@ -17,27 +17,28 @@ import (
 func checkDict[V comparable](t testing.TB, d *Dict[V], model map[string]V) {
 	t.Helper()
 	require.Equal(t, len(model), d.Len())
+	n := d.Len()
 
 	// Slab: the chunk shapes, and zeroed slots past the end.
 	switch k := len(d.chunks); {
 	case k == 0:
-		require.Zero(t, d.n)
+		require.Zero(t, n)
 	case k == 1:
 		require.LessOrEqual(t, len(d.chunks[0]), chunkSize)
-		require.LessOrEqual(t, d.n, len(d.chunks[0]))
+		require.LessOrEqual(t, n, len(d.chunks[0]))
 	default:
 		for _, c := range d.chunks {
 			require.Len(t, c, chunkSize)
 		}
-		require.LessOrEqual(t, d.n, k*chunkSize)
-		require.Greater(t, d.n, (k-2)*chunkSize, "more than one spare chunk")
+		require.LessOrEqual(t, n, k*chunkSize)
+		require.Greater(t, n, (k-2)*chunkSize, "more than one spare chunk")
 	}
-	for i := d.n; i < len(d.chunks)*chunkSize; i++ {
+	for i := n; i < len(d.chunks)*chunkSize; i++ {
 		if c := d.chunks[i>>chunkShift]; i&chunkMask < len(c) && c[i&chunkMask] != (entry[V]{}) {
 			t.Fatalf("slot %d past the end is not zero", i)
 		}
 	}
-	if d.n == 0 && d.tables[0] == nil {
+	if n == 0 && d.tables[0] == nil {
 		require.Nil(t, d.tables[1])
 		return
 	}
@@ -48,13 +49,13 @@ func checkDict[V comparable](t testing.TB, d *Dict[V], model map[string]V) {
 	require.NotNil(t, t0)
 	if t1 == nil {
 		require.Zero(t, d.rehashIdx)
-		require.Less(t, d.n, len(t0), "load factor 1 reached without a resize")
+		require.Less(t, n, len(t0), "load factor 1 reached without a resize")
 	}
 	// Plain comparisons: this runs over every entry, often.
-	seen := make([]bool, d.n+1)
+	seen := make([]bool, n+1)
 	walk := func(table []uint32, i int, inNew bool) {
 		for ref := table[i]; ref != 0; {
-			if int(ref) > d.n || seen[ref] {
+			if int(ref) > n || seen[ref] {
 				t.Fatalf("bucket %d: reference %d past the end or linked twice", i, ref)
 			}
 			seen[ref] = true
@@ -83,7 +84,7 @@ func checkDict[V comparable](t testing.TB, d *Dict[V], model map[string]V) {
 	for i := range t1 {
 		walk(t1, i, true)
 	}
-	for ref := 1; ref <= d.n; ref++ {
+	for ref := 1; ref <= n; ref++ {
 		if !seen[ref] {
 			t.Fatalf("entry %d unreachable", ref)
 		}
@@ -249,7 +250,7 @@ func TestInsertBurstDuringLargeShrinkKeepsChainsShort(t *testing.T) {
 		d.Set(k, i)
 		model[k] = i
 		if t1 := d.tables[1]; t1 != nil && len(t1) < len(d.tables[0]) {
-			worst = max(worst, d.n/len(t1))
+			worst = max(worst, d.Len()/len(t1))
 		}
 	}
 	t.Logf("worst load factor of the new array during the shrink: %d", worst)
@@ -1010,4 +1011,13 @@ func TestDictListsFollowEveryChange(t *testing.T) {
 	require.False(t, d.HasLists())
 	require.Zero(t, d.ListLen(0))
 	require.Zero(t, d.ListsBytes())
+}
+
+// TestTableHeaderFitsItsSizeClass pins the header of a hash's or set's
+// hash table at the 128-byte allocation size class: a field more (the
+// lists pointer did it once) moves every such table to 144 bytes.
+func TestTableHeaderFitsItsSizeClass(t *testing.T) {
+	require.LessOrEqual(t, unsafe.Sizeof(table[string]{}), uintptr(128))
+	require.LessOrEqual(t, unsafe.Sizeof(table[struct{}]{}), uintptr(128))
+	require.LessOrEqual(t, unsafe.Sizeof(Dict[float64]{}), uintptr(128))
 }
