@@ -400,16 +400,16 @@ func (db *DB) PrefetchMembers(key string, members []string) uint32 {
 	}
 	switch v := o.Data().(type) {
 	case *Hash:
-		if v.dict != nil {
-			return v.dict.Prefetch(members, nil)
+		if d := v.dict(); d != nil {
+			return d.Prefetch(members, nil)
 		}
 	case *Set:
-		if v.dict != nil {
-			return v.dict.Prefetch(members, nil)
+		if d := v.dict(); d != nil {
+			return d.Prefetch(members, nil)
 		}
 	case *ZSet:
-		if v.big != nil {
-			return v.big.dict.Prefetch(members, nil)
+		if b := v.big(); b != nil {
+			return b.dict.Prefetch(members, nil)
 		}
 	}
 	return 0

@@ -52,34 +52,64 @@ func DefaultHashLimits() HashLimits {
 // encoded as soon as their command has run, and a snapshot serializes a
 // key's value before a write to it.
 type Hash struct {
-	// buf is the listpack encoding (see lp); unused once dict is set.
-	buf slice32
-	n   uint32 // entries in the listpack, at most listpackSafeLimit
-
-	// dict holds the entries once the hash is a hash table; nil before.
-	dict *table[string]
+	// buf is the listpack encoding (see lp) until the hash becomes a hash
+	// table; then, with isTable set, its pointer is the table (see dict).
+	// One field for both keeps the struct at 24 bytes, where a pointer of
+	// its own made it 32: a small hash is one more allocation beside its
+	// key, and 8 bytes less of it is 8 bytes less a key.
+	buf     slice32
+	n       uint32 // entries in the listpack, at most listpackSafeLimit
+	isTable bool
 }
 
-// lp returns the listpack.
-func (h *Hash) lp() []byte { return h.buf.get() }
+// dict returns the hash table holding the entries, nil while the hash is
+// a listpack.
+func (h *Hash) dict() *table[string] {
+	if !h.isTable {
+		return nil
+	}
+	return (*table[string])(unsafe.Pointer(h.buf.p))
+}
 
-// setLP makes lp the listpack.
-func (h *Hash) setLP(lp []byte) { h.buf = pack(lp) }
+// setDict makes t the hash table holding the entries, or, with t nil,
+// leaves the hash an empty listpack.
+func (h *Hash) setDict(t *table[string]) {
+	h.buf, h.n, h.isTable = slice32{}, 0, t != nil
+	if t != nil {
+		h.buf.p = (*byte)(unsafe.Pointer(t))
+	}
+}
+
+// lp returns the listpack, nil once the hash is a hash table.
+func (h *Hash) lp() []byte {
+	if h.isTable {
+		return nil
+	}
+	return h.buf.get()
+}
+
+// setLP makes lp the listpack; the hash must be one.
+func (h *Hash) setLP(lp []byte) {
+	if h.isTable {
+		panic("store: listpack write to a hash in the hash-table encoding")
+	}
+	h.buf = pack(lp)
+}
 
 // NewHash returns an empty hash in the listpack encoding.
 func NewHash() *Hash { return &Hash{} }
 
 // Len returns the number of fields.
 func (h *Hash) Len() int {
-	if h.dict != nil {
-		return h.dict.Len()
+	if h.dict() != nil {
+		return h.dict().Len()
 	}
 	return int(h.n)
 }
 
 // Encoding returns what Redis's OBJECT ENCODING reports for the hash.
 func (h *Hash) Encoding() string {
-	if h.dict != nil {
+	if h.dict() != nil {
 		return "hashtable"
 	}
 	return "listpack"
@@ -87,8 +117,8 @@ func (h *Hash) Encoding() string {
 
 // Get returns the value of field and whether the field exists.
 func (h *Hash) Get(field string) (string, bool) {
-	if h.dict != nil {
-		return h.dict.Get(field)
+	if h.dict() != nil {
+		return h.dict().Get(field)
 	}
 	if _, voff, vend, ok := h.lpFind(field); ok {
 		return string(h.lp()[voff:vend]), true
@@ -98,8 +128,8 @@ func (h *Hash) Get(field string) (string, bool) {
 
 // Exists reports whether field exists.
 func (h *Hash) Exists(field string) bool {
-	if h.dict != nil {
-		return h.dict.GetPtr(field) != nil
+	if h.dict() != nil {
+		return h.dict().GetPtr(field) != nil
 	}
 	_, _, _, ok := h.lpFind(field)
 	return ok
@@ -107,8 +137,8 @@ func (h *Hash) Exists(field string) bool {
 
 // ValueLen returns the length of field's value, 0 when it does not exist.
 func (h *Hash) ValueLen(field string) int {
-	if h.dict != nil {
-		v, _ := h.dict.Get(field)
+	if h.dict() != nil {
+		v, _ := h.dict().Get(field)
 		return len(v)
 	}
 	_, voff, vend, _ := h.lpFind(field)
@@ -121,11 +151,11 @@ func (h *Hash) ValueLen(field string) int {
 // fields than lim allows convert it after, as Redis does, even when the
 // write only changed a value (the count may have been lowered since).
 func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
-	if h.dict == nil && (len(field) > lim.MaxValue || len(value) > lim.MaxValue ||
+	if h.dict() == nil && (len(field) > lim.MaxValue || len(value) > lim.MaxValue ||
 		len(h.lp())+len(field)+len(value) > listpackSafeLimit) {
 		h.convert(lim.spares)
 	}
-	if h.dict != nil {
+	if h.dict() != nil {
 		return h.dictSet(field, value, lim.spares)
 	}
 	added := false
@@ -154,8 +184,8 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 // new field string too (Dict.Swap), so that the new value shares an
 // allocation with the field and the old one is freed with it.
 func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
-	if p := h.dict.GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
-		stored, _ := h.dict.Key(view(field))
+	if p := h.dict().GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
+		stored, _ := h.dict().Key(view(field))
 		// Every entry is made by hashJoin; this only makes sure.
 		if joined(stored, unsafe.StringData(*p)) {
 			copy(unsafe.Slice(unsafe.StringData(*p), len(*p)), value)
@@ -163,11 +193,11 @@ func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
 		}
 	}
 	k, v := hashJoin(field, value, sp)
-	old, existed := h.dict.Swap(k, v)
+	old, existed := h.dict().Swap(k, v)
 	if existed {
-		h.dict.strBytes -= roundAlloc(len(field) + len(old))
+		h.dict().strBytes -= roundAlloc(len(field) + len(old))
 	}
-	h.dict.strBytes += roundAlloc(len(field) + len(value))
+	h.dict().strBytes += roundAlloc(len(field) + len(value))
 	return !existed
 }
 
@@ -182,10 +212,10 @@ func hashJoin(field, value []byte, sp *spares) (string, string) {
 
 // Delete removes field and reports whether it existed.
 func (h *Hash) Delete(field string) bool {
-	if h.dict != nil {
-		old, ok := h.dict.Delete(field)
+	if h.dict() != nil {
+		old, ok := h.dict().Delete(field)
 		if ok {
-			h.dict.strBytes -= roundAlloc(len(field) + len(old))
+			h.dict().strBytes -= roundAlloc(len(field) + len(old))
 		}
 		return ok
 	}
@@ -202,8 +232,8 @@ func (h *Hash) Delete(field string) bool {
 // for a listpack, in the table's slab order for a hash table. The hash must
 // not change during the walk.
 func (h *Hash) Range(fn func(field, value string) bool) {
-	if h.dict != nil {
-		h.dict.Range(func(k string, v *string) bool { return fn(k, *v) })
+	if h.dict() != nil {
+		h.dict().Range(func(k string, v *string) bool { return fn(k, *v) })
 		return
 	}
 	lp := h.lp()
@@ -221,8 +251,8 @@ func (h *Hash) Range(fn func(field, value string) bool) {
 // Dict.Scan's guarantee; a listpack is returned whole in one step, as Redis
 // does.
 func (h *Hash) Scan(cursor uint64, fn func(field, value string)) uint64 {
-	if h.dict != nil {
-		return h.dict.Scan(cursor, func(k string, v *string) { fn(k, *v) })
+	if h.dict() != nil {
+		return h.dict().Scan(cursor, func(k string, v *string) { fn(k, *v) })
 	}
 	h.Range(func(f, v string) bool {
 		fn(f, v)
@@ -235,10 +265,10 @@ func (h *Hash) Scan(cursor uint64, fn func(field, value string)) uint64 {
 // time, so entries may repeat (HRANDFIELD with a negative count). The hash
 // must not be empty.
 func (h *Hash) Random(rng *rand.Rand, count int, fn func(field, value string)) {
-	if h.dict != nil {
+	if h.dict() != nil {
 		for range count {
-			k, _ := h.dict.RandomKey(rng)
-			v, _ := h.dict.Get(k)
+			k, _ := h.dict().RandomKey(rng)
+			v, _ := h.dict().Get(k)
 			fn(k, v)
 		}
 		return
@@ -253,8 +283,8 @@ func (h *Hash) Random(rng *rand.Rand, count int, fn func(field, value string)) {
 // Sample calls fn for count distinct entries chosen at random; count must be
 // less than Len (HRANDFIELD with a positive count).
 func (h *Hash) Sample(rng *rand.Rand, count int, fn func(field, value string)) {
-	if h.dict != nil {
-		h.dict.Sample(rng, count, func(k string, v *string) bool {
+	if h.dict() != nil {
+		h.dict().Sample(rng, count, func(k string, v *string) bool {
 			fn(k, *v)
 			return true
 		})
@@ -283,16 +313,17 @@ func (h *Hash) lpEntries() [][2]string {
 // too, since Set may write over a value in place.
 func (h *Hash) Clone() any {
 	c := &Hash{n: h.n}
-	if h.dict == nil {
+	if h.dict() == nil {
 		c.setLP(slices.Clone(h.lp()))
 		return c
 	}
-	c.dict = newTable[string]()
-	c.dict.strBytes = h.dict.strBytes
-	h.dict.Range(func(k string, v *string) bool {
-		c.dict.Set(hashJoin([]byte(k), []byte(*v), nil))
+	t := newTable[string]()
+	t.strBytes = h.dict().strBytes
+	h.dict().Range(func(k string, v *string) bool {
+		t.Set(hashJoin([]byte(k), []byte(*v), nil))
 		return true
 	})
+	c.setDict(t)
 	return c
 }
 
@@ -300,7 +331,7 @@ func (h *Hash) Clone() any {
 // listpack, or the Dict's slab and buckets and the entries' strings.
 func (h *Hash) Size() int64 {
 	n := int64(unsafe.Sizeof(Hash{}))
-	d := h.dict
+	d := h.dict()
 	if d == nil {
 		return n + roundAlloc(cap(h.lp()))
 	}
@@ -310,16 +341,16 @@ func (h *Hash) Size() int64 {
 // convert moves the listpack's entries to a hash table, an emptied one of
 // sp when there is one (sp may be nil).
 func (h *Hash) convert(sp *spares) {
-	h.dict = sp.hashTable()
+	t := sp.hashTable()
 	lp := h.lp()
 	for off := 0; off < len(lp); {
 		f, v, next := hashLPEntry(lp, off)
 		k, s := hashJoin(f, v, sp)
-		h.dict.Set(k, s)
-		h.dict.strBytes += roundAlloc(len(f) + len(v))
+		t.Set(k, s)
+		t.strBytes += roundAlloc(len(f) + len(v))
 		off = next
 	}
-	h.buf, h.n = slice32{}, 0
+	h.setDict(t)
 }
 
 // lpFind looks field up in the listpack and returns the offsets of its

@@ -199,7 +199,7 @@ func TestHashSetWritesSameLengthValuesInPlace(t *testing.T) {
 	h.convert(nil)
 	at := func(field string) uintptr {
 		t.Helper()
-		p := h.dict.GetPtr(field)
+		p := h.dict().GetPtr(field)
 		require.NotNil(t, p)
 		return uintptr(unsafe.Pointer(unsafe.StringData(*p)))
 	}
@@ -223,7 +223,7 @@ func TestHashSetWritesSameLengthValuesInPlace(t *testing.T) {
 	// An entry whose value does not follow its field (not hashJoin's
 	// layout) is replaced, not written over.
 	own := strings.Clone("vvv")
-	h.dict.Set(strings.Clone("own"), own) // allocated after its value
+	h.dict().Set(strings.Clone("own"), own) // allocated after its value
 	h.Set([]byte("own"), []byte("www"), DefaultHashLimits())
 	v, _ = h.Get("own")
 	require.Equal(t, "www", v)

@@ -67,24 +67,64 @@ const setStrs = 1
 // The zero Set is an empty intset, ready to use.
 type Set struct {
 	// buf and width are the intset (see ints), or the listpack when width
-	// is setStrs; unused once dict is set.
-	buf   slice32
-	width uint8
-	// dict holds the members once the set is a hash table; nil before.
-	dict *table[struct{}]
+	// is setStrs, until the set becomes a hash table; then, with isTable
+	// set, buf's pointer is the table and its lengths are 0 (see dict).
+	// One field for both keeps the struct at 24 bytes instead of 32.
+	buf     slice32
+	width   uint8
+	isTable bool
+}
+
+// dict returns the hash table holding the members, nil while the set is
+// an intset or a listpack.
+func (s *Set) dict() *table[struct{}] {
+	if !s.isTable {
+		return nil
+	}
+	return (*table[struct{}])(unsafe.Pointer(s.buf.p))
+}
+
+// setDict makes t the hash table holding the members, or, with t nil,
+// leaves the set an empty intset.
+func (s *Set) setDict(t *table[struct{}]) {
+	s.buf, s.width, s.isTable = slice32{}, 0, t != nil
+	if t != nil {
+		s.buf.p = (*byte)(unsafe.Pointer(t))
+	}
 }
 
 // ints returns the intset, to read or to change and give back to setInts.
-func (s *Set) ints() intset { return intset{width: s.width, data: s.buf.get()} }
+func (s *Set) ints() intset {
+	if s.isTable {
+		return intset{}
+	}
+	return intset{width: s.width, data: s.buf.get()}
+}
 
-// setInts stores is, the intset or listpack, in s.
-func (s *Set) setInts(is intset) { s.width, s.buf = is.width, pack(is.data) }
+// setInts stores is, the intset or listpack, in s; s must not be a hash
+// table.
+func (s *Set) setInts(is intset) {
+	if s.isTable {
+		panic("store: intset write to a set in the hash-table encoding")
+	}
+	s.width, s.buf = is.width, pack(is.data)
+}
 
 // lp returns the listpack of a set whose width is setStrs.
-func (s *Set) lp() []byte { return s.buf.get() }
+func (s *Set) lp() []byte {
+	if s.isTable {
+		return nil
+	}
+	return s.buf.get()
+}
 
 // setLP makes lp the listpack of a set whose width is setStrs.
-func (s *Set) setLP(lp []byte) { s.buf = pack(lp) }
+func (s *Set) setLP(lp []byte) {
+	if s.isTable {
+		panic("store: listpack write to a set in the hash-table encoding")
+	}
+	s.buf = pack(lp)
+}
 
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{} }
@@ -92,8 +132,8 @@ func NewSet() *Set { return &Set{} }
 // Len returns the number of members.
 func (s *Set) Len() int {
 	switch {
-	case s.dict != nil:
-		return s.dict.Len()
+	case s.dict() != nil:
+		return s.dict().Len()
 	case s.width == setStrs:
 		n := 0
 		for off := 0; off < int(s.buf.n); n++ {
@@ -106,7 +146,7 @@ func (s *Set) Len() int {
 
 // Encoding returns what Redis's OBJECT ENCODING reports for the set.
 func (s *Set) Encoding() string {
-	if s.dict != nil || s.width == setStrs {
+	if s.dict() != nil || s.width == setStrs {
 		return "hashtable"
 	}
 	return "intset"
@@ -115,8 +155,8 @@ func (s *Set) Encoding() string {
 // Has reports whether m is a member.
 func (s *Set) Has(m string) bool {
 	switch {
-	case s.dict != nil:
-		_, ok := s.dict.Get(m)
+	case s.dict() != nil:
+		_, ok := s.dict().Get(m)
 		return ok
 	case s.width == setStrs:
 		_, off := s.lpFind(m)
@@ -140,7 +180,7 @@ func (s *Set) Add(m string, lim SetLimits) bool { return s.add(m, lim, false) }
 func (s *Set) AddBytes(m []byte, lim SetLimits) bool { return s.add(view(m), lim, true) }
 
 func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
-	if s.dict == nil && s.width != setStrs {
+	if s.dict() == nil && s.width != setStrs {
 		// An intset takes an integer while it has room; a string makes it
 		// a listpack when the two fit one, and a hash table otherwise.
 		v, isInt := setMemberInt(m)
@@ -161,7 +201,7 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 			s.convert(lim.spares)
 		}
 	}
-	if s.dict == nil {
+	if s.dict() == nil {
 		n, off := s.lpFind(m)
 		if off >= 0 {
 			return false
@@ -173,14 +213,14 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 		}
 		s.convert(lim.spares)
 	}
-	if _, found := s.dict.Get(m); found {
+	if _, found := s.dict().Get(m); found {
 		return false
 	}
 	if copyOnInsert {
 		m = string([]byte(m))
 	}
-	s.dict.Set(m, struct{}{})
-	s.dict.strBytes += roundAlloc(len(m))
+	s.dict().Set(m, struct{}{})
+	s.dict().strBytes += roundAlloc(len(m))
 	return true
 }
 
@@ -198,8 +238,7 @@ func (s *Set) convert(sp *spares) {
 		d.strBytes += roundAlloc(len(m))
 		return true
 	})
-	s.dict = d
-	s.buf, s.width = slice32{}, 0
+	s.setDict(d)
 }
 
 // toListpack rewrites the intset as a listpack of the members' decimal
@@ -255,11 +294,11 @@ func (s *Set) lpAt(i int) int {
 // Remove deletes m and reports whether it was a member.
 func (s *Set) Remove(m string) bool {
 	switch {
-	case s.dict != nil:
-		if _, ok := s.dict.Delete(m); !ok {
+	case s.dict() != nil:
+		if _, ok := s.dict().Delete(m); !ok {
 			return false
 		}
-		s.dict.strBytes -= roundAlloc(len(m))
+		s.dict().strBytes -= roundAlloc(len(m))
 		return true
 	case s.width == setStrs:
 		_, off := s.lpFind(m)
@@ -289,8 +328,8 @@ func (s *Set) Remove(m string) bool {
 // during the walk.
 func (s *Set) Range(fn func(m string) bool) {
 	switch {
-	case s.dict != nil:
-		s.dict.Range(func(k string, _ *struct{}) bool { return fn(k) })
+	case s.dict() != nil:
+		s.dict().Range(func(k string, _ *struct{}) bool { return fn(k) })
 		return
 	case s.width == setStrs:
 		for off := 0; off < int(s.buf.n); {
@@ -314,8 +353,8 @@ func (s *Set) Range(fn func(m string) bool) {
 // empty.
 func (s *Set) Random(rng *rand.Rand) string {
 	switch {
-	case s.dict != nil:
-		k, _ := s.dict.RandomKey(rng)
+	case s.dict() != nil:
+		k, _ := s.dict().RandomKey(rng)
 		return k
 	case s.width == setStrs:
 		m, _ := s.lpEntry(s.lpAt(rng.IntN(s.Len())))
@@ -349,10 +388,10 @@ func (s *Set) RandomN(rng *rand.Rand, count int, fn func(m string)) {
 // must not be empty.
 func (s *Set) Pop(rng *rand.Rand) string {
 	switch {
-	case s.dict != nil:
-		k, _ := s.dict.RandomKey(rng)
-		s.dict.Delete(k)
-		s.dict.strBytes -= roundAlloc(len(k))
+	case s.dict() != nil:
+		k, _ := s.dict().RandomKey(rng)
+		s.dict().Delete(k)
+		s.dict().strBytes -= roundAlloc(len(k))
 		return k
 	case s.width == setStrs:
 		off := s.lpAt(rng.IntN(s.Len()))
@@ -410,8 +449,8 @@ func (s *Set) Sample(rng *rand.Rand, n int) []string {
 // once with cursor 0, whatever the cursor, as Redis does. fn must not
 // change s.
 func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
-	if s.dict != nil {
-		return s.dict.Scan(cursor, func(k string, _ *struct{}) { fn(k) })
+	if s.dict() != nil {
+		return s.dict().Scan(cursor, func(k string, _ *struct{}) { fn(k) })
 	}
 	s.Range(func(m string) bool {
 		fn(m)
@@ -424,16 +463,17 @@ func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
 // strings are immutable and shared.
 func (s *Set) Clone() any {
 	c := &Set{}
-	if s.dict == nil {
+	if s.dict() == nil {
 		c.setInts(intset{width: s.width, data: slices.Clone(s.buf.get())})
 		return c
 	}
-	c.dict = newTable[struct{}]()
-	c.dict.strBytes = s.dict.strBytes
-	s.dict.Range(func(k string, _ *struct{}) bool {
-		c.dict.Set(k, struct{}{})
+	t := newTable[struct{}]()
+	t.strBytes = s.dict().strBytes
+	s.dict().Range(func(k string, _ *struct{}) bool {
+		t.Set(k, struct{}{})
 		return true
 	})
+	c.setDict(t)
 	return c
 }
 
@@ -444,10 +484,10 @@ const setHeaderSize = int64(unsafe.Sizeof(Set{}))
 // the intset's or listpack's array, or the hash table's slab and buckets
 // and the member strings.
 func (s *Set) Size() int64 {
-	if s.dict == nil {
+	if s.dict() == nil {
 		return setHeaderSize + int64(s.buf.c)
 	}
-	d := s.dict
+	d := s.dict()
 	return setHeaderSize + d.strBytes + d.Bytes()
 }
 

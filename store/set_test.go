@@ -190,7 +190,7 @@ func TestSetAddBytesCopiesTheMember(t *testing.T) {
 // Encoding reports as "hashtable", as Redis 7.0 would) or "hashtable".
 func setLayout(s *Set) string {
 	switch {
-	case s.dict != nil:
+	case s.dict() != nil:
 		return "hashtable"
 	case s.width == setStrs:
 		return "listpack"

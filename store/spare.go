@@ -231,7 +231,7 @@ func spareBuf(b slice32) slice32 {
 // struct with its listpack's buffer (up to maxSpareListpack bytes), and
 // a small hash table apart, with its entries' allocations.
 func (sp *spares) keepHash(h *Hash) {
-	if d := h.dict; d != nil {
+	if d := h.dict(); d != nil {
 		if d.Len() <= maxSpareSlab {
 			// hashJoin made each entry, its field then its value, and
 			// the hash was theirs alone.
@@ -241,7 +241,7 @@ func (sp *spares) keepHash(h *Hash) {
 			})
 			keepTable(sp, &sp.hashTables, d)
 		}
-		h.dict = nil
+		h.setDict(nil)
 	}
 	h.buf, h.n = spareBuf(h.buf), 0
 	add(sp, &sp.hashes, h, int(h.buf.c))
@@ -251,9 +251,9 @@ func (sp *spares) keepHash(h *Hash) {
 // struct with its intset's or listpack's buffer (up to maxSpareListpack
 // bytes), and a small hash table apart.
 func (sp *spares) keepSet(s *Set) {
-	if s.dict != nil {
-		keepTable(sp, &sp.setTables, s.dict)
-		s.dict = nil
+	if d := s.dict(); d != nil {
+		keepTable(sp, &sp.setTables, d)
+		s.setDict(nil)
 	}
 	s.buf, s.width = spareBuf(s.buf), 0
 	add(sp, &sp.sets, s, int(s.buf.c))
@@ -264,7 +264,10 @@ func (sp *spares) keepSet(s *Set) {
 // bytes). A listpack that Walk shared stays shared: its next write copies
 // it.
 func (sp *spares) keepZSet(z *ZSet) {
-	z.buf, z.n, z.big = spareBuf(z.buf), 0, nil
+	if z.isBig {
+		z.setBig(nil) // a skiplist's dict and tree are left to the collector
+	}
+	z.buf, z.n = spareBuf(z.buf), 0
 	add(sp, &sp.zsets, z, int(z.buf.c))
 }
 

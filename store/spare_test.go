@@ -249,15 +249,15 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 	h.Set([]byte("f"), long, db.HashLimits())
 	require.Equal(t, "hashtable", h.Encoding())
 	db.Set("h", HashObject(h), 0)
-	hashTable := h.dict
-	entry, _ := h.dict.Key("f")
+	hashTable := h.dict()
+	entry, _ := h.dict().Key("f")
 	s := db.NewSet()
 	member := strings.Repeat("m", setMaxListpackValue+1) // too long for a listpack
 	s.AddBytes([]byte(member), db.SetLimits())
 	require.Equal(t, "hashtable", s.Encoding())
-	require.NotNil(t, s.dict)
+	require.NotNil(t, s.dict())
 	db.Set("s", SetObject(s), 0)
-	setTable := s.dict
+	setTable := s.dict()
 
 	evict(t, db, "h", "s")
 	require.Len(t, db.spares.free[spareClass(len("f")+len(long))], 1, "the entry, in its own class")
@@ -278,23 +278,23 @@ func TestEvictedTablesServeValuesThatNeedOne(t *testing.T) {
 
 	h2 := db.NewHash()
 	h2.Set([]byte("g"), long, db.HashLimits())
-	require.Same(t, hashTable, h2.dict)
+	require.Same(t, hashTable, h2.dict())
 	require.Equal(t, "hashtable", h2.Encoding())
 	require.Equal(t, 1, h2.Len())
 	_, ok := h2.Get("f")
 	require.False(t, ok)
 	// The entry's field and value went to the spares too, and a new
 	// entry of their size class is laid out in them.
-	g, _ := h2.dict.Key("g")
+	g, _ := h2.dict().Key("g")
 	require.Same(t, unsafe.StringData(entry), unsafe.StringData(g))
 	v, _ := h2.Get("g")
 	require.Equal(t, string(long), v)
 	s2 := db.NewSet()
 	s2.AddBytes([]byte("1"), db.SetLimits())
 	s2.AddBytes([]byte("short"), db.SetLimits())
-	require.Nil(t, s2.dict, "a listpack")
+	require.Nil(t, s2.dict(), "a listpack")
 	s2.AddBytes([]byte(strings.Repeat("o", setMaxListpackValue+1)), db.SetLimits())
-	require.Same(t, setTable, s2.dict)
+	require.Same(t, setTable, s2.dict())
 	require.Equal(t, 3, s2.Len())
 	require.False(t, s2.Has(member))
 	require.True(t, s2.Has("1"))

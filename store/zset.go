@@ -49,13 +49,35 @@ func DefaultZSetLimits() ZSetLimits {
 // Random, and all those of a skiplist, are immutable copies. Lookups accept
 // temporary views; Add copies a member it stores.
 type ZSet struct {
-	buf slice32 // the listpack (see lp); unused in the skiplist encoding
-	n   uint32  // members in the listpack, at most listpackSafeLimit
+	// buf is the listpack (see lp) until the set takes the skiplist
+	// encoding; then, with isBig set, its pointer is the *zbig and its
+	// lengths are 0 (see big). One field for both keeps the struct at 24
+	// bytes instead of 32.
+	buf slice32
+	n   uint32 // members in the listpack, at most listpackSafeLimit
 	// shared is set once Walk has handed out views of lp: the next change
 	// copies lp instead of changing its bytes in place, so the views stay
 	// intact (replies queued by EXEC are encoded after later commands).
 	shared bool
-	big    *zbig // nil while the encoding is listpack
+	isBig  bool
+}
+
+// big returns the skiplist encoding's dict and tree, nil while the
+// encoding is listpack.
+func (s *ZSet) big() *zbig {
+	if !s.isBig {
+		return nil
+	}
+	return (*zbig)(unsafe.Pointer(s.buf.p))
+}
+
+// setBig makes b the set's skiplist encoding, or, with b nil, leaves the
+// set an empty listpack.
+func (s *ZSet) setBig(b *zbig) {
+	s.buf, s.n, s.isBig = slice32{}, 0, b != nil
+	if b != nil {
+		s.buf.p = (*byte)(unsafe.Pointer(b))
+	}
 }
 
 type zbig struct {
@@ -87,21 +109,31 @@ func NewBigZSet() *ZSet {
 
 // Len returns the number of members.
 func (s *ZSet) Len() int {
-	if s.big != nil {
-		return s.big.dict.Len()
+	if s.big() != nil {
+		return s.big().dict.Len()
 	}
 	return int(s.n)
 }
 
-// lp returns the listpack.
-func (s *ZSet) lp() []byte { return s.buf.get() }
+// lp returns the listpack, nil in the skiplist encoding.
+func (s *ZSet) lp() []byte {
+	if s.isBig {
+		return nil
+	}
+	return s.buf.get()
+}
 
-// setLP makes lp the listpack.
-func (s *ZSet) setLP(lp []byte) { s.buf = pack(lp) }
+// setLP makes lp the listpack; the set must be in that encoding.
+func (s *ZSet) setLP(lp []byte) {
+	if s.isBig {
+		panic("store: listpack write to a sorted set in the skiplist encoding")
+	}
+	s.buf = pack(lp)
+}
 
 // Encoding returns what Redis's OBJECT ENCODING reports.
 func (s *ZSet) Encoding() string {
-	if s.big != nil {
+	if s.big() != nil {
 		return "skiplist"
 	}
 	return "listpack"
@@ -109,8 +141,8 @@ func (s *ZSet) Encoding() string {
 
 // Score returns the score of member and whether it is present.
 func (s *ZSet) Score(member string) (float64, bool) {
-	if s.big != nil {
-		return s.big.dict.Get(member)
+	if s.big() != nil {
+		return s.big().dict.Get(member)
 	}
 	_, _, score, ok := s.lpFind(member)
 	return score, ok
@@ -120,7 +152,7 @@ func (s *ZSet) Score(member string) (float64, bool) {
 // whether it was inserted. score must not be NaN. A listpack that would
 // pass lim's thresholds, or its safety size, becomes a skiplist first.
 func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
-	if s.big == nil {
+	if s.big() == nil {
 		off, _, cur, ok := s.lpFind(member)
 		if ok {
 			if cur != score {
@@ -136,7 +168,7 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 		}
 		s.convert()
 	}
-	b := s.big
+	b := s.big()
 	if cur, ok := b.dict.Get(member); ok {
 		if cur != score {
 			stored := member
@@ -155,7 +187,7 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 
 // Remove deletes member and reports whether it was present.
 func (s *ZSet) Remove(member string) bool {
-	if s.big == nil {
+	if s.big() == nil {
 		off, _, _, ok := s.lpFind(member)
 		if ok {
 			s.lpDelete(off)
@@ -163,7 +195,7 @@ func (s *ZSet) Remove(member string) bool {
 		}
 		return ok
 	}
-	b := s.big
+	b := s.big()
 	score, ok := b.dict.Get(member)
 	if !ok {
 		return false
@@ -176,22 +208,22 @@ func (s *ZSet) Remove(member string) bool {
 
 // Rank returns the rank of member and whether it is present.
 func (s *ZSet) Rank(member string) (int, bool) {
-	if s.big == nil {
+	if s.big() == nil {
 		_, i, _, ok := s.lpFind(member)
 		return i, ok
 	}
-	score, ok := s.big.dict.Get(member)
+	score, ok := s.big().dict.Get(member)
 	if !ok {
 		return 0, false
 	}
-	return s.big.tree.rank(zitem{score, member}), true
+	return s.big().tree.rank(zitem{score, member}), true
 }
 
 // Walk calls fn for the members from rank from (0 <= from < Len()) up to
 // the highest, or with reverse down to the lowest, until fn returns false.
 // The set must not change during the walk.
 func (s *ZSet) Walk(from int, reverse bool, fn func(member string, score float64) bool) {
-	s.shared = s.big == nil
+	s.shared = s.big() == nil
 	s.walk(from, reverse, fn)
 }
 
@@ -200,8 +232,8 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 	if from < 0 || from >= s.Len() {
 		return
 	}
-	if s.big != nil {
-		leaf, i := s.big.tree.seek(from)
+	if s.big() != nil {
+		leaf, i := s.big().tree.seek(from)
 		for leaf != nil {
 			if reverse {
 				for ; i >= 0; i-- {
@@ -249,8 +281,8 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 // (0 <= start <= stop < Len()), calling fn, when not nil, with each one in
 // ascending order before it goes.
 func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64)) {
-	if s.big != nil {
-		b := s.big
+	if s.big() != nil {
+		b := s.big()
 		b.tree.remove(start, stop-start+1, func(it zitem) {
 			b.dict.Delete(it.member)
 			b.strBytes -= roundAlloc(len(it.member))
@@ -283,9 +315,9 @@ func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64
 // Random returns a member chosen uniformly at random and its score; the set
 // must not be empty.
 func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
-	if s.big != nil {
-		m, _ := s.big.dict.RandomKey(rng)
-		score, _ := s.big.dict.Get(m)
+	if s.big() != nil {
+		m, _ := s.big().dict.RandomKey(rng)
+		score, _ := s.big().dict.Get(m)
 		return m, score
 	}
 	k := rng.IntN(s.Len())
@@ -301,8 +333,8 @@ func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
 // cursor. A listpack is returned whole, in order, with cursor 0, as Redis
 // does; a skiplist is scanned through its Dict, with Dict.Scan's guarantee.
 func (s *ZSet) Scan(cursor uint64, fn func(member string, score float64)) uint64 {
-	if s.big != nil {
-		return s.big.dict.Scan(cursor, func(m string, score *float64) { fn(m, *score) })
+	if s.big() != nil {
+		return s.big().dict.Scan(cursor, func(m string, score *float64) { fn(m, *score) })
 	}
 	s.Walk(0, false, func(m string, score float64) bool {
 		fn(m, score)
@@ -315,7 +347,7 @@ func (s *ZSet) Scan(cursor uint64, fn func(member string, score float64)) uint64
 // Redis does for the freshly built result of ZUNIONSTORE and friends (and
 // never for a set that grew).
 func (s *ZSet) Compact(lim ZSetLimits) {
-	if s.big == nil || s.Len() > lim.MaxEntries {
+	if s.big() == nil || s.Len() > lim.MaxEntries {
 		return
 	}
 	var lp []byte
@@ -329,8 +361,10 @@ func (s *ZSet) Compact(lim ZSetLimits) {
 		return true
 	})
 	if fits {
+		n := s.big().dict.Len()
+		s.setBig(nil)
 		s.setLP(append([]byte(nil), lp...))
-		s.n, s.big = uint32(s.big.dict.Len()), nil
+		s.n = uint32(n)
 	}
 }
 
@@ -346,34 +380,34 @@ func (s *ZSet) convert() {
 		b.strBytes += roundAlloc(len(k))
 		off = next
 	}
-	s.buf, s.n, s.big = slice32{}, 0, b
+	s.setBig(b)
 }
 
 // Clone returns a deep copy with the same encoding, for COPY. Member
 // strings are immutable and shared.
 func (s *ZSet) Clone() any {
 	c := &ZSet{n: s.n}
-	if s.big == nil {
+	if s.big() == nil {
 		c.setLP(append([]byte(nil), s.lp()...))
 		return c
 	}
-	b := &zbig{dict: NewDict[float64](0), strBytes: s.big.strBytes}
+	b := &zbig{dict: NewDict[float64](0), strBytes: s.big().strBytes}
 	s.walk(0, false, func(m string, score float64) bool {
 		b.dict.Set(m, score)
 		b.tree.insert(zitem{score, m})
 		return true
 	})
-	c.big = b
+	c.setBig(b)
 	return c
 }
 
 // Size estimates the bytes the set takes, for MEMORY USAGE.
 func (s *ZSet) Size() int64 {
 	n := int64(unsafe.Sizeof(ZSet{}))
-	if s.big == nil {
+	if s.big() == nil {
 		return n + roundAlloc(int(s.buf.c))
 	}
-	b := s.big
+	b := s.big()
 	n += int64(unsafe.Sizeof(zbig{})) + b.strBytes + zdictBytes(b.dict)
 	leaves, inner := b.tree.estimateNodes()
 	node := int64(unsafe.Sizeof(znode{}))

@@ -456,11 +456,11 @@ func TestZSetMatchesModel(t *testing.T) {
 					}
 				}
 				require.Equal(t, len(m.items), s.Len())
-				if s.big != nil {
+				if s.big() != nil {
 					if op%97 == 0 || tc.members < 1000 {
-						checkTree(t, &s.big.tree)
+						checkTree(t, &s.big().tree)
 					}
-					require.Equal(t, s.Len(), s.big.dict.Len())
+					require.Equal(t, s.Len(), s.big().dict.Len())
 				}
 				if op%53 == 0 {
 					require.Equal(t, m.items, zcontents(s))
