@@ -62,39 +62,22 @@ type Hash struct {
 	isTable bool
 }
 
+// enc is the listpack or the hash table (see compact).
+func (h *Hash) enc() compact[table[string]] { return compact[table[string]]{&h.buf, &h.isTable} }
+
 // dict returns the hash table holding the entries, nil while the hash is
 // a listpack.
-func (h *Hash) dict() *table[string] {
-	if !h.isTable {
-		return nil
-	}
-	return (*table[string])(unsafe.Pointer(h.buf.p))
-}
+func (h *Hash) dict() *table[string] { return h.enc().structure() }
 
 // setDict makes t the hash table holding the entries, or, with t nil,
 // leaves the hash an empty listpack.
-func (h *Hash) setDict(t *table[string]) {
-	h.buf, h.n, h.isTable = slice32{}, 0, t != nil
-	if t != nil {
-		h.buf.p = (*byte)(unsafe.Pointer(t))
-	}
-}
+func (h *Hash) setDict(t *table[string]) { h.n = 0; h.enc().convert(t) }
 
 // lp returns the listpack, nil once the hash is a hash table.
-func (h *Hash) lp() []byte {
-	if h.isTable {
-		return nil
-	}
-	return h.buf.get()
-}
+func (h *Hash) lp() []byte { return h.enc().get() }
 
 // setLP makes lp the listpack; the hash must be one.
-func (h *Hash) setLP(lp []byte) {
-	if h.isTable {
-		panic("store: listpack write to a hash in the hash-table encoding")
-	}
-	h.buf = pack(lp)
-}
+func (h *Hash) setLP(lp []byte) { h.enc().set(lp) }
 
 // NewHash returns an empty hash in the listpack encoding.
 func NewHash() *Hash { return &Hash{} }

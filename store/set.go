@@ -75,56 +75,29 @@ type Set struct {
 	isTable bool
 }
 
+// enc is the intset or listpack, or the hash table (see compact).
+func (s *Set) enc() compact[table[struct{}]] { return compact[table[struct{}]]{&s.buf, &s.isTable} }
+
 // dict returns the hash table holding the members, nil while the set is
 // an intset or a listpack.
-func (s *Set) dict() *table[struct{}] {
-	if !s.isTable {
-		return nil
-	}
-	return (*table[struct{}])(unsafe.Pointer(s.buf.p))
-}
+func (s *Set) dict() *table[struct{}] { return s.enc().structure() }
 
 // setDict makes t the hash table holding the members, or, with t nil,
 // leaves the set an empty intset.
-func (s *Set) setDict(t *table[struct{}]) {
-	s.buf, s.width, s.isTable = slice32{}, 0, t != nil
-	if t != nil {
-		s.buf.p = (*byte)(unsafe.Pointer(t))
-	}
-}
+func (s *Set) setDict(t *table[struct{}]) { s.width = 0; s.enc().convert(t) }
 
-// ints returns the intset, to read or to change and give back to setInts.
-func (s *Set) ints() intset {
-	if s.isTable {
-		return intset{}
-	}
-	return intset{width: s.width, data: s.buf.get()}
-}
+// ints returns the intset, to read or to change and give back to setInts;
+// an empty one once the set is a hash table.
+func (s *Set) ints() intset { return intset{width: s.width, data: s.enc().get()} }
 
-// setInts stores is, the intset or listpack, in s; s must not be a hash
-// table.
-func (s *Set) setInts(is intset) {
-	if s.isTable {
-		panic("store: intset write to a set in the hash-table encoding")
-	}
-	s.width, s.buf = is.width, pack(is.data)
-}
+// setInts stores is, the intset or listpack, in s.
+func (s *Set) setInts(is intset) { s.enc().set(is.data); s.width = is.width }
 
 // lp returns the listpack of a set whose width is setStrs.
-func (s *Set) lp() []byte {
-	if s.isTable {
-		return nil
-	}
-	return s.buf.get()
-}
+func (s *Set) lp() []byte { return s.enc().get() }
 
 // setLP makes lp the listpack of a set whose width is setStrs.
-func (s *Set) setLP(lp []byte) {
-	if s.isTable {
-		panic("store: listpack write to a set in the hash-table encoding")
-	}
-	s.buf = pack(lp)
-}
+func (s *Set) setLP(lp []byte) { s.enc().set(lp) }
 
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{} }

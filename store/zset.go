@@ -62,23 +62,16 @@ type ZSet struct {
 	isBig  bool
 }
 
+// enc is the listpack or the skiplist encoding (see compact).
+func (s *ZSet) enc() compact[zbig] { return compact[zbig]{&s.buf, &s.isBig} }
+
 // big returns the skiplist encoding's dict and tree, nil while the
 // encoding is listpack.
-func (s *ZSet) big() *zbig {
-	if !s.isBig {
-		return nil
-	}
-	return (*zbig)(unsafe.Pointer(s.buf.p))
-}
+func (s *ZSet) big() *zbig { return s.enc().structure() }
 
 // setBig makes b the set's skiplist encoding, or, with b nil, leaves the
 // set an empty listpack.
-func (s *ZSet) setBig(b *zbig) {
-	s.buf, s.n, s.isBig = slice32{}, 0, b != nil
-	if b != nil {
-		s.buf.p = (*byte)(unsafe.Pointer(b))
-	}
-}
+func (s *ZSet) setBig(b *zbig) { s.n = 0; s.enc().convert(b) }
 
 type zbig struct {
 	dict     *Dict[float64]
@@ -116,20 +109,10 @@ func (s *ZSet) Len() int {
 }
 
 // lp returns the listpack, nil in the skiplist encoding.
-func (s *ZSet) lp() []byte {
-	if s.isBig {
-		return nil
-	}
-	return s.buf.get()
-}
+func (s *ZSet) lp() []byte { return s.enc().get() }
 
 // setLP makes lp the listpack; the set must be in that encoding.
-func (s *ZSet) setLP(lp []byte) {
-	if s.isBig {
-		panic("store: listpack write to a sorted set in the skiplist encoding")
-	}
-	s.buf = pack(lp)
-}
+func (s *ZSet) setLP(lp []byte) { s.enc().set(lp) }
 
 // Encoding returns what Redis's OBJECT ENCODING reports.
 func (s *ZSet) Encoding() string {
