@@ -84,8 +84,8 @@ func NewHash() *Hash { return &Hash{} }
 
 // Len returns the number of fields.
 func (h *Hash) Len() int {
-	if h.dict() != nil {
-		return h.dict().Len()
+	if d := h.dict(); d != nil {
+		return d.Len()
 	}
 	return int(h.n)
 }
@@ -100,8 +100,8 @@ func (h *Hash) Encoding() string {
 
 // Get returns the value of field and whether the field exists.
 func (h *Hash) Get(field string) (string, bool) {
-	if h.dict() != nil {
-		return h.dict().Get(field)
+	if d := h.dict(); d != nil {
+		return d.Get(field)
 	}
 	if _, voff, vend, ok := h.lpFind(field); ok {
 		return string(h.lp()[voff:vend]), true
@@ -111,8 +111,8 @@ func (h *Hash) Get(field string) (string, bool) {
 
 // Exists reports whether field exists.
 func (h *Hash) Exists(field string) bool {
-	if h.dict() != nil {
-		return h.dict().GetPtr(field) != nil
+	if d := h.dict(); d != nil {
+		return d.GetPtr(field) != nil
 	}
 	_, _, _, ok := h.lpFind(field)
 	return ok
@@ -120,8 +120,8 @@ func (h *Hash) Exists(field string) bool {
 
 // ValueLen returns the length of field's value, 0 when it does not exist.
 func (h *Hash) ValueLen(field string) int {
-	if h.dict() != nil {
-		v, _ := h.dict().Get(field)
+	if d := h.dict(); d != nil {
+		v, _ := d.Get(field)
 		return len(v)
 	}
 	_, voff, vend, _ := h.lpFind(field)
@@ -195,10 +195,10 @@ func hashJoin(field, value []byte, sp *spares) (string, string) {
 
 // Delete removes field and reports whether it existed.
 func (h *Hash) Delete(field string) bool {
-	if h.dict() != nil {
-		old, ok := h.dict().Delete(field)
+	if d := h.dict(); d != nil {
+		old, ok := d.Delete(field)
 		if ok {
-			h.dict().strBytes -= roundAlloc(len(field) + len(old))
+			d.strBytes -= roundAlloc(len(field) + len(old))
 		}
 		return ok
 	}
@@ -215,8 +215,8 @@ func (h *Hash) Delete(field string) bool {
 // for a listpack, in the table's slab order for a hash table. The hash must
 // not change during the walk.
 func (h *Hash) Range(fn func(field, value string) bool) {
-	if h.dict() != nil {
-		h.dict().Range(func(k string, v *string) bool { return fn(k, *v) })
+	if d := h.dict(); d != nil {
+		d.Range(func(k string, v *string) bool { return fn(k, *v) })
 		return
 	}
 	lp := h.lp()
@@ -234,8 +234,8 @@ func (h *Hash) Range(fn func(field, value string) bool) {
 // Dict.Scan's guarantee; a listpack is returned whole in one step, as Redis
 // does.
 func (h *Hash) Scan(cursor uint64, fn func(field, value string)) uint64 {
-	if h.dict() != nil {
-		return h.dict().Scan(cursor, func(k string, v *string) { fn(k, *v) })
+	if d := h.dict(); d != nil {
+		return d.Scan(cursor, func(k string, v *string) { fn(k, *v) })
 	}
 	h.Range(func(f, v string) bool {
 		fn(f, v)
@@ -248,10 +248,10 @@ func (h *Hash) Scan(cursor uint64, fn func(field, value string)) uint64 {
 // time, so entries may repeat (HRANDFIELD with a negative count). The hash
 // must not be empty.
 func (h *Hash) Random(rng *rand.Rand, count int, fn func(field, value string)) {
-	if h.dict() != nil {
+	if d := h.dict(); d != nil {
 		for range count {
-			k, _ := h.dict().RandomKey(rng)
-			v, _ := h.dict().Get(k)
+			k, _ := d.RandomKey(rng)
+			v, _ := d.Get(k)
 			fn(k, v)
 		}
 		return
@@ -266,8 +266,8 @@ func (h *Hash) Random(rng *rand.Rand, count int, fn func(field, value string)) {
 // Sample calls fn for count distinct entries chosen at random; count must be
 // less than Len (HRANDFIELD with a positive count).
 func (h *Hash) Sample(rng *rand.Rand, count int, fn func(field, value string)) {
-	if h.dict() != nil {
-		h.dict().Sample(rng, count, func(k string, v *string) bool {
+	if d := h.dict(); d != nil {
+		d.Sample(rng, count, func(k string, v *string) bool {
 			fn(k, *v)
 			return true
 		})

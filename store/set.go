@@ -422,8 +422,8 @@ func (s *Set) Sample(rng *rand.Rand, n int) []string {
 // once with cursor 0, whatever the cursor, as Redis does. fn must not
 // change s.
 func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
-	if s.dict() != nil {
-		return s.dict().Scan(cursor, func(k string, _ *struct{}) { fn(k) })
+	if d := s.dict(); d != nil {
+		return d.Scan(cursor, func(k string, _ *struct{}) { fn(k) })
 	}
 	s.Range(func(m string) bool {
 		fn(m)

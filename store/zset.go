@@ -102,8 +102,8 @@ func NewBigZSet() *ZSet {
 
 // Len returns the number of members.
 func (s *ZSet) Len() int {
-	if s.big() != nil {
-		return s.big().dict.Len()
+	if b := s.big(); b != nil {
+		return b.dict.Len()
 	}
 	return int(s.n)
 }
@@ -124,8 +124,8 @@ func (s *ZSet) Encoding() string {
 
 // Score returns the score of member and whether it is present.
 func (s *ZSet) Score(member string) (float64, bool) {
-	if s.big() != nil {
-		return s.big().dict.Get(member)
+	if b := s.big(); b != nil {
+		return b.dict.Get(member)
 	}
 	_, _, score, ok := s.lpFind(member)
 	return score, ok
@@ -215,8 +215,8 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 	if from < 0 || from >= s.Len() {
 		return
 	}
-	if s.big() != nil {
-		leaf, i := s.big().tree.seek(from)
+	if b := s.big(); b != nil {
+		leaf, i := b.tree.seek(from)
 		for leaf != nil {
 			if reverse {
 				for ; i >= 0; i-- {
@@ -298,9 +298,9 @@ func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64
 // Random returns a member chosen uniformly at random and its score; the set
 // must not be empty.
 func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
-	if s.big() != nil {
-		m, _ := s.big().dict.RandomKey(rng)
-		score, _ := s.big().dict.Get(m)
+	if b := s.big(); b != nil {
+		m, _ := b.dict.RandomKey(rng)
+		score, _ := b.dict.Get(m)
 		return m, score
 	}
 	k := rng.IntN(s.Len())
@@ -316,8 +316,8 @@ func (s *ZSet) Random(rng *rand.Rand) (string, float64) {
 // cursor. A listpack is returned whole, in order, with cursor 0, as Redis
 // does; a skiplist is scanned through its Dict, with Dict.Scan's guarantee.
 func (s *ZSet) Scan(cursor uint64, fn func(member string, score float64)) uint64 {
-	if s.big() != nil {
-		return s.big().dict.Scan(cursor, func(m string, score *float64) { fn(m, *score) })
+	if b := s.big(); b != nil {
+		return b.dict.Scan(cursor, func(m string, score *float64) { fn(m, *score) })
 	}
 	s.Walk(0, false, func(m string, score float64) bool {
 		fn(m, score)

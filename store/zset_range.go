@@ -100,8 +100,8 @@ func (s *ZSet) ScoreFirst(r ScoreRange) int {
 		return -1
 	}
 	var i int
-	if s.big() != nil {
-		i = s.big().tree.lowerBound(func(it zitem) bool { return !r.GteMin(it.score) })
+	if b := s.big(); b != nil {
+		i = b.tree.lowerBound(func(it zitem) bool { return !r.GteMin(it.score) })
 	} else {
 		s.walk(0, false, func(_ string, score float64) bool {
 			if r.GteMin(score) {
@@ -126,8 +126,8 @@ func (s *ZSet) ScoreLast(r ScoreRange) int {
 		return -1
 	}
 	var i int
-	if s.big() != nil {
-		i = s.big().tree.lowerBound(func(it zitem) bool { return r.LteMax(it.score) }) - 1
+	if b := s.big(); b != nil {
+		i = b.tree.lowerBound(func(it zitem) bool { return r.LteMax(it.score) }) - 1
 	} else {
 		i = s.Len() - 1
 		s.walk(s.Len()-1, true, func(_ string, score float64) bool {
@@ -176,8 +176,8 @@ func (s *ZSet) LexFirst(r LexRange) int {
 		return -1
 	}
 	i := -1
-	if s.big() != nil {
-		i = s.big().tree.lowerBound(func(it zitem) bool { return !r.GteMin(it.member) })
+	if b := s.big(); b != nil {
+		i = b.tree.lowerBound(func(it zitem) bool { return !r.GteMin(it.member) })
 	} else {
 		k := 0
 		s.walk(0, false, func(m string, _ float64) bool {
@@ -205,8 +205,8 @@ func (s *ZSet) LexLast(r LexRange) int {
 		return -1
 	}
 	i := -1
-	if s.big() != nil {
-		i = s.big().tree.lowerBound(func(it zitem) bool { return r.LteMax(it.member) }) - 1
+	if b := s.big(); b != nil {
+		i = b.tree.lowerBound(func(it zitem) bool { return r.LteMax(it.member) }) - 1
 	} else {
 		k := s.Len() - 1
 		s.walk(s.Len()-1, true, func(m string, _ float64) bool {
