@@ -57,6 +57,26 @@ func startCluster(ctx context.Context, name, bin, cli, dir string, m Mode) (_ *T
 	return t, nil
 }
 
+// StartSlotOwner starts one node of bin in cluster mode (the cluster rows'
+// settings) in dir, makes it the owner of all 16384 slots, and waits as
+// startCluster does until it reports the cluster up: a cluster of one
+// master, for measurements (memory per key) that several would blur.
+func StartSlotOwner(ctx context.Context, name, bin, cli, dir string) (*Server, error) {
+	s, err := Start(ctx, name, bin, dir, Mode{Name: clusterMode.Name, Masters: 1, Args: clusterMode.Args})
+	if err != nil {
+		return nil, err
+	}
+	err = s.Client.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err()
+	if err == nil {
+		err = waitClusterOK(ctx, cli, &Target{Name: name, Dir: dir, Nodes: []*Server{s}})
+	}
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("bench: %s: %w", name, err)
+	}
+	return s, nil
+}
+
 // waitClusterOK polls until clusterNotReady finds nothing to say, a node
 // exits, or clusterReadyTimeout passes.
 func waitClusterOK(ctx context.Context, cli string, t *Target) error {

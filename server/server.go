@@ -414,10 +414,7 @@ func (s *Server) Done() <-chan struct{} { return s.closed }
 // clock read costs about twice a monotonic one on the VMs we measured, and
 // every command reads the time; the cron resyncs hz times a second, so a
 // step of the system clock shows within one cron period.
-func (s *Server) cachedNow() time.Time {
-	a := s.anchor.Load()
-	return a.wall.Add(s.mono.Since() - a.mono)
-}
+func (s *Server) cachedNow() time.Time { return s.anchor.Load().at(s.mono.Since()) }
 
 // nowAfter is the clock for a command of a pipeline that runs right after
 // the one before it, under the same hold of mu: the time that one ended,
@@ -429,7 +426,7 @@ func (s *Server) nowAfter() time.Time {
 	if a == nil || !s.pause.until.IsZero() {
 		return s.clock()
 	}
-	return a.wall.Add(s.callEnd - a.mono)
+	return a.at(s.callEnd)
 }
 
 // clockAnchor is a wall clock reading and the monotonic offset (since
@@ -438,6 +435,10 @@ type clockAnchor struct {
 	wall time.Time
 	mono time.Duration
 }
+
+// at returns the wall time of the monotonic reading mono (since mono's
+// base): the anchor's wall clock advanced by the monotonic time since it.
+func (a *clockAnchor) at(mono time.Duration) time.Time { return a.wall.Add(mono - a.mono) }
 
 // resyncClock re-anchors cachedNow on the wall clock.
 func (s *Server) resyncClock() {

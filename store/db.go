@@ -86,7 +86,7 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 		if db.opts.OnExpire != nil {
 			db.opts.OnExpire(db.id, key, db.keys.GetPtr(key))
 		}
-		db.deleteKey(key)
+		db.keys.Delete(key)
 		db.expires.Delete(key)
 	}
 	return true
@@ -236,9 +236,16 @@ func (db *DB) SetKeepTTL(key string, o Object, now int64) {
 	db.setKey(key, o)
 }
 
+// setKey stores o under key in the keyspace.
+func (db *DB) setKey(key string, o Object) {
+	// The key may be another string than the one join laid out for o.
+	o.ownKey = false
+	db.keys.Set(key, o)
+}
+
 // Delete removes key and reports whether it existed (expired or not).
 func (db *DB) Delete(key string) bool {
-	if !db.deleteKey(key) {
+	if _, ok := db.keys.Delete(key); !ok {
 		return false
 	}
 	if db.expires.Len() > 0 {

@@ -26,12 +26,6 @@ func (db *DB) EnableSlotIndex(slotOf func(key string) int) {
 	db.keys.EnableLists(NumSlots, slotOf)
 }
 
-// disableSlotIndex drops the index.
-func (db *DB) disableSlotIndex() {
-	db.slotOf = nil
-	db.keys.DisableLists()
-}
-
 // CountKeysInSlot returns the number of keys of db in slot, in O(1),
 // counting keys that are logically expired but not yet deleted (as Redis
 // does). It is 0 when the index is not enabled or slot is out of range.
@@ -52,20 +46,6 @@ func (db *DB) KeysInSlot(slot, count int) []string {
 		return len(out) < n
 	})
 	return out
-}
-
-// setKey stores o under key in the keyspace.
-func (db *DB) setKey(key string, o Object) {
-	// The key may be another string than the one join laid out for o.
-	o.ownKey = false
-	db.keys.Set(key, o)
-}
-
-// deleteKey removes key from the keyspace and reports whether it was
-// there.
-func (db *DB) deleteKey(key string) bool {
-	_, ok := db.keys.Delete(key)
-	return ok
 }
 
 // swapSlotIndexes fits the indexes to the keys SWAPDB has just exchanged,

@@ -22,6 +22,12 @@ func spreadSlot(key string) int {
 // fewSlots puts keys in 8 slots, so that slots hold many keys each.
 func fewSlots(key string) int { return spreadSlot(key) % 8 * 2048 }
 
+// disableSlotIndex drops db's index, as a database that never had one.
+func (db *DB) disableSlotIndex() {
+	db.slotOf = nil
+	db.keys.DisableLists()
+}
+
 // requireIndexMatches recomputes the slot of every key of db and checks
 // the index against it: counts, key sets, and that the index holds the
 // keyspace's own strings. The counts of all slots summing to the number of

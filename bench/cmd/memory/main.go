@@ -62,23 +62,17 @@ func measure(bin, kind string, n int) (float64, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	mode := bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}}
-	cluster := kind == "string keys, cluster mode"
-	if cluster {
-		// Masters makes Start give the node a free port for its bus.
-		mode = bench.Mode{Name: "cluster", Masters: 1, Args: append(mode.Args, "--cluster-enabled", "yes")}
+	var srv *bench.Server
+	if kind == "string keys, cluster mode" {
+		srv, err = bench.StartSlotOwner(ctx, kind, bin, "redis-cli", dir)
+	} else {
+		srv, err = bench.Start(ctx, kind, bin, dir, bench.Mode{Name: "standalone", Args: []string{"--save", "", "--appendonly", "no"}})
 	}
-	srv, err := bench.Start(ctx, kind, bin, dir, mode)
 	if err != nil {
 		return 0, err
 	}
 	defer srv.Stop()
 	rdb := srv.Client
-	if cluster {
-		if err := ownEverySlot(ctx, rdb); err != nil {
-			return 0, err
-		}
-	}
 	time.Sleep(300 * time.Millisecond)
 	before := rss(srv.PID)
 	const batch = 1000
@@ -115,21 +109,6 @@ func measure(bin, kind string, n int) (float64, error) {
 	// Let a garbage collection and the scavenger run.
 	time.Sleep(2 * time.Second)
 	return float64(rss(srv.PID)-before) / float64(n), nil
-}
-
-// ownEverySlot makes the cluster-mode server rdb talks to the owner of
-// every hash slot and waits until it reports the cluster up.
-func ownEverySlot(ctx context.Context, rdb *redis.Client) error {
-	if err := rdb.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err(); err != nil {
-		return err
-	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return nil
-		}
-	}
-	return fmt.Errorf("the cluster-mode node did not report cluster_state:ok")
 }
 
 // rss reads a process's resident set size from /proc.
