@@ -308,7 +308,10 @@ func (g *Group) Snapshot() error {
 	return wrap(err)
 }
 
-// AppliedIndex is the index of the last entry applied to the FSM.
+// AppliedIndex is the index of the last entry Raft has handed to the FSM.
+// Raft records it after handing the batch over, so an Apply whose entry
+// the FSM has just applied may return a moment before AppliedIndex
+// reaches its index.
 func (g *Group) AppliedIndex() uint64 { return g.raft.AppliedIndex() }
 
 // CommitIndex is the index of the last entry known to be committed.

@@ -85,7 +85,10 @@ func TestFailoverKeepsCommittedEntries(t *testing.T) {
 	index, ok := res.(uint64)
 	require.True(t, ok, "Apply returns what FSM.Apply returned")
 	require.NotZero(t, index)
-	require.LessOrEqual(t, index, ms[0].g.AppliedIndex())
+	// Raft records the applied index after handing the entry to the FSM,
+	// which may answer Apply first.
+	require.Eventually(t, func() bool { return index <= ms[0].g.AppliedIndex() }, waitFor, tick,
+		"the applied index reaches the entry Apply returned")
 	want := append([]string{"first"}, applyN(t, ms[0], "a", 30)...)
 	requireEntries(t, want, ms...)
 	for _, m := range ms[1:] {
