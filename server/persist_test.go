@@ -13,6 +13,19 @@ import (
 	"quordis/conf"
 )
 
+// serveForTest starts a server with cfg on a loopback port, closed when
+// the test ends, and returns it and its address.
+func serveForTest(t *testing.T, cfg *conf.Config) (*Server, string) {
+	t.Helper()
+	s, err := New(cfg, Options{})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go s.Serve(ln)
+	t.Cleanup(func() { s.Close() })
+	return s, ln.Addr().String()
+}
+
 // TestConfigSetAppendfsyncReachesTheOpenAOF changes appendfsync with
 // CONFIG SET over a connection: the open AOF must take the new policy, as
 // Redis applies it to the writes that follow.
@@ -20,12 +33,7 @@ func TestConfigSetAppendfsyncReachesTheOpenAOF(t *testing.T) {
 	cfg := conf.Default()
 	cfg.Dir = t.TempDir()
 	cfg.AppendOnly = true
-	s, err := New(cfg, Options{})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
+	s, addr := serveForTest(t, cfg)
 	policy := func() aof.Policy {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -36,7 +44,7 @@ func TestConfigSetAppendfsyncReachesTheOpenAOF(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return policy() == aof.EverySec }, 5*time.Second, time.Millisecond)
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer conn.Close()
 	r := bufio.NewReader(conn)

@@ -3,9 +3,13 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -22,6 +26,7 @@ import (
 // each direction has its own state. The callbacks are method values made
 // once, so a call allocates nothing.
 type rawIO struct {
+	conn    *net.TCPConn
 	rc      syscall.RawConn
 	rd, wr  rawCall
 	readFn  func(fd uintptr) bool
@@ -36,6 +41,12 @@ type rawIO struct {
 	drained bool
 	fd      uintptr
 	reads   int // read system calls made by readNow, for tests
+
+	// parked is set while the reading goroutine waits in the poller for
+	// input inside serveIn, for Server.wakeParked; wakes counts the waits
+	// that wakeParked ended, for tests.
+	parked atomic.Bool
+	wakes  atomic.Int64
 }
 
 // rawCall is the state of the read or the write in progress.
@@ -57,7 +68,7 @@ func newRawIO(conn net.Conn) *rawIO {
 	if err != nil {
 		return nil
 	}
-	r := &rawIO{rc: rc}
+	r := &rawIO{rc: rc, conn: tc}
 	r.readFn = r.read
 	r.tryRdFn = r.tryRead
 	r.wrFn = r.write
@@ -174,26 +185,40 @@ func (r *rawIO) TryRead(p []byte) (int, error) {
 // Close waits for the poller call to return, so while a connection's
 // goroutine is inside it, the connection is closed with
 // client.disconnect.
+//
+// A read deadline in the past ends a wait early: Server.wakeParked sets
+// one to wake the goroutine when input has arrived that the poller has
+// not been asked about yet. serveIn clears it and calls the poller again,
+// which calls the callback first, so the input is read.
 func (r *rawIO) serveIn(turn func() turnResult) error {
 	ended := false
-	err := r.rc.Read(func(fd uintptr) bool {
+	fn := func(fd uintptr) bool {
 		// Called first, or after a wait: read before waiting again.
+		r.parked.Store(false)
 		r.fd, r.in, r.drained = fd, true, false
 		for {
 			switch turn() {
 			case turnWait:
 				r.in = false
+				r.parked.Store(true)
 				return false
 			case turnEnd:
 				r.in, ended = false, true
 				return true
 			}
 		}
-	})
-	if ended {
-		return nil
 	}
-	return err
+	for {
+		err := r.rc.Read(fn)
+		if ended {
+			return nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && r.conn.SetReadDeadline(time.Time{}) == nil {
+			r.wakes.Add(1)
+			continue
+		}
+		return err
+	}
 }
 
 // readIn is Read inside serveIn: after a read that drained the socket, or

@@ -31,3 +31,9 @@ func (r *rawIO) serveIn(turn func() turnResult) error {
 	}
 	return nil
 }
+
+// parkedPoll is empty: no connection has raw I/O here.
+type parkedPoll struct{}
+
+// wakeParked does nothing: connections wait in Read, not in serveIn.
+func (s *Server) wakeParked() {}

@@ -102,6 +102,7 @@ type Server struct {
 	// oneProcessor is whether the Go runtime runs one processor
 	// (GOMAXPROCS), as of the last cron (see client.flushInTurn).
 	oneProcessor    atomic.Bool
+	parked          parkedPoll
 	persist         persistState
 	mem             memState
 	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE

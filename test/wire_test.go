@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -207,4 +208,64 @@ func TestLongPipelineRepliesBeforeItsEnd(t *testing.T) {
 	require.Equal(t, "+OK\r\n", conn.ReadReply()) // DEBUG SLEEP's
 	require.NoError(t, <-sent)
 	require.Greater(t, time.Since(first), time.Second, "the first replies waited for the last command")
+}
+
+// TestConcurrentLongPipelinesKeepOrderAndData has many clients pipeline
+// more than a turn's worth of input at once (16 MSETs of ten 1 KiB values,
+// 160 KiB, as redis-benchmark's pipelined MSET sends), so that the server
+// answers each pipeline in several turns, wakes waiting connections and
+// lets them go first: every reply must come in order and every value
+// must be kept.
+func TestConcurrentLongPipelinesKeepOrderAndData(t *testing.T) {
+	srv := StartServer(t)
+	const clients, rounds, perPipe, keysPerMSET = 20, 5, 16, 10
+	value := func(c, r, i, k int) string {
+		return fmt.Sprintf("%d:%d:%d:%d:", c, r, i, k) + strings.Repeat("v", 1024)
+	}
+	errs := make(chan error, clients)
+	for c := range clients {
+		rdb := srv.Client(t)
+		go func() {
+			ctx := t.Context()
+			for r := range rounds {
+				pipe := rdb.Pipeline()
+				cmds := make([]*redis.StatusCmd, perPipe)
+				for i := range perPipe {
+					args := make([]any, 0, 2*keysPerMSET)
+					for k := range keysPerMSET {
+						args = append(args, fmt.Sprintf("c%d:%d:%d", c, i, k), value(c, r, i, k))
+					}
+					cmds[i] = pipe.MSet(ctx, args...)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					errs <- err
+					return
+				}
+				for i, cmd := range cmds {
+					if cmd.Val() != "OK" {
+						errs <- fmt.Errorf("client %d round %d MSET %d: %q", c, r, i, cmd.Val())
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range clients {
+		require.NoError(t, <-errs)
+	}
+	rdb := srv.Client(t)
+	for c := range clients {
+		for i := range perPipe {
+			keys := make([]string, keysPerMSET)
+			for k := range keys {
+				keys[k] = fmt.Sprintf("c%d:%d:%d", c, i, k)
+			}
+			got, err := rdb.MGet(t.Context(), keys...).Result()
+			require.NoError(t, err)
+			for k, v := range got {
+				require.Equal(t, value(c, rounds-1, i, k), v, keys[k])
+			}
+		}
+	}
 }
