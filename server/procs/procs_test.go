@@ -100,6 +100,21 @@ func TestGovernorWaitsLongerAfterAPrematureRestore(t *testing.T) {
 	require.Equal(t, 2, g.Next(roomy))
 }
 
+// A quick check gives up a processor when the threads waited most of the
+// time they ran, and only then.
+func TestGovernorQuickCheckShedsOnlyOnLongWaits(t *testing.T) {
+	const q = p / 4
+	g := NewGovernor(3, p)
+	g.Hold()
+	require.Equal(t, 3, g.Quick(Sample{Run: q, Wait: q / 10}, q), "little wait")
+	require.Equal(t, 3, g.Quick(Sample{Run: q, Wait: q / 2}, q), "the period's rule, not the quick one")
+	require.Equal(t, 3, g.Quick(Sample{Run: q / 10, Wait: q}, q), "hardly running")
+	require.Equal(t, 2, g.Quick(Sample{Run: q, Wait: q * 9 / 10}, q))
+	require.Equal(t, 1, g.Quick(Sample{Run: q, Wait: q}, q))
+	require.Equal(t, 1, g.Quick(Sample{Run: q, Wait: q}, q), "never below one")
+	require.Equal(t, p, g.quiet, "no processor was taken back lately: the wait before the next stays")
+}
+
 func TestGovernorHoldGoesBackToTheFullCount(t *testing.T) {
 	g := NewGovernor(3, p)
 	g.Hold()
@@ -221,4 +236,17 @@ func TestRunKeepsTheFullCountWhileHeld(t *testing.T) {
 	require.NoError(t, <-done)
 	require.Zero(t, changes.Load())
 	require.Equal(t, busy, runtime.GOMAXPROCS(0))
+}
+
+// BenchmarkMeterRead is the cost of one reading of the counters, which Run
+// makes every quickCheck.
+func BenchmarkMeterRead(b *testing.B) {
+	m, err := NewMeter()
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
