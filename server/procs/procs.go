@@ -17,10 +17,12 @@
 // much of the machine sat idle (/proc/stat). It starts at one processor,
 // takes one more while the process serves a load and about a whole CPU
 // sits idle (two periods in a row), and gives one up while the wait stays
-// above half the run time. It never goes below one processor or above the count the runtime
-// started with (one per CPU), and waits longer before taking a processor
-// back each time taking one back proved premature, so that a load on the
-// edge does not make it flip every period.
+// above half the run time (or, between periods, when it reaches three
+// quarters of it in a quick check). It never goes below one processor or
+// above the count the runtime started with (one per CPU), and waits
+// longer before taking a processor back each time taking one back proved
+// premature, so that a load on the edge does not make it flip every
+// period.
 //
 // Starting low and adding on evidence, rather than starting at the CPU
 // count and shedding on evidence, matters for the first period of a load:
