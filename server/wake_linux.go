@@ -41,12 +41,13 @@ const (
 const wakeEvery = 200 * time.Microsecond
 
 // The connections wakeParked polls are those that ran a command within
-// hotWithin, at most hotMax of them (a ppoll costs some 50-100 ns a
-// socket), taken from a scan of every connection at most every hotEvery.
-// Polling every connection, 8,000 idle ones besides 50 pipelining, held
-// the keyspace lock so long that the 50 fell from 89-91k MSETs a second to
-// 10-52k, p99 9-10 ms to 17-99; polling the active ones, 74-80k at 4.9-6.4
-// (the scan every 100 ms instead of 20 made no difference). A connection
+// hotWithin, at most hotMax of them (a ppoll's cost grows with the sockets
+// it is given), taken from a scan of every connection at most every
+// hotEvery. Walking every connection under the keyspace lock and polling
+// every waiting one, every wakeEvery, with 8,000 idle ones besides 50
+// pipelining, made the 50 fall from 89-91k MSETs a second to 10-52k, p99
+// 9-10 ms to 17-99; polling the active ones, 74-80k at 4.9-6.4 (the scan
+// every 100 ms instead of 20 made no difference). A connection
 // back from a long idle waits for the runtime's poller, as before, or for
 // the next scan.
 const (
