@@ -167,8 +167,9 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) bool {
 // new field string too (Dict.Swap), so that the new value shares an
 // allocation with the field and the old one is freed with it.
 func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
-	if p := h.dict().GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
-		stored, _ := h.dict().Key(view(field))
+	d := h.dict()
+	if p := d.GetPtr(view(field)); p != nil && len(*p) == len(value) && len(value) > 0 {
+		stored, _ := d.Key(view(field))
 		// Every entry is made by hashJoin; this only makes sure.
 		if joined(stored, unsafe.StringData(*p)) {
 			copy(unsafe.Slice(unsafe.StringData(*p), len(*p)), value)
@@ -176,11 +177,11 @@ func (h *Hash) dictSet(field, value []byte, sp *spares) bool {
 		}
 	}
 	k, v := hashJoin(field, value, sp)
-	old, existed := h.dict().Swap(k, v)
+	old, existed := d.Swap(k, v)
 	if existed {
-		h.dict().strBytes -= roundAlloc(len(field) + len(old))
+		d.strBytes -= roundAlloc(len(field) + len(old))
 	}
-	h.dict().strBytes += roundAlloc(len(field) + len(value))
+	d.strBytes += roundAlloc(len(field) + len(value))
 	return !existed
 }
 
@@ -296,13 +297,14 @@ func (h *Hash) lpEntries() [][2]string {
 // too, since Set may write over a value in place.
 func (h *Hash) Clone() any {
 	c := &Hash{n: h.n}
-	if h.dict() == nil {
+	d := h.dict()
+	if d == nil {
 		c.setLP(slices.Clone(h.lp()))
 		return c
 	}
 	t := newTable[string]()
-	t.strBytes = h.dict().strBytes
-	h.dict().Range(func(k string, v *string) bool {
+	t.strBytes = d.strBytes
+	d.Range(func(k string, v *string) bool {
 		t.Set(hashJoin([]byte(k), []byte(*v), nil))
 		return true
 	})

@@ -104,9 +104,10 @@ func NewSet() *Set { return &Set{} }
 
 // Len returns the number of members.
 func (s *Set) Len() int {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		return s.dict().Len()
+	case d != nil:
+		return d.Len()
 	case s.width == setStrs:
 		n := 0
 		for off := 0; off < int(s.buf.n); n++ {
@@ -127,9 +128,10 @@ func (s *Set) Encoding() string {
 
 // Has reports whether m is a member.
 func (s *Set) Has(m string) bool {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		_, ok := s.dict().Get(m)
+	case d != nil:
+		_, ok := d.Get(m)
 		return ok
 	case s.width == setStrs:
 		_, off := s.lpFind(m)
@@ -186,14 +188,15 @@ func (s *Set) add(m string, lim SetLimits, copyOnInsert bool) bool {
 		}
 		s.convert(lim.spares)
 	}
-	if _, found := s.dict().Get(m); found {
+	d := s.dict()
+	if _, found := d.Get(m); found {
 		return false
 	}
 	if copyOnInsert {
 		m = string([]byte(m))
 	}
-	s.dict().Set(m, struct{}{})
-	s.dict().strBytes += roundAlloc(len(m))
+	d.Set(m, struct{}{})
+	d.strBytes += roundAlloc(len(m))
 	return true
 }
 
@@ -266,12 +269,13 @@ func (s *Set) lpAt(i int) int {
 
 // Remove deletes m and reports whether it was a member.
 func (s *Set) Remove(m string) bool {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		if _, ok := s.dict().Delete(m); !ok {
+	case d != nil:
+		if _, ok := d.Delete(m); !ok {
 			return false
 		}
-		s.dict().strBytes -= roundAlloc(len(m))
+		d.strBytes -= roundAlloc(len(m))
 		return true
 	case s.width == setStrs:
 		_, off := s.lpFind(m)
@@ -300,9 +304,10 @@ func (s *Set) Remove(m string) bool {
 // table's insertion-derived order otherwise. The set must not change
 // during the walk.
 func (s *Set) Range(fn func(m string) bool) {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		s.dict().Range(func(k string, _ *struct{}) bool { return fn(k) })
+	case d != nil:
+		d.Range(func(k string, _ *struct{}) bool { return fn(k) })
 		return
 	case s.width == setStrs:
 		for off := 0; off < int(s.buf.n); {
@@ -325,9 +330,10 @@ func (s *Set) Range(fn func(m string) bool) {
 // Random returns a member chosen uniformly at random; the set must not be
 // empty.
 func (s *Set) Random(rng *rand.Rand) string {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		k, _ := s.dict().RandomKey(rng)
+	case d != nil:
+		k, _ := d.RandomKey(rng)
 		return k
 	case s.width == setStrs:
 		m, _ := s.lpEntry(s.lpAt(rng.IntN(s.Len())))
@@ -360,11 +366,12 @@ func (s *Set) RandomN(rng *rand.Rand, count int, fn func(m string)) {
 // Pop removes a member chosen uniformly at random and returns it; the set
 // must not be empty.
 func (s *Set) Pop(rng *rand.Rand) string {
+	d := s.dict()
 	switch {
-	case s.dict() != nil:
-		k, _ := s.dict().RandomKey(rng)
-		s.dict().Delete(k)
-		s.dict().strBytes -= roundAlloc(len(k))
+	case d != nil:
+		k, _ := d.RandomKey(rng)
+		d.Delete(k)
+		d.strBytes -= roundAlloc(len(k))
 		return k
 	case s.width == setStrs:
 		off := s.lpAt(rng.IntN(s.Len()))
@@ -436,13 +443,14 @@ func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
 // strings are immutable and shared.
 func (s *Set) Clone() any {
 	c := &Set{}
-	if s.dict() == nil {
+	d := s.dict()
+	if d == nil {
 		c.setInts(intset{width: s.width, data: slices.Clone(s.buf.get())})
 		return c
 	}
 	t := newTable[struct{}]()
-	t.strBytes = s.dict().strBytes
-	s.dict().Range(func(k string, _ *struct{}) bool {
+	t.strBytes = d.strBytes
+	d.Range(func(k string, _ *struct{}) bool {
 		t.Set(k, struct{}{})
 		return true
 	})
@@ -457,10 +465,10 @@ const setHeaderSize = int64(unsafe.Sizeof(Set{}))
 // the intset's or listpack's array, or the hash table's slab and buckets
 // and the member strings.
 func (s *Set) Size() int64 {
-	if s.dict() == nil {
+	d := s.dict()
+	if d == nil {
 		return setHeaderSize + int64(s.buf.c)
 	}
-	d := s.dict()
 	return setHeaderSize + d.strBytes + d.Bytes()
 }
 

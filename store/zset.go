@@ -170,7 +170,8 @@ func (s *ZSet) Add(member string, score float64, lim ZSetLimits) bool {
 
 // Remove deletes member and reports whether it was present.
 func (s *ZSet) Remove(member string) bool {
-	if s.big() == nil {
+	b := s.big()
+	if b == nil {
 		off, _, _, ok := s.lpFind(member)
 		if ok {
 			s.lpDelete(off)
@@ -178,7 +179,6 @@ func (s *ZSet) Remove(member string) bool {
 		}
 		return ok
 	}
-	b := s.big()
 	score, ok := b.dict.Get(member)
 	if !ok {
 		return false
@@ -191,15 +191,16 @@ func (s *ZSet) Remove(member string) bool {
 
 // Rank returns the rank of member and whether it is present.
 func (s *ZSet) Rank(member string) (int, bool) {
-	if s.big() == nil {
+	b := s.big()
+	if b == nil {
 		_, i, _, ok := s.lpFind(member)
 		return i, ok
 	}
-	score, ok := s.big().dict.Get(member)
+	score, ok := b.dict.Get(member)
 	if !ok {
 		return 0, false
 	}
-	return s.big().tree.rank(zitem{score, member}), true
+	return b.tree.rank(zitem{score, member}), true
 }
 
 // Walk calls fn for the members from rank from (0 <= from < Len()) up to
@@ -264,8 +265,7 @@ func (s *ZSet) walk(from int, reverse bool, fn func(member string, score float64
 // (0 <= start <= stop < Len()), calling fn, when not nil, with each one in
 // ascending order before it goes.
 func (s *ZSet) RemoveRange(start, stop int, fn func(member string, score float64)) {
-	if s.big() != nil {
-		b := s.big()
+	if b := s.big(); b != nil {
 		b.tree.remove(start, stop-start+1, func(it zitem) {
 			b.dict.Delete(it.member)
 			b.strBytes -= roundAlloc(len(it.member))
@@ -370,11 +370,12 @@ func (s *ZSet) convert() {
 // strings are immutable and shared.
 func (s *ZSet) Clone() any {
 	c := &ZSet{n: s.n}
-	if s.big() == nil {
+	src := s.big()
+	if src == nil {
 		c.setLP(append([]byte(nil), s.lp()...))
 		return c
 	}
-	b := &zbig{dict: NewDict[float64](0), strBytes: s.big().strBytes}
+	b := &zbig{dict: NewDict[float64](0), strBytes: src.strBytes}
 	s.walk(0, false, func(m string, score float64) bool {
 		b.dict.Set(m, score)
 		b.tree.insert(zitem{score, m})
@@ -387,10 +388,10 @@ func (s *ZSet) Clone() any {
 // Size estimates the bytes the set takes, for MEMORY USAGE.
 func (s *ZSet) Size() int64 {
 	n := int64(unsafe.Sizeof(ZSet{}))
-	if s.big() == nil {
+	b := s.big()
+	if b == nil {
 		return n + roundAlloc(int(s.buf.c))
 	}
-	b := s.big()
 	n += int64(unsafe.Sizeof(zbig{})) + b.strBytes + zdictBytes(b.dict)
 	leaves, inner := b.tree.estimateNodes()
 	node := int64(unsafe.Sizeof(znode{}))
