@@ -10,11 +10,17 @@ import (
 // buffer of packed entries, in the spirit of Redis's quicklist of
 // listpacks.
 //
-// Layout. The chunks sit in a ring (a power-of-two slice of pointers with a
-// head index), so adding or dropping a chunk at either end is O(1) and the
-// chunk at position i is found without walking. A chunk's entries occupy
-// buf[lo:hi] with free room on both sides, so pushing and popping at either
-// end of a chunk writes or reads one entry and moves nothing. An entry is
+// Layout. The chunks sit in a ring (a power-of-two slice of chunk headers
+// with a head index), so adding or dropping a chunk at either end is O(1)
+// and the chunk at position i is found without walking. The ring holds the
+// headers themselves, not pointers to them: a chunk is then one object for
+// the garbage collector, its buffer, which holds no pointers, where a
+// header of its own made it two, one of them to scan: the mark phase over
+// a list of 350 MB of 1 KiB values on one processor (BenchmarkListCollect)
+// went from 1.7-1.8 ms to 1.1, and a list of one element takes 8 bytes and
+// an allocation less. A chunk's entries occupy buf[lo:hi] with free room on
+// both sides, so pushing and popping at either end of a chunk writes or
+// reads one entry and moves nothing. An entry is
 //
 //	header [payload] backlen
 //
@@ -41,10 +47,10 @@ import (
 //
 // The zero List is an empty list with Redis's default chunk size.
 type List struct {
-	ring  []*listChunk // len(ring) is 0 or a power of two
-	head  int          // ring index of chunk 0
-	n     int          // chunks in use
-	count int          // elements
+	ring  []listChunk // len(ring) is 0 or a power of two; unused slots are zero
+	head  int         // ring index of chunk 0
+	n     int         // chunks in use
+	count int         // elements
 	// bufBytes is the size of the chunks' buffers, kept for Size.
 	bufBytes int
 	// maxBytes and maxCount bound a chunk; 0 stands for the default
@@ -52,7 +58,10 @@ type List struct {
 	maxBytes, maxCount int32
 }
 
-// listChunk is one buffer of packed entries.
+// listChunk is one buffer of packed entries, the header kept in the
+// list's ring. A *listChunk from List.chunk points into the ring: it is
+// valid until a chunk is inserted or removed (insertChunk, removeChunk),
+// which move the headers.
 type listChunk struct {
 	buf    []byte
 	lo, hi int // the entries are buf[lo:hi]
@@ -67,8 +76,8 @@ const (
 	listChunkMax = 8 << 10
 	// listChunkMin is the smallest buffer a chunk gets.
 	listChunkMin = 16
-	// listChunkOverhead estimates a chunk's header.
-	listChunkOverhead = 48
+	// listChunkSize is the size of a chunk's header, a slot of the ring.
+	listChunkSize = int(unsafe.Sizeof(listChunk{}))
 )
 
 // Entry header bytes.
@@ -135,11 +144,11 @@ func (l *List) Len() int { return l.count }
 // quicklist.
 func (l *List) Encoding() string { return "quicklist" }
 
-// Size estimates the bytes the list takes: its header, ring, chunk
-// headers and buffers. It runs in O(1), since every write is measured
+// Size estimates the bytes the list takes: its header, its ring of chunk
+// headers and the chunks' buffers. It runs in O(1), since every write is measured
 // with it.
 func (l *List) Size() int64 {
-	return int64(unsafe.Sizeof(List{})) + int64(8*len(l.ring)) + int64(l.n)*listChunkOverhead + int64(l.bufBytes)
+	return int64(unsafe.Sizeof(List{})) + int64(listChunkSize*len(l.ring)) + int64(l.bufBytes)
 }
 
 // Clone returns a deep copy whose chunks are packed tightly.
@@ -150,7 +159,7 @@ func (l *List) Clone() any {
 		live := src.hi - src.lo
 		buf := listAlloc(live)
 		copy(buf, src.buf[src.lo:src.hi])
-		c.insertChunk(i, &listChunk{buf: buf, lo: 0, hi: live, count: src.count})
+		c.insertChunk(i, listChunk{buf: buf, lo: 0, hi: live, count: src.count})
 	}
 	return c
 }
@@ -173,11 +182,12 @@ func (l *List) push(b []byte, back bool) {
 		c = l.chunk(ci)
 	}
 	if c == nil || !l.makeRoom(c, v.size, back) {
-		c = l.newChunk(v.size, l.n > 0, back)
+		nc := l.newChunk(v.size, l.n > 0, back)
 		if back {
 			ci = l.n
 		}
-		l.insertChunk(ci, c)
+		l.insertChunk(ci, nc)
+		c = l.chunk(ci)
 	}
 	if back {
 		v.put(c.buf[c.hi : c.hi+v.size])
@@ -559,10 +569,10 @@ func (l *List) splitIfNeeded(ci int) {
 			break
 		}
 	}
-	second := &listChunk{count: c.count - k}
+	second := listChunk{count: c.count - k}
 	second.buf = listAlloc(c.hi - mid)
 	second.hi = copy(second.buf, c.buf[mid:c.hi])
-	first := &listChunk{count: k}
+	first := listChunk{count: k}
 	first.buf = listAlloc(mid - c.lo)
 	first.hi = copy(first.buf, c.buf[c.lo:mid])
 	l.bufBytes += len(first.buf) - len(c.buf)
@@ -593,19 +603,20 @@ func (l *List) compact(from, to int) {
 			c.hi += copy(c.buf[c.hi:], next.buf[next.lo:next.hi])
 			c.count += next.count
 			l.removeChunk(ci + 1)
+			c = l.chunk(ci) // the ring moved
 			to--
 		}
 		l.shrink(c)
 	}
 }
 
-// chunk returns chunk i (0 ≤ i < n).
-func (l *List) chunk(i int) *listChunk { return l.ring[(l.head+i)&(len(l.ring)-1)] }
+// chunk returns chunk i (0 ≤ i < n), in the ring: see listChunk.
+func (l *List) chunk(i int) *listChunk { return &l.ring[(l.head+i)&(len(l.ring)-1)] }
 
-func (l *List) setChunk(i int, c *listChunk) { l.ring[(l.head+i)&(len(l.ring)-1)] = c }
+func (l *List) setChunk(i int, c listChunk) { l.ring[(l.head+i)&(len(l.ring)-1)] = c }
 
 // insertChunk makes c chunk i, shifting the shorter side of the ring.
-func (l *List) insertChunk(i int, c *listChunk) {
+func (l *List) insertChunk(i int, c listChunk) {
 	l.bufBytes += len(c.buf)
 	if l.n == len(l.ring) {
 		l.resizeRing(max(1, 2*len(l.ring)))
@@ -613,11 +624,11 @@ func (l *List) insertChunk(i int, c *listChunk) {
 	if i < l.n-i {
 		l.head = (l.head - 1) & (len(l.ring) - 1)
 		for j := 0; j < i; j++ {
-			l.setChunk(j, l.chunk(j+1))
+			l.setChunk(j, *l.chunk(j + 1))
 		}
 	} else {
 		for j := l.n; j > i; j-- {
-			l.setChunk(j, l.chunk(j-1))
+			l.setChunk(j, *l.chunk(j - 1))
 		}
 	}
 	l.setChunk(i, c)
@@ -629,15 +640,15 @@ func (l *List) removeChunk(i int) {
 	l.bufBytes -= len(l.chunk(i).buf)
 	if i < l.n-1-i {
 		for j := i; j > 0; j-- {
-			l.setChunk(j, l.chunk(j-1))
+			l.setChunk(j, *l.chunk(j - 1))
 		}
-		l.setChunk(0, nil)
+		l.setChunk(0, listChunk{})
 		l.head = (l.head + 1) & (len(l.ring) - 1)
 	} else {
 		for j := i; j < l.n-1; j++ {
-			l.setChunk(j, l.chunk(j+1))
+			l.setChunk(j, *l.chunk(j + 1))
 		}
-		l.setChunk(l.n-1, nil)
+		l.setChunk(l.n-1, listChunk{})
 	}
 	l.n--
 	if l.n == 0 {
@@ -648,9 +659,9 @@ func (l *List) removeChunk(i int) {
 }
 
 func (l *List) resizeRing(size int) {
-	ring := make([]*listChunk, size)
+	ring := make([]listChunk, size)
 	for i := 0; i < l.n; i++ {
-		ring[i] = l.chunk(i)
+		ring[i] = *l.chunk(i)
 	}
 	l.ring, l.head = ring, 0
 }

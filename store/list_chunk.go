@@ -17,7 +17,7 @@ import (
 // full size; a small one otherwise. An empty list that eviction emptied
 // (spares.keepList) still holds its one chunk in its ring, which serves
 // when it is big enough.
-func (l *List) newChunk(sz int, growing, back bool) *listChunk {
+func (l *List) newChunk(sz int, growing, back bool) listChunk {
 	size := max(sz, listChunkMin)
 	if maxBytes := l.chunkBytes(); growing && sz <= maxBytes {
 		size = maxBytes
@@ -25,16 +25,15 @@ func (l *List) newChunk(sz int, growing, back bool) *listChunk {
 			size = max(sz*n, listChunkMin)
 		}
 	}
-	var c *listChunk
-	if l.n == 0 && len(l.ring) == 1 && l.ring[0] != nil {
+	var c listChunk
+	if l.n == 0 && len(l.ring) == 1 {
 		if len(l.ring[0].buf) >= size {
-			c = l.ring[0]
-			c.lo, c.hi, c.count = 0, 0, 0
+			c.buf = l.ring[0].buf
 		}
-		l.ring[0] = nil
+		l.ring[0] = listChunk{}
 	}
-	if c == nil {
-		c = &listChunk{buf: listAlloc(size)}
+	if c.buf == nil {
+		c.buf = listAlloc(size)
 	}
 	if !back {
 		c.lo, c.hi = len(c.buf), len(c.buf)
