@@ -52,11 +52,20 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 
 // osFile is an os.File whose Sync is fdatasync where there is one (what
 // an append needs to be durable, and cheaper on the appendfsync always
-// path) and whose Write keeps its processor on Linux (see writeFile).
+// path), whose Write keeps its processor on Linux (see writeFile), and
+// which can start a writeback (see writebacker).
 type osFile struct{ *os.File }
 
 func (f osFile) Sync() error                 { return datasync(f.File, false) }
 func (f osFile) Write(p []byte) (int, error) { return writeFile(f.File, p) }
+
+func (f osFile) startWriteback(off, n int64) error { return writeback(f.File, off, n) }
+
+// writebacker is a File that can start writing the n bytes at off out to
+// its disk without waiting for them (AOF.startWriteback).
+type writebacker interface {
+	startWriteback(off, n int64) error
+}
 
 // syncKeepingProcessor is Sync made as a raw system call (see datasync).
 func (f osFile) syncKeepingProcessor() error { return datasync(f.File, true) }

@@ -47,6 +47,27 @@ func datasync(f *os.File, keepProcessor bool) error {
 	return nil
 }
 
+// writeback starts writing the n bytes of f at off out to the disk and
+// returns without waiting for them (sync_file_range with
+// SYNC_FILE_RANGE_WRITE): they are no more durable for it, and the
+// fdatasync that follows has that much less to wait for. It is a blocking
+// call, since the kernel may make it wait for room in the disk's queue.
+func writeback(f *os.File, off, n int64) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := rc.Control(func(fd uintptr) {
+		err = syscall.SyncFileRange(int(fd), off, n, syncFileRangeWrite)
+	}); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// syncFileRangeWrite is Linux's SYNC_FILE_RANGE_WRITE.
+const syncFileRangeWrite = 2
+
 // writeFile writes p to f with raw write system calls: the goroutine keeps
 // its thread and processor instead of handing them over as a blocking
 // system call does. An append to the page cache takes microseconds, and
