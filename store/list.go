@@ -145,8 +145,8 @@ func (l *List) Len() int { return l.count }
 func (l *List) Encoding() string { return "quicklist" }
 
 // Size estimates the bytes the list takes: its header, its ring of chunk
-// headers and the chunks' buffers. It runs in O(1), since every write is measured
-// with it.
+// headers and the chunks' buffers. It runs in O(1), since every write is
+// measured with it.
 func (l *List) Size() int64 {
 	return int64(unsafe.Sizeof(List{})) + int64(listChunkSize*len(l.ring)) + int64(l.bufBytes)
 }
