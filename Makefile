@@ -24,10 +24,13 @@ test:
 	$(MAKE) lint
 	go test -race -shuffle=on -timeout 20m ./...
 
+# gofmt, go vet and staticcheck, and a build of the server for macOS, where
+# its Linux-only paths (raw socket I/O, the processor governor) fall back.
 lint:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	go vet ./...
 	$(GOBIN)/staticcheck ./...
+	GOOS=darwin go build -o /dev/null ./cmd/quordis-server
 
 # Fuzz each parser and loader for FUZZTIME (default 30s each).
 FUZZTIME ?= 30s

@@ -100,18 +100,6 @@ func (s *Server) info(args [][]byte, now int64) string {
 
 func (s *Server) infoServer(w *infoWriter, now int64) {
 	cfg := s.config()
-	var uts syscall.Utsname
-	syscall.Uname(&uts)
-	str := func(f [65]int8) string {
-		b := make([]byte, 0, len(f))
-		for _, c := range f {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		return string(b)
-	}
 	exe, _ := os.Executable()
 	uptime := (now - s.start.UnixMilli()) / 1000
 	hz := cfg.Hz
@@ -120,7 +108,7 @@ func (s *Server) infoServer(w *infoWriter, now int64) {
 	w.kv("redis_git_dirty", 0)
 	w.kv("redis_build_id", "quordis")
 	w.kv("redis_mode", s.mode())
-	w.kv("os", str(uts.Sysname)+" "+str(uts.Release)+" "+str(uts.Machine))
+	w.kv("os", osDescription())
 	w.kv("arch_bits", strconv.Itoa(strconv.IntSize))
 	w.kv("monotonic_clock", "POSIX clock_gettime")
 	w.kv("multiplexing_api", "epoll")

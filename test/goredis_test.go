@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -456,4 +457,15 @@ func TestSetInPlaceKeepsEarlierRepliesAndSnapshots(t *testing.T) {
 	for i := 0; i < n; i += 997 {
 		require.Equal(t, "before", rdb2.Get(ctx, fmt.Sprint("s", i)).Val(), "key s%d", i)
 	}
+}
+
+// TestInfoNamesTheOperatingSystemAsUnameDoes checks INFO's os field
+// against uname(1): the kernel's name, release and machine, as Redis
+// writes them.
+func TestInfoNamesTheOperatingSystemAsUnameDoes(t *testing.T) {
+	out, err := exec.Command("uname", "-s", "-r", "-m").Output()
+	require.NoError(t, err)
+	srv := StartServer(t)
+	info := srv.Client(t).Info(context.Background(), "server").Val()
+	require.Contains(t, info, "\r\nos:"+strings.TrimSpace(string(out))+"\r\n")
 }
