@@ -364,6 +364,9 @@ func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) err
 			g.Next(s)
 		}
 		set(from, g.Procs())
+		if g.Procs() == 1 {
+			continue // no quick checks: the quick meter waits for a raise
+		}
 		if _, err := quick.Read(); err != nil { // the next quick check starts now
 			return err
 		}
