@@ -111,7 +111,7 @@ func (s *Server) infoServer(w *infoWriter, now int64) {
 	w.kv("os", osDescription())
 	w.kv("arch_bits", strconv.Itoa(strconv.IntSize))
 	w.kv("monotonic_clock", "POSIX clock_gettime")
-	w.kv("multiplexing_api", "epoll")
+	w.kv("multiplexing_api", multiplexingAPI)
 	w.kv("atomicvar_api", "c11-builtin")
 	w.kv("gcc_version", "0.0.0")
 	w.kv("go_version", runtime.Version())

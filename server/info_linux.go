@@ -4,6 +4,10 @@ package server
 
 import "syscall"
 
+// multiplexingAPI is INFO's multiplexing_api: what the Go runtime's
+// poller waits on here.
+const multiplexingAPI = "epoll"
+
 // osDescription is INFO's os field, as Redis builds it from uname(2):
 // the kernel's name, release and machine ("Linux 6.1.0 x86_64").
 func osDescription() string {

@@ -461,11 +461,12 @@ func TestSetInPlaceKeepsEarlierRepliesAndSnapshots(t *testing.T) {
 
 // TestInfoNamesTheOperatingSystemAsUnameDoes checks INFO's os field
 // against uname(1): the kernel's name, release and machine, as Redis
-// writes them.
+// writes them; and multiplexing_api, epoll on Linux as for Redis.
 func TestInfoNamesTheOperatingSystemAsUnameDoes(t *testing.T) {
 	out, err := exec.Command("uname", "-s", "-r", "-m").Output()
 	require.NoError(t, err)
 	srv := StartServer(t)
 	info := srv.Client(t).Info(context.Background(), "server").Val()
 	require.Contains(t, info, "\r\nos:"+strings.TrimSpace(string(out))+"\r\n")
+	require.Contains(t, info, "\r\nmultiplexing_api:epoll\r\n")
 }
