@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"quordis/bench/loadgen"
+	"quordis/cluster"
 )
 
 // clusterReadyTimeout bounds the wait for a new cluster to agree.
@@ -66,7 +67,7 @@ func StartSlotOwner(ctx context.Context, name, bin, cli, dir string) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	err = s.Client.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err()
+	err = s.Client.Do(ctx, "cluster", "addslotsrange", 0, cluster.Slots-1).Err()
 	if err == nil {
 		err = waitClusterOK(ctx, cli, &Target{Name: name, Dir: dir, Nodes: []*Server{s}})
 	}
