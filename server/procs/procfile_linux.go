@@ -42,16 +42,14 @@ func (p *procFiles) readFile(path string) ([]byte, error) {
 		if n == len(p.buf) {
 			p.buf = append(p.buf, make([]byte, len(p.buf))...)
 		}
-		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p.buf[n])), uintptr(len(p.buf)-n))
-		switch {
-		case e == syscall.EINTR:
-			continue
-		case e != 0:
-			return nil, e
-		case r == 0:
+		r, err := rawRead(syscall.SYS_READ, fd, p.buf[n:])
+		if err != nil {
+			return nil, err
+		}
+		if r == 0 {
 			return p.buf[:n], nil
 		}
-		n += int(r)
+		n += r
 	}
 }
 
@@ -68,16 +66,29 @@ func (p *procFiles) readDirNames(path string) ([]string, error) {
 	}
 	var names []string
 	for {
-		r, _, e := syscall.RawSyscall(syscall.SYS_GETDENTS64, fd, uintptr(unsafe.Pointer(&p.dir[0])), uintptr(len(p.dir)))
-		switch {
-		case e == syscall.EINTR:
-			continue
-		case e != 0:
-			return nil, e
-		case r == 0:
+		r, err := rawRead(syscall.SYS_GETDENTS64, fd, p.dir)
+		if err != nil {
+			return nil, err
+		}
+		if r == 0 {
 			return names, nil
 		}
 		_, _, names = syscall.ParseDirent(p.dir[:r], -1, names)
+	}
+}
+
+// rawRead makes the system call trap, read or getdents64, of fd into b
+// (not empty), again when a signal interrupts it.
+func rawRead(trap, fd uintptr, b []byte) (int, error) {
+	for {
+		r, _, e := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(r), nil
+		case syscall.EINTR:
+			continue
+		}
+		return 0, e
 	}
 }
 
