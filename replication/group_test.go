@@ -158,9 +158,21 @@ func TestRemovedServerGetsNoMoreEntries(t *testing.T) {
 	require.Len(t, members, 2)
 	require.NotContains(t, members, Member{ID: "n3", Addr: ms[2].cfg.Advertise, Voter: true})
 
-	more := append(slices.Clone(want), applyN(t, ms[0], "b", 5)...)
+	// The leader tells its replication goroutine for n3 to stop when it
+	// appends the removal, but that goroutine picks at random between the
+	// stop and the trigger of a new entry when both are ready
+	// (hashicorp/raft's replicate), so a few of the entries applied right
+	// after can still reach n3 (b-0 to b-3 in one CI run): whatever n3 holds
+	// is a prefix of them. Once the stop has been taken, nothing more
+	// arrives: of the entries applied after the first twenty, none.
+	more := append(slices.Clone(want), applyN(t, ms[0], "b", 20)...)
 	requireEntries(t, more, ms[:2]...)
-	require.Equal(t, want, ms[2].fsm.all())
+	last := append(slices.Clone(more), applyN(t, ms[0], "c", 5)...)
+	requireEntries(t, last, ms[:2]...)
+	got := ms[2].fsm.all()
+	require.GreaterOrEqual(t, len(got), len(want))
+	require.LessOrEqual(t, len(got), len(more), "n3 applied entries applied after its removal had long been replicated")
+	require.Equal(t, more[:len(got)], got)
 }
 
 func TestRestartRecoversFromSnapshotAndLog(t *testing.T) {
