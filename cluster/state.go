@@ -158,8 +158,8 @@ const (
 	OpReplicate     = "replicate"     // ID follows Target (or becomes a master with Target "")
 	OpFlushSlots    = "flushslots"    // ID's slots become unassigned
 	OpExpireForgets = "expireforgets" // drop FORGET bans older than Time
-	// OpNoop changes nothing: appended after an op proposed by another
-	// node, it carries that op's commit to the followers at once.
+	// OpNoop changes nothing: proposed after every op, it carries that
+	// op's commit to the followers at once.
 	OpNoop = "noop"
 )
 

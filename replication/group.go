@@ -198,6 +198,19 @@ func (g *Group) Apply(data []byte, timeout time.Duration) (any, error) {
 	return f.Response(), nil
 }
 
+// Propose hands data to Raft as Apply does, without waiting for the entry
+// to be committed or applied; on a member that is not the leader it does
+// nothing. A follower learns that entries committed only with the next
+// entry the leader sends it, or after CommitTimeout: an entry proposed
+// after a commit carries it to them at once.
+func (g *Group) Propose(data []byte, timeout time.Duration) {
+	if !g.enter() {
+		return
+	}
+	defer g.gate.RUnlock()
+	g.raft.Apply(data, timeout)
+}
+
 // IsLeader reports whether this member is the leader now. A new leader may
 // not have applied every committed entry yet; see Barrier.
 func (g *Group) IsLeader() bool { return g.raft.State() == raft.Leader }

@@ -314,3 +314,16 @@ func TestRemoveOutlastsAWriterInTheDirectory(t *testing.T) {
 		require.NoError(t, os.RemoveAll(m.cfg.Dir))
 	}
 }
+
+// TestProposeAppendsOnTheLeaderOnly: Propose on the leader
+// reaches every member's FSM; on a follower it does nothing.
+func TestProposeAppendsOnTheLeaderOnly(t *testing.T) {
+	ms := startGroup(t, 3, nil)
+	want := applyN(t, ms[0], "a", 2)
+	ms[1].g.Propose([]byte("from-a-follower"), opWait)
+	ms[0].g.Propose([]byte("b-0"), opWait)
+	want = append(want, "b-0")
+	requireEntries(t, want, ms...)
+	want = append(want, applyN(t, ms[0], "c", 1)...)
+	requireEntries(t, want, ms...)
+}
