@@ -785,13 +785,16 @@ func (a *AOF) Size() (base, incr int64) {
 // everySec is the everysec background fsync: once a second it writes what
 // Flush has not and fsyncs if anything is not yet durable; in between,
 // every writebackEvery, it starts the writeback of what was appended
-// meanwhile (startWriteback).
+// meanwhile (startWriteback). Under the other policies it only wakes once
+// a second, to see whether the policy changed: the writeback's ticker runs
+// only under everysec.
 func (a *AOF) everySec() {
 	defer a.done.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	wt := time.NewTicker(writebackEvery)
 	defer wt.Stop()
+	writingBack := true
 	var wb writebackState
 	for {
 		select {
@@ -800,12 +803,19 @@ func (a *AOF) everySec() {
 		case <-wt.C:
 			if a.Policy() == EverySec {
 				a.startWriteback(&wb)
+			} else {
+				wt.Stop()
+				writingBack = false
 			}
 			continue
 		case <-t.C:
 		}
 		if a.Policy() != EverySec {
 			continue
+		}
+		if !writingBack {
+			wt.Reset(writebackEvery)
+			writingBack = true
 		}
 		a.wmu.Lock()
 		a.flushLocked(false)

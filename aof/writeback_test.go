@@ -101,6 +101,13 @@ func TestEverySecStartsTheWritebackOfWholePages(t *testing.T) {
 		time.Sleep(5 * writebackEvery)
 		require.Len(t, fsys.Calls(), before, "no writeback under %s", p)
 	}
+
+	// Back to everysec, the writebacks resume (within the second the
+	// background goroutine takes to see the change).
+	a.SetPolicy(EverySec)
+	before := len(fsys.Calls())
+	appendDurably(t, a, 3*writebackPage)
+	require.Eventually(t, func() bool { return len(fsys.Calls()) > before }, 5*time.Second, 10*time.Millisecond)
 }
 
 // TestWritebackStartsAfreshOnANewOrEmptiedFile checks the bookkeeping of
