@@ -2,15 +2,19 @@
 
 package server
 
-import "syscall"
+import (
+	"sync"
+	"syscall"
+)
 
 // multiplexingAPI is INFO's multiplexing_api: what the Go runtime's
 // poller waits on here.
 const multiplexingAPI = "epoll"
 
 // osDescription is INFO's os field, as Redis builds it from uname(2):
-// the kernel's name, release and machine ("Linux 6.1.0 x86_64").
-func osDescription() string {
+// the kernel's name, release and machine ("Linux 6.1.0 x86_64"), read
+// once.
+var osDescription = sync.OnceValue(func() string {
 	var uts syscall.Utsname
 	if syscall.Uname(&uts) != nil {
 		return "Linux"
@@ -26,4 +30,4 @@ func osDescription() string {
 		return string(b)
 	}
 	return str(uts.Sysname) + " " + str(uts.Release) + " " + str(uts.Machine)
-}
+})
