@@ -307,10 +307,28 @@ const quickCheck = Period / 4
 // restores the starting count when it returns. While hold (if not nil)
 // reports true, it keeps the starting count (see
 // server.Server.HoldProcessors for when the server asks for that).
-// Between two periods, while more than one processor runs, it makes a
-// quick check every quickCheck (Governor.Quick). It returns at once, with
-// an error, where the kernel's counters cannot be read.
+// Between two periods, while more than one processor runs and the count
+// is not held, it makes a quick check every quickCheck (Governor.Quick);
+// otherwise it wakes once a period. It returns at once, with an error,
+// where the kernel's counters cannot be read.
 func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) error {
+	return run(stop, hold, changed, newTicker)
+}
+
+// ticker is what run needs of a time.Ticker, so that a test can drive it.
+type ticker interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+type timeTicker struct{ *time.Ticker }
+
+func (t timeTicker) C() <-chan time.Time { return t.Ticker.C }
+
+func newTicker(d time.Duration) ticker { return timeTicker{time.NewTicker(d)} }
+
+func run(stop <-chan struct{}, hold func() bool, changed func(from, to int), newTicker func(time.Duration) ticker) error {
 	m, err := NewMeter()
 	if err != nil {
 		return err
@@ -335,18 +353,35 @@ func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) err
 	if err != nil {
 		return err
 	}
-	t := time.NewTicker(quickCheck)
+	// every is the ticker's interval: quick checks are due only above one
+	// processor, unheld. At one processor an idle server used to wake 20
+	// times a second here for nothing.
+	every := func() time.Duration {
+		if g.Procs() > 1 && !held() {
+			return quickCheck
+		}
+		return Period
+	}
+	interval := every()
+	t := newTicker(interval)
 	defer t.Stop()
-	for tick := 1; ; tick++ {
+	retick := func() {
+		if d := every(); d != interval {
+			interval = d
+			t.Reset(d)
+		}
+	}
+	left := Period // to the end of the period
+	for {
 		select {
 		case <-stop:
 			return nil
-		case <-t.C:
+		case <-t.C():
 		}
 		from := g.Procs()
-		if tick%int(Period/quickCheck) != 0 {
+		if left -= interval; left > 0 {
 			if from == 1 || held() {
-				continue
+				continue // the hold began during the period: its end resets the ticker
 			}
 			q, err := quick.Read()
 			if err != nil {
@@ -357,9 +392,12 @@ func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) err
 				if _, err := m.Read(); err != nil { // the period starts afresh
 					return err
 				}
+				left = Period
+				retick()
 			}
 			continue
 		}
+		left = Period
 		s, err := m.Read()
 		if err != nil {
 			return err
@@ -370,7 +408,8 @@ func Run(stop <-chan struct{}, hold func() bool, changed func(from, to int)) err
 			g.Next(s)
 		}
 		set(from, g.Procs())
-		if g.Procs() == 1 {
+		retick()
+		if interval == Period {
 			continue // no quick checks: the quick meter waits for a raise
 		}
 		if _, err := quick.Read(); err != nil { // the next quick check starts now

@@ -1,6 +1,7 @@
 package procs
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -236,6 +237,89 @@ func TestRunKeepsTheFullCountWhileHeld(t *testing.T) {
 	require.NoError(t, <-done)
 	require.Zero(t, changes.Load())
 	require.Equal(t, busy, runtime.GOMAXPROCS(0))
+}
+
+// fakeTicker hands run the ticks a test sends, and blocks its Resets
+// until the test takes them.
+type fakeTicker struct {
+	c      chan time.Time
+	resets chan time.Duration
+}
+
+func (f *fakeTicker) C() <-chan time.Time   { return f.c }
+func (f *fakeTicker) Reset(d time.Duration) { f.resets <- d }
+func (f *fakeTicker) Stop()                 {}
+
+// tick sends one tick, failing if run resets the ticker instead of
+// waiting for it.
+func (f *fakeTicker) tick(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case f.c <- time.Now():
+	case d := <-f.resets:
+		t.Fatalf("%s: ticker reset to %v", what, d)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: run took no tick", what)
+	}
+}
+
+func (f *fakeTicker) reset(t *testing.T, what string) time.Duration {
+	t.Helper()
+	select {
+	case d := <-f.resets:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no reset", what)
+		return 0
+	}
+}
+
+// startRun runs the governor with a fakeTicker and returns it with the
+// interval run started it at.
+func startRun(t *testing.T, hold func() bool) (*fakeTicker, time.Duration, func()) {
+	f := &fakeTicker{c: make(chan time.Time), resets: make(chan time.Duration)}
+	first := make(chan time.Duration, 1)
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		done <- run(stop, hold, nil, func(d time.Duration) ticker { first <- d; return f })
+	}()
+	return f, <-first, func() { close(stop); require.NoError(t, <-done) }
+}
+
+// TestRunWakesOnceAPeriodAtOneProcessor: quick checks are made only while
+// more than one processor runs, so at one every tick ends a period.
+func TestRunWakesOnceAPeriodAtOneProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	f, first, stop := startRun(t, nil)
+	defer stop()
+	require.Equal(t, Period, first)
+	for i := range 8 {
+		f.tick(t, fmt.Sprintf("idle period %d", i+1))
+	}
+	require.Equal(t, 1, runtime.GOMAXPROCS(0))
+}
+
+// TestRunMakesQuickChecksAboveOneProcessorUnheld: held at four processors
+// the governor wakes once a period; once the hold ends and a period keeps
+// the four (an idle process keeps its count), it ticks at quickCheck, and
+// goes back to the period at the end of the first period held again.
+func TestRunMakesQuickChecksAboveOneProcessorUnheld(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var held atomic.Bool
+	held.Store(true)
+	f, first, stop := startRun(t, held.Load)
+	defer stop()
+	require.Equal(t, Period, first, "held")
+	held.Store(false)
+	f.tick(t, "the end of the held period")
+	require.Equal(t, quickCheck, f.reset(t, "after the hold"))
+	require.Equal(t, 4, runtime.GOMAXPROCS(0))
+	held.Store(true)
+	for i := 1; i < int(Period/quickCheck); i++ {
+		f.tick(t, fmt.Sprintf("quick check %d, held", i))
+	}
+	f.tick(t, "the end of the period")
+	require.Equal(t, Period, f.reset(t, "held again"))
 }
 
 // BenchmarkMeterRead is the cost of one reading of the counters, which Run
