@@ -301,8 +301,9 @@ func TestRunWakesOnceAPeriodAtOneProcessor(t *testing.T) {
 
 // TestRunMakesQuickChecksAboveOneProcessorUnheld: held at four processors
 // the governor wakes once a period; once the hold ends and a period keeps
-// the four (an idle process keeps its count), it ticks at quickCheck, and
-// goes back to the period at the end of the first period held again.
+// more than one (an idle process keeps its count; a process made to wait
+// by a loaded machine may shed one of the four), it ticks at quickCheck,
+// and goes back to the period at the end of the first period held again.
 func TestRunMakesQuickChecksAboveOneProcessorUnheld(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	var held atomic.Bool
@@ -313,7 +314,7 @@ func TestRunMakesQuickChecksAboveOneProcessorUnheld(t *testing.T) {
 	held.Store(false)
 	f.tick(t, "the end of the held period")
 	require.Equal(t, quickCheck, f.reset(t, "after the hold"))
-	require.Equal(t, 4, runtime.GOMAXPROCS(0))
+	require.Greater(t, runtime.GOMAXPROCS(0), 1)
 	held.Store(true)
 	for i := 1; i < int(Period/quickCheck); i++ {
 		f.tick(t, fmt.Sprintf("quick check %d, held", i))
