@@ -380,8 +380,11 @@ func run(stop <-chan struct{}, hold func() bool, changed func(from, to int), new
 		}
 		from := g.Procs()
 		if left -= interval; left > 0 {
-			if from == 1 || held() {
-				continue // the hold began during the period: its end resets the ticker
+			// The ticker runs at quickCheck only above one processor, so
+			// only a hold that began during the period stops the check:
+			// the period's end resets the ticker.
+			if held() {
+				continue
 			}
 			q, err := quick.Read()
 			if err != nil {
