@@ -244,18 +244,21 @@ func getexCommand(c *Ctx) Reply {
 	if msg != "" {
 		return Err(msg)
 	}
-	var at int64
-	if opts.has(optExpiry) {
-		if at, msg = opts.expireAt(c.Now, "getex"); msg != "" {
-			return Err(msg)
-		}
-	}
 	o, e := c.stringAt(1)
 	if e != nil {
 		return *e
 	}
 	if o == nil {
 		return replyNullBulk
+	}
+	// As in Redis, the time is checked only once the key proved to be a
+	// string: a missing key answers nil and another type WRONGTYPE, whatever
+	// the time.
+	var at int64
+	if opts.has(optExpiry) {
+		if at, msg = opts.expireAt(c.Now, "getex"); msg != "" {
+			return Err(msg)
+		}
 	}
 	reply := Bulk(o.Str())
 	key := c.key(1)
