@@ -126,6 +126,21 @@ func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
 	return store.Usage(k, o, ttl)
 }
 
+// storedUsage is the usage of what key holds in db, expired or not, 0
+// when absent. A write may leave a key that is already expired (SET with
+// EXAT in the past): it stays stored, as in Redis, until a lookup or the
+// expiry cycle deletes it, and the expiry hook then subtracts its usage.
+func (s *Server) storedUsage(db int, key []byte) int64 {
+	d := s.store.DB(db)
+	k := bytesView(key)
+	o := d.Stored(k)
+	if o == nil {
+		return 0
+	}
+	_, ttl := d.Expiry(k)
+	return store.Usage(k, o, ttl)
+}
+
 // writtenKeys lists the keys a write command may change: its key
 // arguments in the client's database, plus the destination of MOVE and of
 // COPY ... DB, which live in another database.
@@ -177,7 +192,8 @@ next:
 }
 
 // trackWrite runs fn, a write to keys, and accounts for what it changed:
-// each key's usage is measured before and after. keys may be reordered
+// each key's usage is measured before (expiring the key, as the command's
+// own lookup would) and after (without: see storedUsage). keys may be reordered
 // and shortened. Called with s.mu held.
 func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
 	keys = distinct(keys)
@@ -192,7 +208,7 @@ func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
 	}
 	fn()
 	for i, k := range keys {
-		s.addUsage(k.db, s.keyUsage(k.db, k.key, now)-before[i])
+		s.addUsage(k.db, s.storedUsage(k.db, k.key)-before[i])
 	}
 }
 

@@ -109,6 +109,30 @@ func TestDatasetCountWithRepeatedKeys(t *testing.T) {
 	require.Equal(t, 7, s.store.Keys(), "k0..k6 and c")
 }
 
+// A key written already expired (SET with EXAT in the past) stays stored,
+// as in Redis, and counts in the dataset until a lookup deletes it.
+func TestDatasetCountsAKeyWrittenAlreadyExpired(t *testing.T) {
+	s, err := New(conf.Default(), Options{})
+	require.NoError(t, err)
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	run := func(words ...string) string {
+		args := make([][]byte, len(words))
+		for i, w := range words {
+			args[i] = []byte(w)
+		}
+		return string(s.handle(c, args, nil))
+	}
+	require.Equal(t, "+OK\r\n", run("SET", "b", strings.Repeat("x", 100), "EXAT", "100000"))
+	require.Equal(t, 1, s.store.Keys())
+	stored := s.datasetBytes()
+	require.Greater(t, stored, int64(100))
+	require.Equal(t, ":0\r\n", run("EXISTS", "b"))
+	require.Zero(t, s.store.Keys())
+	require.Zero(t, s.datasetBytes(), "the expiry took back what the write added")
+}
+
 // TestDistinctKeepsEachKeyOnce: a write's keys are measured once each (MSET
 // a 1 a 2), and the same name in two databases is two keys.
 func TestDistinctKeepsEachKeyOnce(t *testing.T) {

@@ -113,6 +113,11 @@ func (db *DB) Peek(key string, now int64) *Object {
 	return o
 }
 
+// Stored returns the object stored at key, live or expired but not yet
+// deleted, without expiring it or counting an access: what a write left
+// there, which DBSIZE counts until something deletes it, as Redis's does.
+func (db *DB) Stored(key string) *Object { return db.keys.GetPtr(key) }
+
 // random returns a uniform value in [0,1).
 func (db *DB) random() float64 {
 	x := db.rnd
