@@ -151,6 +151,12 @@ var compatCases = []compatCase{
 	{"debug", script("DEBUG FOO", "DEBUG SET-ACTIVE-EXPIRE 1", "DEBUG SLEEP 0", "DEBUG OBJECT nokey")},
 	{"memory", script("SET k v", "MEMORY USAGE k samples x", "MEMORY USAGE k foo", "MEMORY USAGE nokey")},
 	{"shutdown errors", script("SHUTDOWN ABORT", "SHUTDOWN FOO", "MULTI", "SHUTDOWN", "DISCARD")},
+	{"getex checks the time after the key", script(
+		"GETEX nokey EX 0", "GETEX nokey PX x", "LPUSH l x", "GETEX l EX 0", "GETEX l PX x",
+		"SET s v", "GETEX s EX 0", "GETEX s EXAT x", "GETEX s EX 100", "PERSIST s", "GETEX s FOO")},
+	{"a key written already expired stays until looked up", script(
+		"SET a v", "SET b x EXAT 100000", "DBSIZE", "EXISTS b", "DBSIZE", "SET c x PXAT 1", "DBSIZE",
+		"GET c", "DBSIZE")},
 }
 
 // TestRepliesMatchRedis runs each script against Quordis and against real
