@@ -79,9 +79,9 @@ func pingCommand(c *Ctx) Reply {
 
 // SELECT index
 func selectCommand(c *Ctx) Reply {
-	id, err := strconv.Atoi(string(c.Args[1]))
-	if err != nil {
-		return replyNotInt
+	id, msg := parseInt32(c.Args[1])
+	if msg != "" {
+		return Err(msg)
 	}
 	if c.s.config().ClusterEnabled && id != 0 {
 		return Err("ERR SELECT is not allowed in cluster mode")
@@ -98,12 +98,12 @@ func swapdbCommand(c *Ctx) Reply {
 	if c.s.config().ClusterEnabled {
 		return Err("ERR SWAPDB is not allowed in cluster mode")
 	}
-	a, err := strconv.Atoi(string(c.Args[1]))
-	if err != nil {
+	a, msg := parseInt32(c.Args[1])
+	if msg != "" {
 		return Err("ERR invalid first DB index")
 	}
-	b, err := strconv.Atoi(string(c.Args[2]))
-	if err != nil {
+	b, msg := parseInt32(c.Args[2])
+	if msg != "" {
 		return Err("ERR invalid second DB index")
 	}
 	n := c.s.store.NumDB()

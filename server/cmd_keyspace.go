@@ -157,17 +157,17 @@ func moveCommand(c *Ctx) Reply {
 	if c.s.config().ClusterEnabled {
 		return Err("ERR MOVE is not allowed in cluster mode")
 	}
-	id, ok := parseInt(c.Args[2])
-	if !ok || id < -1<<31 || id >= 1<<31 {
-		return replyNotInt
+	id, msg := parseInt32(c.Args[2])
+	if msg != "" {
+		return Err(msg)
 	}
-	if id < 0 || id >= int64(c.s.store.NumDB()) {
+	if id < 0 || id >= c.s.store.NumDB() {
 		return Err(msgInvalidDB)
 	}
-	if int(id) == c.DB.ID() {
+	if id == c.DB.ID() {
 		return Err("ERR source and destination objects are the same")
 	}
-	dst := c.s.store.DB(int(id))
+	dst := c.s.store.DB(id)
 	o := c.DB.Get(c.key(1), c.Now)
 	if o == nil || dst.Exists(c.key(1), c.Now) {
 		return replyZero
@@ -180,7 +180,7 @@ func moveCommand(c *Ctx) Reply {
 		dst.SetExpiry(c.key(1), at)
 	}
 	c.Modified(c.Args[1])
-	c.s.signalModified(int(id), c.Args[1])
+	c.s.signalModified(id, c.Args[1])
 	return replyOne
 }
 
@@ -197,17 +197,17 @@ func copyCommand(c *Ctx) Reply {
 				return replySyntax
 			}
 			i++
-			id, ok := parseInt(c.Args[i])
-			if !ok || id < -1<<31 || id >= 1<<31 {
-				return replyNotInt
+			id, msg := parseInt32(c.Args[i])
+			if msg != "" {
+				return Err(msg)
 			}
-			if id < 0 || id >= int64(c.s.store.NumDB()) {
+			if id < 0 || id >= c.s.store.NumDB() {
 				return Err(msgInvalidDB)
 			}
 			if c.s.config().ClusterEnabled && id != 0 {
 				return Err("ERR Copying to another database is not allowed in cluster mode")
 			}
-			dst = c.s.store.DB(int(id))
+			dst = c.s.store.DB(id)
 		default:
 			return replySyntax
 		}

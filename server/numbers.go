@@ -46,6 +46,24 @@ func parseInt(b []byte) (int64, bool) {
 	return int64(v), true
 }
 
+// msgIntRange is Redis's error for an integer that does not fit in 32 bits
+// where it asks for one (getIntFromObjectOrReply without a message).
+const msgIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
+
+// parseInt32 parses b as Redis's getIntFromObjectOrReply does: an integer
+// (parseInt) within 32 bits. It returns Redis's error otherwise: msgNotInt,
+// or msgIntRange for an integer outside 32 bits.
+func parseInt32(b []byte) (int, string) {
+	n, ok := parseInt(b)
+	if !ok {
+		return 0, msgNotInt
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, msgIntRange
+	}
+	return int(n), ""
+}
+
 // parseFloat parses b as Redis's string2d (strtod) does for commands that
 // take a double: the whole argument must be a number; NaN is refused;
 // "inf" and "-inf" are accepted.

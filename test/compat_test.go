@@ -60,6 +60,10 @@ var compatCases = []compatCase{
 	{"select swapdb", script(
 		"SELECT 99", "SELECT x", "SELECT -1", "SET a 1", "SELECT 1", "GET a", "SWAPDB 0 1", "GET a",
 		"SWAPDB x 1", "SWAPDB 0 x", "SWAPDB 0 99", "SELECT 0", "GET a")},
+	{"database indexes beyond 32 bits", script(
+		"SET a 1", "SELECT 9223372036854775807", "SELECT -2147483649", "SELECT +1", "SELECT 01",
+		"MOVE a 2147483648", "MOVE a x", "MOVE a 20", "COPY a b DB 2147483648", "COPY a b DB x",
+		"SWAPDB 2147483648 0", "SWAPDB 0 2147483648", "SWAPDB +1 0", "DBSIZE")},
 	{"auth without password", script("AUTH x", "AUTH default x", "AUTH nouser x", "AUTH a b c")},
 	{"hello errors", script("HELLO 4", "HELLO x", "HELLO 2 foo", "HELLO 3 setname 'a b'", "HELLO 2 AUTH default")},
 	{"set options", script(
