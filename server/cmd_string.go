@@ -320,7 +320,7 @@ func incrCommand(c *Ctx) Reply {
 		// the value, and no reply still refers to it (replies are encoded
 		// before the next command runs), so a counter costs no allocation.
 		o.SetStr(strconv.AppendInt(o.Str()[:0], cur, 10))
-		o.Raw = false
+		o.Raw, o.Float = false, false
 	} else {
 		c.DB.Set(c.ownedKey(1), store.NewString(strconv.AppendInt(nil, cur, 10)), c.Now)
 	}
@@ -356,6 +356,7 @@ func incrbyfloatCommand(c *Ctx) Reply {
 	}
 	text := formatLongDouble(sum)
 	val := store.NewString([]byte(text))
+	val.Float = true
 	if o != nil {
 		val.Access = o.Access
 		*o = val

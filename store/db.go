@@ -175,6 +175,7 @@ func (db *DB) OverwriteString(key, val []byte, now int64) {
 		stored, _ := db.keys.Key(k)
 		if joined(stored, unsafe.SliceData(o.Str())) {
 			copy(o.Str(), val)
+			o.Float = false
 			db.opts.Access.initAccess(o, now)
 			if db.expires.Len() > 0 {
 				db.expires.Delete(stored)

@@ -56,6 +56,10 @@ type Object struct {
 	// Raw marks a string that was modified in place (APPEND, SETRANGE,
 	// SETBIT), which Redis reports as the "raw" encoding from then on.
 	Raw bool
+	// Float marks a string INCRBYFLOAT wrote, which Redis keeps as a
+	// string ("embstr", "raw" past 44 bytes) even when it reads as an
+	// integer.
+	Float bool
 	// ownKey marks a value stored under a key string that spares.join
 	// laid out at its whole size class and that only the keyspace holds,
 	// which eviction may then reuse (see spares): the key and, right after
@@ -187,7 +191,7 @@ const maxEmbstr = 44
 // "embstr" when short, "raw" otherwise.
 func (o *Object) StringEncoding() string {
 	b := o.Str()
-	if !o.Raw && len(b) <= 20 && len(b) > 0 {
+	if !o.Raw && !o.Float && len(b) <= 20 && len(b) > 0 {
 		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && strconv.FormatInt(n, 10) == string(b) {
 			return "int"
 		}
