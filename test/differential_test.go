@@ -16,8 +16,8 @@ import (
 type diffPool struct{ usual, edge []string }
 
 var diffPools = map[string]diffPool{
-	"m": {[]string{"x", "y", "z", "1", "2", "-3", "10", "abc", "1.5"}, []string{"", "-0", " 1"}},
-	"v": {[]string{"v", "1", "-1", "10", "3.5", "hello", "0"}, []string{"", "9223372036854775807", "-9223372036854775808", "0x10", " 1", "1e400", "-0"}},
+	"m": {[]string{"x", "y", "z", "1", "2", "-3", "10", "abc", "1.5", "member"}, []string{"", "-0", " 1", strings.Repeat("m", 70), "12345678901234567890"}},
+	"v": {[]string{"v", "1", "-1", "10", "3.5", "hello", "0"}, []string{"", "9223372036854775807", "-9223372036854775808", "0x10", " 1", "1e400", "-0", strings.Repeat("long", 20)}},
 	"i": {[]string{"0", "1", "-1", "2", "3", "-2", "5", "100", "-100"}, []string{"9223372036854775807", "-9223372036854775808", "x", "1.5", "", "+1", "01"}},
 	"x": {[]string{"0", "1", "2", "3", "-1", "-2", "-3"}, []string{"10", "-10", "9223372036854775807", "-9223372036854775808", "x"}},
 	"f": {[]string{"0", "1", "-1", "0.1", "1.5", "-2.5", "1e3", "3"}, []string{"inf", "-inf", "+inf", "nan", "x", "1e400", "5e-324", "1.7976931348623157e308", "", ".5", "1e", "0x1p3"}},
@@ -220,6 +220,9 @@ func diffState(c *Conn, cmd []string) string {
 		case "zset":
 			b.WriteString(c.Do("ZRANGE", k, "0", "-1", "WITHSCORES"))
 		}
+		if typ != "+none\r\n" {
+			b.WriteString(c.Do("OBJECT", "ENCODING", k))
+		}
 		b.WriteString(diffNormalize([]string{"TTL"}, c.Do("TTL", k)))
 	}
 	return b.String()
@@ -275,9 +278,16 @@ func TestRandomCommandsMatchRedis(t *testing.T) {
 					// expiry cycles, on their own timers, would delete them
 					// at different moments on the two servers.
 					c.Do("DEBUG", "SET-ACTIVE-EXPIRE", "0")
-					c.Do("CONFIG", "SET", "maxmemory", "0", "hash-max-listpack-entries", "512",
-						"hash-max-listpack-value", "64", "set-max-intset-entries", "512",
-						"zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
+					// Odd seeds keep the default encoding thresholds; even
+					// ones lower them, so that hashes, sets and sorted sets
+					// turn into hash tables and skiplists as they grow.
+					entries, bytes, ints := "4", "8", "4"
+					if seed%2 == 1 {
+						entries, bytes, ints = "128", "64", "512"
+					}
+					c.Do("CONFIG", "SET", "maxmemory", "0", "hash-max-listpack-entries", entries,
+						"hash-max-listpack-value", bytes, "set-max-intset-entries", ints,
+						"zset-max-listpack-entries", entries, "zset-max-listpack-value", bytes,
 						"list-max-listpack-size", "-2")
 				}
 				g := &diffGen{rng: rand.New(rand.NewPCG(uint64(seed), 0))}
