@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"quordis/conf"
 	"quordis/store"
 )
 
@@ -435,7 +434,7 @@ func hscanCommand(c *Ctx) Reply {
 	seen := int64(0)
 	visit := func(field, value string) {
 		seen += 2
-		if opts.pattern == "" || conf.Match(opts.pattern, field, false) {
+		if opts.matches(field) {
 			kv = append(kv, hashBytes(field), hashBytes(value))
 		}
 	}

@@ -275,7 +275,7 @@ func scanCommand(c *Ctx) Reply {
 	}
 	out := make([][]byte, 0, len(keys))
 	for _, key := range keys {
-		if opts.pattern != "" && !conf.Match(opts.pattern, key, false) {
+		if !opts.matches(key) {
 			continue
 		}
 		o := c.DB.Peek(key, c.Now)
@@ -318,9 +318,15 @@ func parseCursor(b []byte) (uint64, bool) {
 
 // scanOptions are the MATCH, COUNT and (for SCAN) TYPE options.
 type scanOptions struct {
-	pattern string
-	count   int64
-	typ     string
+	pattern    string
+	usePattern bool // a MATCH other than "*" (MATCH "" matches the empty string only)
+	count      int64
+	typ        string
+}
+
+// matches reports whether s passes the MATCH option.
+func (o *scanOptions) matches(s string) bool {
+	return !o.usePattern || conf.Match(o.pattern, s, false)
 }
 
 // parseScanOptions parses the options shared by SCAN, HSCAN, SSCAN and
@@ -344,9 +350,7 @@ func parseScanOptions(args [][]byte, withType bool) (scanOptions, string) {
 			o.count = n
 		case "match":
 			o.pattern = string(v)
-			if o.pattern == "*" {
-				o.pattern = ""
-			}
+			o.usePattern = o.pattern != "*"
 		case "type":
 			if !withType {
 				return o, msgSyntax

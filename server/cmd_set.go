@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"quordis/conf"
 	"quordis/store"
 )
 
@@ -640,7 +639,7 @@ func sscanCommand(c *Ctx) Reply {
 	}
 	out := make([]Reply, 0, len(members))
 	for _, m := range members {
-		if opts.pattern == "" || conf.Match(opts.pattern, m, false) {
+		if opts.matches(m) {
 			out = append(out, BulkString(m))
 		}
 	}

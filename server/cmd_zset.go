@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"quordis/conf"
 	"quordis/store"
 )
 
@@ -403,7 +402,7 @@ func zscanCommand(c *Ctx) Reply {
 	big := zs.Encoding() == "skiplist"
 	var out [][]byte
 	emit := func(m string, score float64) {
-		if opts.pattern != "" && !conf.Match(opts.pattern, m, false) {
+		if !opts.matches(m) {
 			return
 		}
 		var s []byte

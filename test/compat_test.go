@@ -118,6 +118,10 @@ var compatCases = []compatCase{
 		"MSET foo 1 fob 2 bar 3", "KEYS f*", "KEYS *", "KEYS b?r", "KEYS [fb]o[ob]",
 		"SCAN x", "SCAN 0 COUNT 0", "SCAN 0 COUNT x", "SCAN 0 MATCH", "SCAN 0 FOO bar", "SCAN 0 TYPE foo",
 		"DBSIZE")},
+	{"an empty MATCH matches the empty string only", script(
+		"SCAN 0 MATCH ''", "SET '' e", "SCAN 0 MATCH ''", "HSET h a 1 '' 2", "HSCAN h 0 MATCH ''",
+		"SADD s a ''", "SSCAN s 0 MATCH ''", "ZADD z 1 a 2 ''", "ZSCAN z 0 MATCH ''", "SADD i 1 2",
+		"SSCAN i 0 MATCH ''")},
 	{"transactions", script(
 		"EXEC", "DISCARD", "MULTI", "MULTI", "WATCH a", "FOO", "SET a", "EXEC",
 		"MULTI", "SET a 1", "INCR a", "GET a", "EXEC",
