@@ -20,15 +20,15 @@ var diffPools = map[string]diffPool{
 	"v": {[]string{"v", "1", "-1", "10", "3.5", "hello", "0"}, []string{"", "9223372036854775807", "-9223372036854775808", "0x10", " 1", "1e400", "-0", strings.Repeat("long", 20)}},
 	"i": {[]string{"0", "1", "-1", "2", "3", "-2", "5", "100", "-100"}, []string{"9223372036854775807", "-9223372036854775808", "x", "1.5", "", "+1", "01"}},
 	"x": {[]string{"0", "1", "2", "3", "-1", "-2", "-3"}, []string{"10", "-10", "9223372036854775807", "-9223372036854775808", "x"}},
-	"f": {[]string{"0", "1", "-1", "0.1", "1.5", "-2.5", "1e3", "3"}, []string{"inf", "-inf", "+inf", "nan", "x", "1e400", "5e-324", "1.7976931348623157e308", "", ".5", "1e", "0x1p3"}},
+	"f": {[]string{"0", "1", "-1", "0.1", "1.5", "-2.5", "1e3", "3", "1e-7", "123456789.125", "1e17", "-0.0"}, []string{"inf", "-inf", "+inf", "nan", "x", "1e400", "5e-324", "1.7976931348623157e308", "", ".5", "1e", "0x1p3"}},
 	"r": {[]string{"-inf", "+inf", "0", "1", "(1", "2.5", "(2.5", "-1", "3"}, []string{"x", "(", "(inf", "nan", ""}},
 	"l": {[]string{"-", "+", "[a", "(x", "[x", "[z", "(z", "[1"}, []string{"a", "[", "", "(+"}},
 	"c": {[]string{"0", "1", "2", "3", "10"}, []string{"-1", "-2", "x", "9223372036854775807"}},
 	"b": {[]string{"0", "1"}, []string{"2", "-1"}},
 	"o": {[]string{"0", "1", "7", "8", "15", "100"}, []string{"-1", "x", "4294967296"}},
-	// Expiry times stay far from now or in the past, so that no key
-	// expires between the two servers' turns.
-	"e": {[]string{"1000", "100000"}, []string{"-1", "0", "x", "9223372036854775807"}},
+	// Expiry times stay far from now (in milliseconds too: PX, PSETEX) or
+	// in the past, so that no key expires between the two servers' turns.
+	"e": {[]string{"100000", "1000000"}, []string{"-1", "0", "x", "9223372036854775807"}},
 	"t": {[]string{"u8", "i8", "u1", "i16", "u63", "i64"}, []string{"u64", "i0", "x8", "#1", "i65"}}, // BITFIELD types
 	"g": {[]string{"0", "1", "-1", "13.361389", "38.115556", "15", "37.5"}, []string{"180", "-85.05112878", "181", "-91", "x"}},
 	"p": {[]string{"*", "s*", "?1", "[hz]*", "[^s]*"}, []string{"*[", "\\s1", ""}}, // glob patterns
@@ -67,17 +67,20 @@ var diffFamilies = []struct {
 		"LRANGE k x x", "LINDEX k x", "LLEN k", "LSET k x m", "LINSERT k {BEFORE|AFTER} m m",
 		"LREM k x m", "LTRIM k x x", "LPOS k m {|RANK_x} {|COUNT_c} {|MAXLEN_c}",
 		"LMOVE k k {LEFT|RIGHT} {LEFT|RIGHT}", "RPOPLPUSH k k", "LMPOP {1_k|2_k_k} {LEFT|RIGHT} {|COUNT_c}",
-		"SORT k ALPHA {|DESC} {|LIMIT_x_c}",
+		"SORT k ALPHA {|DESC} {|LIMIT_x_c}", "SORT k BY nosort {|GET_#|GET_s*}",
+		"SORT k ALPHA {|BY_s*|BY_h1->*} {|GET_#|GET_s*|GET_h1->*} {|DESC}",
+		"BLPOP k* 0.01", "BRPOP k 0.01", "BLMOVE k k {LEFT|RIGHT} {LEFT|RIGHT} 0.01",
 	}},
 	{[]string{"h1", "h2"}, []string{
 		"HSET k mv*", "HMSET k mv*", "HSETNX k m v", "HGET k m", "HMGET k m*", "HDEL k m*", "HLEN k",
 		"HEXISTS k m", "HINCRBY k m i", "HINCRBYFLOAT k m f", "HSTRLEN k m", "HGETALL k", "HKEYS k",
-		"HVALS k",
+		"HVALS k", "HSCAN k 0 COUNT 1000 {|MATCH_p}",
 	}},
 	{[]string{"S1", "S2", "S3"}, []string{
 		"SADD k m*", "SREM k m*", "SISMEMBER k m", "SMISMEMBER k m*", "SCARD k", "SMOVE k k m",
 		"SMEMBERS k", "SINTER k*", "SUNION k*", "SDIFF k*", "SINTERSTORE k k*", "SUNIONSTORE k k*",
 		"SDIFFSTORE k k*", "SINTERCARD {1_k|2_k_k|c_k} {|LIMIT_c}", "SORT k ALPHA {|DESC} {|LIMIT_x_c}",
+		"SSCAN k 0 COUNT 1000 {|MATCH_p}",
 	}},
 	{[]string{"z1", "z2", "z3"}, []string{
 		"ZADD k {|NX|XX} {|GT|LT} {|CH} {|INCR} sm*", "ZINCRBY k f m", "ZSCORE k m", "ZMSCORE k m*",
@@ -91,6 +94,7 @@ var diffFamilies = []struct {
 		"ZINTERSTORE k {1_k|2_k_k} {|WEIGHTS_f_f} {|AGGREGATE_MIN|AGGREGATE_MAX}", "ZDIFFSTORE k {1_k|2_k_k}",
 		"ZUNION {1_k|2_k_k} {|WITHSCORES}", "ZINTER {2_k_k|c_k} {|WITHSCORES}", "ZDIFF {2_k_k} {|WITHSCORES}",
 		"ZRANGESTORE k k x x", "ZMPOP {1_k|2_k_k} {MIN|MAX} {|COUNT_c}", "ZINTERCARD 2 k k {|LIMIT_c}",
+		"ZSCAN k 0 COUNT 1000", "BZPOPMIN k 0.01", "BZPOPMAX k* 0.01", "BZMPOP 0.01 {1_k|2_k_k} {MIN|MAX}",
 	}},
 	{[]string{"p1", "p2"}, []string{"PFADD k m*", "PFCOUNT k*", "PFMERGE k k*"}},
 	{[]string{"g1", "g2"}, []string{
@@ -100,8 +104,9 @@ var diffFamilies = []struct {
 	}},
 	{nil, []string{
 		"DEL k*", "UNLINK k*", "EXISTS k*", "TYPE k", "RENAME k k", "RENAMENX k k", "COPY k k {|REPLACE}",
-		"KEYS p", "DBSIZE", "EXPIRE k e {|NX|XX|GT|LT}", "PERSIST k", "TTL k", "TOUCH k*",
-		"MOVE k {0|1|x}", "SWAPDB 0 {0|1}",
+		"KEYS p", "DBSIZE", "EXPIRE k e {|NX|XX}",
+		"{EXPIREAT|PEXPIREAT} k {4000000000|5000000000|1000|x} {|NX|XX|GT|LT}", "PERSIST k", "TTL k", "TOUCH k*",
+		"MOVE k {0|1|x}", "SWAPDB 0 {0|1}", "SCAN 0 COUNT 1000 {|MATCH_p} {|TYPE_string|TYPE_zset|TYPE_foo}",
 	}},
 }
 
@@ -188,6 +193,24 @@ func diffNormalize(cmd []string, reply string) string {
 	switch strings.ToUpper(cmd[0]) {
 	case "SMEMBERS", "SINTER", "SUNION", "SDIFF", "KEYS":
 		return sortBulks(reply)
+	case "SCAN", "SSCAN", "HSCAN", "ZSCAN":
+		// The cursor, then the elements in a hash table's order (pairs
+		// of them for HSCAN and ZSCAN).
+		if i := strings.Index(reply, "\r\n*"); strings.HasPrefix(reply, "*2\r\n") && i > 0 {
+			per := 2
+			if u := strings.ToUpper(cmd[0]); u == "HSCAN" || u == "ZSCAN" {
+				per = 4
+			}
+			return reply[:i+2] + sortElements(reply[i+2:], per)
+		}
+	case "SORT":
+		// BY a pattern without * (nosort) does not sort: a set comes in
+		// its hash table's order.
+		for i := 1; i+1 < len(cmd); i++ {
+			if strings.EqualFold(cmd[i], "BY") && !strings.Contains(cmd[i+1], "*") {
+				return sortBulks(reply)
+			}
+		}
 	case "TTL":
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(reply, ":"), "\r\n")); err == nil && n > 0 {
 			return ":positive\r\n"
@@ -238,14 +261,23 @@ func hashInOrder(c *Conn, cmd, key, reply string) string {
 		!strings.Contains(c.Do("OBJECT", "ENCODING", key), "hashtable") {
 		return reply
 	}
-	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
-	per := 2 // lines per element: a bulk string's length and bytes
 	if strings.EqualFold(cmd, "HGETALL") {
-		per = 4 // a field and its value
+		return sortElements(reply, 4) // a field and its value
 	}
+	return sortElements(reply, 2)
+}
+
+// sortElements sorts the elements of an array (or map) of bulk strings, per
+// lines to an element: 2 for a bulk string (its length and bytes), 4 for a
+// pair of them.
+func sortElements(reply string, per int) string {
+	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
 	var elems []string
 	for i := 1; i+per-1 < len(lines); i += per {
 		elems = append(elems, strings.Join(lines[i:i+per], "\r\n"))
+	}
+	if len(elems) == 0 {
+		return reply
 	}
 	slices.Sort(elems)
 	return lines[0] + "\r\n" + strings.Join(elems, "\r\n") + "\r\n"
