@@ -72,18 +72,28 @@ func TestEvictionRoundStopsAtItsTimeLimit(t *testing.T) {
 // The dataset count follows writes that name a key more than once (each
 // key counted once) and writes of more keys than the per-command buffers
 // hold, and stays equal to a count made from scratch.
-func TestDatasetCountWithRepeatedKeys(t *testing.T) {
+// commandsForTest returns a server without a listener, locked until the
+// test ends, and a function that runs a command on it for a client and
+// returns the reply.
+func commandsForTest(t *testing.T) (*Server, func(words ...string) string) {
 	s, err := New(conf.Default(), Options{})
 	require.NoError(t, err)
 	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	run := func(words ...string) {
+	t.Cleanup(s.mu.Unlock)
+	return s, func(words ...string) string {
 		args := make([][]byte, len(words))
 		for i, w := range words {
 			args[i] = []byte(w)
 		}
-		out := s.handle(c, args, nil)
+		return string(s.handle(c, args, nil))
+	}
+}
+
+func TestDatasetCountWithRepeatedKeys(t *testing.T) {
+	s, do := commandsForTest(t)
+	run := func(words ...string) {
+		out := do(words...)
 		require.NotEqual(t, byte('-'), out[0], "%q: %s", words, out)
 	}
 	fromScratch := func() int64 {
@@ -112,18 +122,7 @@ func TestDatasetCountWithRepeatedKeys(t *testing.T) {
 // A key written already expired (SET with EXAT in the past) stays stored,
 // as in Redis, and counts in the dataset until a lookup deletes it.
 func TestDatasetCountsAKeyWrittenAlreadyExpired(t *testing.T) {
-	s, err := New(conf.Default(), Options{})
-	require.NoError(t, err)
-	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	run := func(words ...string) string {
-		args := make([][]byte, len(words))
-		for i, w := range words {
-			args[i] = []byte(w)
-		}
-		return string(s.handle(c, args, nil))
-	}
+	s, run := commandsForTest(t)
 	require.Equal(t, "+OK\r\n", run("SET", "b", strings.Repeat("x", 100), "EXAT", "100000"))
 	require.Equal(t, 1, s.store.Keys())
 	stored := s.datasetBytes()
