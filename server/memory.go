@@ -193,8 +193,8 @@ next:
 
 // trackWrite runs fn, a write to keys, and accounts for what it changed:
 // each key's usage is measured before (expiring the key, as the command's
-// own lookup would) and after (without: see storedUsage). keys may be reordered
-// and shortened. Called with s.mu held.
+// own lookup would) and after (without: see storedUsage). keys may be
+// reordered and shortened. Called with s.mu held.
 func (s *Server) trackWrite(keys []dbKey, now int64, fn func()) {
 	keys = distinct(keys)
 	if len(keys) == 0 {

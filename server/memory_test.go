@@ -69,9 +69,6 @@ func TestEvictionRoundStopsAtItsTimeLimit(t *testing.T) {
 	}
 }
 
-// The dataset count follows writes that name a key more than once (each
-// key counted once) and writes of more keys than the per-command buffers
-// hold, and stays equal to a count made from scratch.
 // commandsForTest returns a server without a listener, locked until the
 // test ends, and a function that runs a command on it for a client and
 // returns the reply.
@@ -90,6 +87,9 @@ func commandsForTest(t *testing.T) (*Server, func(words ...string) string) {
 	}
 }
 
+// The dataset count follows writes that name a key more than once (each
+// key counted once) and writes of more keys than the per-command buffers
+// hold, and stays equal to a count made from scratch.
 func TestDatasetCountWithRepeatedKeys(t *testing.T) {
 	s, do := commandsForTest(t)
 	run := func(words ...string) {
