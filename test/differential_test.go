@@ -226,7 +226,7 @@ func diffNormalize(cmd []string, reply string) string {
 
 // diffState describes what the keys a command named hold on the server
 // behind c, and the key count: type, value (in an order both servers
-// share) and whether they expire.
+// share), encoding and whether they expire.
 func diffState(c *Conn, cmd []string) string {
 	var b strings.Builder
 	b.WriteString(c.Do("DBSIZE"))
@@ -256,11 +256,11 @@ func diffState(c *Conn, cmd []string) string {
 	return b.String()
 }
 
-// hashInOrder returns a reply listing the hash at key (HGETALL, HKEYS,
-// HVALS, named by cmd) in an order both servers share: a listpack's is the order of
-// insertion on both; a hash table's is its own, so its fields (and
-// values) are sorted. Only a reply with elements asks for the encoding:
-// the key is live then, and OBJECT ENCODING expires nothing.
+// hashInOrder returns a reply listing the hash at key (HGETALL, HKEYS or
+// HVALS, named by cmd) in an order both servers share: a listpack's is
+// the order of insertion on both; a hash table's is its own, so its
+// fields (and values) are sorted. Only a reply with elements asks for the
+// encoding: the key is live then, and OBJECT ENCODING expires nothing.
 func hashInOrder(c *Conn, cmd, key, reply string) string {
 	if reply == "*0\r\n" || reply == "%0\r\n" || !strings.HasPrefix(reply, "*") && !strings.HasPrefix(reply, "%") ||
 		!strings.Contains(c.Do("OBJECT", "ENCODING", key), "hashtable") {
