@@ -165,9 +165,11 @@ var compatCases = []compatCase{
 	{"getex checks the time after the key", script(
 		"GETEX nokey EX 0", "GETEX nokey PX x", "LPUSH l x", "GETEX l EX 0", "GETEX l PX x",
 		"SET s v", "GETEX s EX 0", "GETEX s EXAT x", "GETEX s EX 100", "PERSIST s", "GETEX s FOO")},
+	// The expiry cycles are off meanwhile: on their own timers they might
+	// delete b or c between two commands on one server and not the other.
 	{"a key written already expired stays until looked up", script(
-		"SET a v", "SET b x EXAT 100000", "DBSIZE", "EXISTS b", "DBSIZE", "SET c x PXAT 1", "DBSIZE",
-		"GET c", "DBSIZE")},
+		"DEBUG SET-ACTIVE-EXPIRE 0", "SET a v", "SET b x EXAT 100000", "DBSIZE", "EXISTS b", "DBSIZE",
+		"SET c x PXAT 1", "DBSIZE", "GET c", "DBSIZE", "DEBUG SET-ACTIVE-EXPIRE 1")},
 }
 
 // TestRepliesMatchRedis runs each script against Quordis and against real
