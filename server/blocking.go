@@ -103,8 +103,11 @@ func (c *Ctx) block(keyIdx []int, timeout time.Duration, onTimeout Reply, serve 
 // popOrBlock is the common body of the blocking pops: it serves the
 // command at once from the first of the keys (argument indexes) that
 // exists, answering WRONGTYPE when that key is not of kind; with none, it
-// blocks on all of them, or inside MULTI answers onTimeout at once.
-func (c *Ctx) popOrBlock(keys []int, kind store.Kind, timeout time.Duration, onTimeout Reply, serve serveFunc) Reply {
+// blocks on all of them, or inside MULTI answers notNow at once. A pop that
+// times out gets a null array, as every blocked list or sorted-set command
+// in Redis 7.0 (replyToBlockedClientTimedOut), BLMOVE too, whose notNow is
+// a null.
+func (c *Ctx) popOrBlock(keys []int, kind store.Kind, timeout time.Duration, notNow Reply, serve serveFunc) Reply {
 	for _, i := range keys {
 		o := c.DB.Get(c.key(i), c.Now)
 		if o == nil {
@@ -117,9 +120,9 @@ func (c *Ctx) popOrBlock(keys []int, kind store.Kind, timeout time.Duration, onT
 		return r
 	}
 	if !c.canBlock() {
-		return onTimeout
+		return notNow
 	}
-	return c.block(keys, timeout, onTimeout, serve)
+	return c.block(keys, timeout, replyNullArray, serve)
 }
 
 // unblock releases cl with reply r (pushed to its connection unless r is

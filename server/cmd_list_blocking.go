@@ -90,15 +90,7 @@ func blmoveCommand(c *Ctx) Reply {
 	if msg != "" {
 		return Err(msg)
 	}
-	// Redis answers a BLMOVE that timed out with a null array, as any
-	// blocked list command, but one that could not block (inside MULTI)
-	// with a null: popOrBlock answers the timeout's reply then, and only
-	// then.
-	r := c.popOrBlock([]int{1}, store.KindList, timeout, replyNullArray, serveBMove(from, to))
-	if r.kind == kindNullArray {
-		return replyNullBulk
-	}
-	return r
+	return c.popOrBlock([]int{1}, store.KindList, timeout, replyNullBulk, serveBMove(from, to))
 }
 
 // serveBMove serves BLMOVE/BRPOPLPUSH from its source, propagated as LMOVE

@@ -116,14 +116,8 @@ func (s *Server) memoryCron() { s.mem.clients = s.clientBytes() }
 // keyUsage is the usage of key in db now, 0 when absent. Peek may expire
 // the key, whose usage the expiry hook then subtracts.
 func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
-	d := s.store.DB(db)
-	k := bytesView(key)
-	o := d.Peek(k, now)
-	if o == nil {
-		return 0
-	}
-	_, ttl := d.Expiry(k)
-	return store.Usage(k, o, ttl)
+	d, k := s.store.DB(db), bytesView(key)
+	return usageOf(d, k, d.Peek(k, now))
 }
 
 // storedUsage is the usage of what key holds in db, expired or not, 0
@@ -131,14 +125,17 @@ func (s *Server) keyUsage(db int, key []byte, now int64) int64 {
 // EXAT in the past): it stays stored, as in Redis, until a lookup or the
 // expiry cycle deletes it, and the expiry hook then subtracts its usage.
 func (s *Server) storedUsage(db int, key []byte) int64 {
-	d := s.store.DB(db)
-	k := bytesView(key)
-	o := d.Stored(k)
+	d, k := s.store.DB(db), bytesView(key)
+	return usageOf(d, k, d.Stored(k))
+}
+
+// usageOf is the usage of o, stored at key in d, 0 for nil.
+func usageOf(d *store.DB, key string, o *store.Object) int64 {
 	if o == nil {
 		return 0
 	}
-	_, ttl := d.Expiry(k)
-	return store.Usage(k, o, ttl)
+	_, ttl := d.Expiry(key)
+	return store.Usage(key, o, ttl)
 }
 
 // writtenKeys lists the keys a write command may change: its key

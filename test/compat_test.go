@@ -1,7 +1,6 @@
 package test
 
 import (
-	"sort"
 	"strings"
 	"testing"
 
@@ -214,17 +213,11 @@ func runCompat(t *testing.T, cases []compatCase) {
 	}
 }
 
-// sortBulks sorts the elements of an array of bulk strings, for replies
-// whose order is a hash table's (KEYS).
+// sortBulks sorts the elements of an array (or set) of bulk strings, for
+// replies whose order is a hash table's (KEYS).
 func sortBulks(reply string) string {
-	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
-	if len(lines) < 3 || (lines[0][0] != '*' && lines[0][0] != '~') {
+	if len(reply) < 2 || reply[0] != '*' && reply[0] != '~' {
 		return reply
 	}
-	var elems []string
-	for i := 1; i+1 < len(lines); i += 2 {
-		elems = append(elems, lines[i]+"\r\n"+lines[i+1])
-	}
-	sort.Strings(elems)
-	return lines[0] + "\r\n" + strings.Join(elems, "\r\n") + "\r\n"
+	return sortElements(reply, 2)
 }
