@@ -93,10 +93,18 @@ type sortRequest struct {
 	store      int // argument index of the STORE destination; 0 without
 }
 
+// In cluster mode the keys a pattern names could be on any node, so Redis
+// refuses GET and a BY that sorts (one with a '*') as it reads them.
+var (
+	replySortByInCluster  = Err("ERR BY option of SORT denied in Cluster mode.")
+	replySortGetInCluster = Err("ERR GET option of SORT denied in Cluster mode.")
+)
+
 // parseSort reads the options from argument 2 on. SORT_RO does not know
 // STORE.
 func parseSort(c *Ctx, readonly bool) (sortRequest, *Reply) {
 	req := sortRequest{cnt: -1}
+	cluster := c.s.config().ClusterEnabled
 	args := c.Args
 	for j := 2; j < len(args); j++ {
 		left := len(args) - j - 1
@@ -123,9 +131,14 @@ func parseSort(c *Ctx, readonly bool) (sortRequest, *Reply) {
 			req.by = args[j+1]
 			if bytes.IndexByte(cString(args[j+1]), '*') < 0 {
 				req.dontsort = true
+			} else if cluster {
+				return req, &replySortByInCluster
 			}
 			j++
 		case strings.EqualFold(a, "get") && left >= 1:
+			if cluster {
+				return req, &replySortGetInCluster
+			}
 			req.gets = append(req.gets, args[j+1])
 			j++
 		default:

@@ -1,8 +1,10 @@
 package test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -177,21 +179,59 @@ func TestRepliesMatchRedis(t *testing.T) {
 	runCompat(t, compatCases)
 }
 
+// clusterCompatCases are scripts for a one-node cluster that serves every
+// slot.
+var clusterCompatCases = []compatCase{
+	{"sort refuses patterns", script(
+		"RPUSH l 3 1 2", "SORT l BY nosort", "SORT l BY w_*", "SORT l BY {l}w_*->f", "SORT l GET #",
+		"SORT l GET {l}x_*", "SORT l GET", "SORT l GET # FOO", "SORT l FOO GET #", "SORT l LIMIT 0 x GET #",
+		"SORT l GET # LIMIT 0 x", "SORT_RO l GET #", "SORT l BY nosort GET # BY w_*", "SORT nokey GET #",
+		"SET s v", "SORT s GET #", "SORT s BY nosort")},
+}
+
+// TestClusterRepliesMatchRedis runs clusterCompatCases against both
+// servers in cluster mode.
+func TestClusterRepliesMatchRedis(t *testing.T) {
+	real, ours := startClusterPair(t)
+	runCompatOn(t, real, ours, clusterCompatCases)
+}
+
+// startClusterPair starts real Redis and Quordis in cluster mode, each a
+// one-node cluster serving every slot, and returns how to dial each once
+// both report cluster_state:ok.
+func startClusterPair(t *testing.T) (real, ours func(testing.TB) *Conn) {
+	real = StartRealRedis(t, "--cluster-enabled", "yes").Dial
+	ours = StartServer(t, "enable-debug-command yes", "cluster-enabled yes",
+		"cluster-port "+strconv.Itoa(freePorts(t, 1)[0])).Dial
+	for _, dial := range []func(testing.TB) *Conn{real, ours} {
+		c := dial(t)
+		require.Equal(t, "+OK\r\n", c.Do("CLUSTER", "ADDSLOTSRANGE", "0", "16383"))
+		require.Eventually(t, func() bool {
+			return strings.Contains(c.Do("CLUSTER", "INFO"), "cluster_state:ok")
+		}, 10*time.Second, 20*time.Millisecond)
+	}
+	return real, ours
+}
+
 // runCompat runs compatibility scripts against a real redis-server and a
-// Quordis server, each script on fresh connections after FLUSHALL and with
+// Quordis server, as runCompatOn does.
+func runCompat(t *testing.T, cases []compatCase) {
+	runCompatOn(t, StartRealRedis(t).Dial, StartServer(t, "enable-debug-command yes").Dial, cases)
+}
+
+// runCompatOn runs compatibility scripts against the servers that real and
+// ours dial, each script on fresh connections after FLUSHALL and with
 // maxmemory and the encoding thresholds at their defaults, in RESP2 and in
 // RESP3, and requires byte-identical replies. Replies of
 // commands whose order is a hash table's (KEYS, SMEMBERS, ...) are
 // compared as sorted arrays of bulk strings.
-func runCompat(t *testing.T, cases []compatCase) {
-	real := StartRealRedis(t)
-	ours := StartServer(t, "enable-debug-command yes")
+func runCompatOn(t *testing.T, real, ours func(testing.TB) *Conn, cases []compatCase) {
 	unordered := map[string]bool{"keys": true, "smembers": true, "sinter": true, "sunion": true,
 		"sdiff": true, "hkeys": true, "hvals": true}
 	for _, proto := range []string{"2", "3"} {
 		for _, tc := range cases {
 			t.Run(tc.name+"/resp"+proto, func(t *testing.T) {
-				a, b := real.Dial(t), ours.Dial(t)
+				a, b := real(t), ours(t)
 				for _, c := range []*Conn{a, b} {
 					c.Do("HELLO", proto)
 					c.Do("FLUSHALL")
