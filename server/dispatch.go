@@ -64,7 +64,12 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
 	}
 	if c.flags&flagMulti != 0 && !controlsTransaction(cmd) {
-		c.multi = append(c.multi, queuedCommand{cmd: cmd, args: copyArgs(args)})
+		// A transaction that can no longer run queues nothing more, as in
+		// Redis's queueMultiCommand; in cluster mode, EXEC then routes by
+		// the keys of what was queued before (routeCluster).
+		if c.flags&(flagDirtyExec|flagDirtyCAS) == 0 {
+			c.multi = append(c.multi, queuedCommand{cmd: cmd, args: copyArgs(args)})
+		}
 		return s.appendClientReply(c, out, replyQueued)
 	}
 	r := s.call(c, cmd, args, now)

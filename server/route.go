@@ -16,7 +16,11 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 	var buf [4][]byte
 	keys := buf[:0]
 	if cmd.Name == "exec" {
-		if c.flags&flagMulti == 0 || c.flags&flagDirtyExec != 0 {
+		// A transaction already refused (flagDirtyExec) is routed too, by
+		// the commands queued before the refusal: Redis's getNodeByQuery
+		// answers CROSSSLOT or a redirection for them before EXEC can
+		// answer EXECABORT.
+		if c.flags&flagMulti == 0 {
 			return "" // EXEC answers its own error
 		}
 		for _, q := range c.multi {

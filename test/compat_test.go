@@ -180,13 +180,19 @@ func TestRepliesMatchRedis(t *testing.T) {
 }
 
 // clusterCompatCases are scripts for a one-node cluster that serves every
-// slot.
+// slot ("a" and "b" hash to different slots).
 var clusterCompatCases = []compatCase{
 	{"sort refuses patterns", script(
 		"RPUSH l 3 1 2", "SORT l BY nosort", "SORT l BY w_*", "SORT l BY {l}w_*->f", "SORT l GET #",
 		"SORT l GET {l}x_*", "SORT l GET", "SORT l GET # FOO", "SORT l FOO GET #", "SORT l LIMIT 0 x GET #",
 		"SORT l GET # LIMIT 0 x", "SORT_RO l GET #", "SORT l BY nosort GET # BY w_*", "SORT nokey GET #",
 		"SET s v", "SORT s GET #", "SORT s BY nosort")},
+	{"exec routes what was queued", script(
+		"MULTI", "SET a 1", "SET b 2", "EXEC", "GET a",
+		"MULTI", "GET a", "MGET a b", "GET b", "EXEC",
+		"MULTI", "GET a", "GET b", "MGET a b", "EXEC",
+		"MULTI", "GET a", "GET a b", "GET b", "EXEC",
+		"WATCH a", "SET a 2", "MULTI", "GET a", "GET b", "EXEC", "GET a")},
 }
 
 // TestClusterRepliesMatchRedis runs clusterCompatCases against both
