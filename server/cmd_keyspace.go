@@ -450,10 +450,15 @@ func ttlCommand(c *Ctx) Reply {
 	}
 	v := at
 	if c.Cmd.Name == "ttl" || c.Cmd.Name == "pttl" {
-		v = max(at-c.Now, 0)
+		v = at - c.Now
 	}
+	v = max(v, 0)
 	if c.Cmd.Name == "ttl" || c.Cmd.Name == "expiretime" {
-		v = (v + 500) / 1000
+		// Rounded to the nearest second, as Redis's (v+500)/1000, but
+		// without wrapping around near the top of the range: for an
+		// expiry at PXAT 9223372036854775807 Redis answers the exact
+		// 9223372036854776.
+		v = v/1000 + (v%1000+500)/1000
 	}
 	return Int(v)
 }

@@ -132,6 +132,9 @@ var compatCases = []compatCase{
 		"SET c 9", "MULTI", "GET c", "INCR c", "GET c", "INCRBY c 123456789012", "GET c", "DECR c", "EXEC",
 		"APPEND c 0", "OBJECT ENCODING c", "INCR c", "OBJECT ENCODING c", "GET c",
 		"RPUSH pl aaa bbbbbb 12345 c", "MULTI", "LPOP pl", "RPOP pl", "LPOP pl", "EXEC", "LPOP pl", "LPOP pl")},
+	{"expiry times at the top of the range", script(
+		"SET s v PXAT 9223372036854775807", "EXPIRETIME s", "PEXPIRETIME s",
+		"SET t v PXAT 9223372036854775499", "EXPIRETIME t", "SET u v PXAT 9223372036854775500", "EXPIRETIME u")},
 	{"watch", script(
 		"WATCH a", "SET a 1", "MULTI", "GET a", "EXEC", "WATCH a", "MULTI", "GET a", "EXEC", "UNWATCH",
 		"WATCH nokey", "MULTI", "PING", "EXEC")},
