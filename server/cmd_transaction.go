@@ -190,3 +190,17 @@ func (s *Server) touchAllWatched(db int, now int64) {
 		}
 	}
 }
+
+// queuedFlags is, for EXEC, the flags of the commands its transaction
+// queued, as Redis's mstate.cmd_flags: EXEC is refused as a write, or as a
+// command that may grow memory, when what it would run is. It is 0 for
+// any other command.
+func queuedFlags(c *client, cmd *Command) Flag {
+	var f Flag
+	if cmd.Name == "exec" {
+		for _, q := range c.multi {
+			f |= q.cmd.Flags
+		}
+	}
+	return f
+}

@@ -43,12 +43,15 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 		}
 		if msg := s.routeCluster(c, cmd, args, asking, now.UnixMilli()); msg != "" {
 			if cmd.Name == "exec" {
+				// Redis discards the transaction and redirects as it
+				// would any command, without EXECABORT.
 				s.discardTransaction(c)
+				return s.refuse(c, cmd, out, msg)
 			}
 			return s.reject(c, cmd, out, msg)
 		}
 	}
-	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
+	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 || queuedFlags(c, cmd)&(FlagWrite|FlagMayReplicate) != 0 {
 		if msg := s.aofWriteError(); msg != "" {
 			return s.reject(c, cmd, out, msg)
 		}
@@ -160,8 +163,20 @@ func controlsTransaction(cmd *Command) bool {
 }
 
 // reject answers a request that was refused before running. Inside MULTI
-// the refusal also makes EXEC fail, as Redis's flagTransaction does.
+// the refusal also makes EXEC fail, as Redis's flagTransaction does. A
+// refused EXEC discards the transaction and the watched keys, even
+// outside MULTI, and says why after EXECABORT, as Redis's execCommandAbort
+// does (without the ERR of an error that has no code of its own).
 func (s *Server) reject(c *client, cmd *Command, out []byte, msg string) []byte {
+	if cmd != nil && cmd.Name == "exec" {
+		s.discardTransaction(c)
+		msg = "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+	}
+	return s.refuse(c, cmd, out, msg)
+}
+
+// refuse is reject without EXEC's abort.
+func (s *Server) refuse(c *client, cmd *Command, out []byte, msg string) []byte {
 	if c.flags&flagMulti != 0 {
 		c.flags |= flagDirtyExec
 	}

@@ -348,20 +348,19 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 	return true, false
 }
 
-// denyOOM reports whether cmd (with its queued commands, for EXEC) may
-// grow memory and must be refused when over maxmemory.
+// denyOOM reports whether cmd must be refused when over maxmemory: it may
+// grow memory (for EXEC, a command it queued may), or it would be queued
+// in a transaction, which may grow without bound (Redis refuses every
+// command inside MULTI but EXEC, DISCARD, QUIT and RESET).
 func denyOOM(c *client, cmd *Command) bool {
-	if cmd.Flags&FlagDenyOOM != 0 {
-		return true
-	}
-	if cmd.Name == "exec" {
-		for _, q := range c.multi {
-			if q.cmd.Flags&FlagDenyOOM != 0 {
-				return true
-			}
+	if c.flags&flagMulti != 0 {
+		switch cmd.FullName() {
+		case "exec", "discard", "quit", "reset":
+		default:
+			return true
 		}
 	}
-	return false
+	return (cmd.Flags|queuedFlags(c, cmd))&FlagDenyOOM != 0
 }
 
 // tuneGC applies maxmemory to the Go runtime, when the server owns its GC

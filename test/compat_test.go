@@ -132,6 +132,12 @@ var compatCases = []compatCase{
 		"SET c 9", "MULTI", "GET c", "INCR c", "GET c", "INCRBY c 123456789012", "GET c", "DECR c", "EXEC",
 		"APPEND c 0", "OBJECT ENCODING c", "INCR c", "OBJECT ENCODING c", "GET c",
 		"RPUSH pl aaa bbbbbb 12345 c", "MULTI", "LPOP pl", "RPOP pl", "LPOP pl", "EXEC", "LPOP pl", "LPOP pl")},
+	{"a refused EXEC discards the transaction and the watches", script(
+		"EXEC x", "MULTI", "SET k v", "EXEC x", "EXEC", "GET k",
+		"WATCH k", "SET k 2", "EXEC x", "MULTI", "GET k", "EXEC")},
+	{"over maxmemory a transaction queues nothing", script(
+		"SET k v", "CONFIG SET maxmemory 1", "MULTI", "GET k", "PING", "MULTI", "WATCH k", "CONFIG RESETSTAT",
+		"DISCARD", "MULTI", "EXEC", "GET k", "CONFIG SET maxmemory 0", "MULTI", "SET k w", "EXEC")},
 	{"expiry times at the top of the range", script(
 		"SET s v PXAT 9223372036854775807", "EXPIRETIME s", "PEXPIRETIME s",
 		"SET t v PXAT 9223372036854775499", "EXPIRETIME t", "SET u v PXAT 9223372036854775500", "EXPIRETIME u")},
@@ -174,6 +180,33 @@ var compatCases = []compatCase{
 	{"a key written already expired stays until looked up", script(
 		"DEBUG SET-ACTIVE-EXPIRE 0", "SET a v", "SET b x EXAT 100000", "DBSIZE", "EXISTS b", "DBSIZE",
 		"SET c x PXAT 1", "DBSIZE", "GET c", "DBSIZE", "DEBUG SET-ACTIVE-EXPIRE 1")},
+}
+
+// TestRefusedExecMatchesRedis checks the refusals of EXEC that need a
+// second connection, on both servers: over maxmemory, an EXEC whose
+// transaction queued a command that may grow memory is refused with the
+// reason after EXECABORT, and the transaction is gone.
+func TestRefusedExecMatchesRedis(t *testing.T) {
+	real, ours := StartRealRedis(t), StartServer(t, "enable-debug-command yes")
+	run := func(dial func(testing.TB) *Conn) []string {
+		a, b := dial(t), dial(t)
+		b.Do("CONFIG", "SET", "maxmemory", "0")
+		defer b.Do("CONFIG", "SET", "maxmemory", "0")
+		var replies []string
+		for _, step := range []struct {
+			c   *Conn
+			cmd []string
+		}{
+			{a, []string{"MULTI"}}, {a, []string{"GET", "k"}}, {a, []string{"SET", "k", "v"}},
+			{b, []string{"CONFIG", "SET", "maxmemory", "1"}}, {a, []string{"EXEC"}}, {a, []string{"EXEC"}},
+			{a, []string{"MULTI"}}, {b, []string{"CONFIG", "SET", "maxmemory", "0"}}, {a, []string{"GET", "k"}},
+			{a, []string{"EXEC"}},
+		} {
+			replies = append(replies, step.c.Do(step.cmd...))
+		}
+		return replies
+	}
+	require.Equal(t, run(real.Dial), run(ours.Dial))
 }
 
 // TestRepliesMatchRedis runs each script against Quordis and against real
