@@ -111,8 +111,8 @@ func swapdbCommand(c *Ctx) Reply {
 		return Err(msgInvalidDB)
 	}
 	if a != b {
-		c.s.touchAllWatched(a, c.Now)
-		c.s.touchAllWatched(b, c.Now)
+		c.s.touchAllWatched(a, b, c.Now)
+		c.s.touchAllWatched(b, a, c.Now)
 		c.s.store.SwapDB(a, b)
 		c.s.swapUsage(a, b)
 	}

@@ -98,7 +98,7 @@ func flushCommand(c *Ctx) Reply {
 	}
 	n := 0
 	for _, db := range dbs {
-		c.s.touchAllWatched(db.ID(), c.Now)
+		c.s.touchAllWatched(db.ID(), -1, c.Now)
 		n += db.Len()
 		c.s.flushUsage(db.ID())
 		db.Flush()

@@ -1,5 +1,7 @@
 package server
 
+import "quordis/store"
+
 // watchKey names a watched key: a database and a key.
 type watchKey struct {
 	db  int
@@ -177,18 +179,72 @@ func (s *Server) touchWatched(db int, key []byte) {
 	}
 }
 
-// touchAllWatched marks the clients watching a key of db that exists at
-// now, as FLUSHDB and SWAPDB do; call it before db changes. Called with s.mu
+// expireWatched is touchWatched for a key being deleted because it
+// expired: a client that watched it when it was already expired sees no
+// change, and watches it as absent from then on, as in Redis's
+// touchWatchedKey. Called with s.mu held.
+func (s *Server) expireWatched(db int, key string) {
+	if len(s.watchers) == 0 {
+		return
+	}
+	wk := watchKey{db: db, key: key}
+	for _, c := range s.watchers[wk] {
+		if w := c.watching(wk); w != nil && w.expired {
+			w.expired = false
+			continue
+		}
+		c.flags |= flagDirtyCAS
+	}
+}
+
+// touchAllWatched marks the clients watching a key of db whose value the
+// emptying of db (FLUSHDB, FLUSHALL: other is -1) or its swap with other
+// (SWAPDB) changes, as Redis 7.0's touchAllWatchedKeysInDb: a key stored
+// in either, expired or not. A key watched when already expired changes
+// nothing by going away, or by being replaced with another expired one;
+// a key stored in neither that is replaced with an expired one is watched
+// as expired from then on. Call it before db changes. Called with s.mu
 // held.
-func (s *Server) touchAllWatched(db int, now int64) {
+func (s *Server) touchAllWatched(db, other int, now int64) {
+	emptied := s.store.DB(db)
+	var with *store.DB
+	if other >= 0 {
+		with = s.store.DB(other)
+	}
 	for wk, list := range s.watchers {
-		if wk.db != db || !s.store.DB(db).Exists(wk.key, now) {
+		if wk.db != db {
+			continue
+		}
+		inEmptied := emptied.Stored(wk.key) != nil
+		inOther := with != nil && with.Stored(wk.key) != nil
+		if !inEmptied && !inOther {
 			continue
 		}
 		for _, c := range list {
-			c.flags |= flagDirtyCAS
+			w := c.watching(wk)
+			switch {
+			case w == nil:
+				c.flags |= flagDirtyCAS // cannot happen: watchers and watched agree
+			case w.expired && !inOther:
+				w.expired = false
+			case w.expired && with.ExpiredAt(wk.key, now):
+			case !w.expired && !inEmptied && with.ExpiredAt(wk.key, now):
+				w.expired = true
+			default:
+				c.flags |= flagDirtyCAS
+			}
 		}
 	}
+}
+
+// watching returns c's record of the key it watches at wk.
+func (c *client) watching(wk watchKey) *watched {
+	for i := range c.watched {
+		if c.watched[i].wk == wk {
+			return &c.watched[i]
+		}
+	}
+	return nil
 }
 
 // queuedFlags is, for EXEC, the flags of the commands its transaction

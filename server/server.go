@@ -457,7 +457,7 @@ func (s *Server) now() int64 { return s.clock().UnixMilli() }
 func (s *Server) onExpire(db int, key string, o *store.Object) {
 	s.onExpireUsage(db, key, o)
 	s.stats.expiredKeys++
-	s.touchWatched(db, []byte(key))
+	s.expireWatched(db, key)
 	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})
 }
 

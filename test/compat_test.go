@@ -138,6 +138,17 @@ var compatCases = []compatCase{
 	{"over maxmemory a transaction queues nothing", script(
 		"SET k v", "CONFIG SET maxmemory 1", "MULTI", "GET k", "PING", "MULTI", "WATCH k", "CONFIG RESETSTAT",
 		"DISCARD", "MULTI", "EXEC", "GET k", "CONFIG SET maxmemory 0", "MULTI", "SET k w", "EXEC")},
+	// The expiry cycles are off meanwhile, so that expired keys stay
+	// stored until something deletes them.
+	{"watch across FLUSHDB, SWAPDB and expiry", script(
+		"DEBUG SET-ACTIVE-EXPIRE 0",
+		"SELECT 1", "SET k v", "SELECT 0", "WATCH k", "SWAPDB 0 1", "MULTI", "EXEC",
+		"WATCH z", "SWAPDB 0 1", "MULTI", "EXEC",
+		"SET e v PX 100", "WATCH e", "DEBUG SLEEP 0.2", "FLUSHDB", "MULTI", "EXEC",
+		"SET f v PX 1", "DEBUG SLEEP 0.01", "WATCH f", "FLUSHDB", "MULTI", "EXEC",
+		"SET g v PX 1", "DEBUG SLEEP 0.01", "WATCH g", "GET g", "MULTI", "EXEC",
+		"FLUSHALL", "SELECT 1", "SET h w PX 1", "SELECT 0", "DEBUG SLEEP 0.01", "WATCH h", "SWAPDB 0 1",
+		"GET h", "MULTI", "EXEC", "DEBUG SET-ACTIVE-EXPIRE 1")},
 	{"expiry times at the top of the range", script(
 		"SET s v PXAT 9223372036854775807", "EXPIRETIME s", "PEXPIRETIME s",
 		"SET t v PXAT 9223372036854775499", "EXPIRETIME t", "SET u v PXAT 9223372036854775500", "EXPIRETIME u")},
