@@ -1,6 +1,7 @@
 package test
 
 import (
+	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -42,13 +43,15 @@ var diffPools = map[string]diffPool{
 // or member and a value, "sm" a score and a member; {A|B} picks one
 // alternative, where _ stands for a space and an empty one for nothing;
 // any other word is itself. Commands whose replies depend on chance (SPOP,
-// SRANDMEMBER, RANDOMKEY) are left out, and so are OBJECT REFCOUNT (Redis
-// does not share a COPY of a shared small integer; Quordis reports it
-// shared), DUMP (a hash table's payload lists it in its own order) and
+// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, RANDOMKEY) are drawn only with what
+// makes their replies certain (a count of 0, or an error). Left out are
+// OBJECT REFCOUNT (Redis does not share a COPY of a shared small integer;
+// Quordis reports it shared), DUMP (a hash table's payload lists it in its own order) and
 // SORT by numbers: Redis 7.0 reads errno after strtod without clearing
 // it, so a number parsed out of range by an earlier command (1e400) can
-// fail a later SORT of plain numbers. A positive TTL is compared as a
-// mark, and lexicographic ranges run only over equal scores (lexDefined).
+// fail a later SORT of plain numbers. A positive TTL (or expiry time) is
+// compared as a mark, and lexicographic ranges run only over equal scores
+// (lexDefined).
 var diffFamilies = []struct {
 	keys []string
 	cmds []string
@@ -61,7 +64,7 @@ var diffFamilies = []struct {
 		"SETBIT k o b", "GETBIT k o", "BITCOUNT k {|x_x|x_x_BIT|x_x_BYTE}", "BITPOS k b {|x|x_x|x_x_BIT}",
 		"BITOP {AND|OR|XOR|NOT} k k*", "SETEX k e v", "PSETEX k e v", "SUBSTR k x x",
 		"BITFIELD k {GET_t_o|SET_t_o_i|INCRBY_t_o_i} {|OVERFLOW_WRAP|OVERFLOW_SAT|OVERFLOW_FAIL} {|INCRBY_t_o_i|GET_t_o}",
-		"BITFIELD_RO k GET t o",
+		"BITFIELD_RO k GET t o", "GETEX k {PX|EXAT|PXAT} e", "SET k v KEEPTTL {|GET}",
 	}},
 	{[]string{"l1", "l2", "l3"}, []string{
 		"LPUSH k m*", "RPUSH k m*", "LPUSHX k m*", "RPUSHX k m*", "LPOP k {|c}", "RPOP k {|c}",
@@ -71,17 +74,18 @@ var diffFamilies = []struct {
 		"SORT k ALPHA {|DESC} {|LIMIT_x_c}", "SORT k BY nosort {|GET_#|GET_s*}",
 		"SORT k ALPHA {|BY_s*|BY_h1->*} {|GET_#|GET_s*|GET_h1->*} {|DESC}",
 		"BLPOP k* 0.01", "BRPOP k 0.01", "BLMOVE k k {LEFT|RIGHT} {LEFT|RIGHT} 0.01",
+		"SORT k ALPHA {|DESC} STORE k", "SORT_RO k ALPHA {|LIMIT_x_c}", "BRPOPLPUSH k k 0.01",
 	}},
 	{[]string{"h1", "h2"}, []string{
 		"HSET k mv*", "HMSET k mv*", "HSETNX k m v", "HGET k m", "HMGET k m*", "HDEL k m*", "HLEN k",
 		"HEXISTS k m", "HINCRBY k m i", "HINCRBYFLOAT k m f", "HSTRLEN k m", "HGETALL k", "HKEYS k",
-		"HVALS k", "HSCAN k 0 COUNT 1000 {|MATCH_p}",
+		"HVALS k", "HSCAN k 0 COUNT 1000 {|MATCH_p}", "HRANDFIELD k {0|abc|-0} {|WITHVALUES}",
 	}},
 	{[]string{"S1", "S2", "S3"}, []string{
 		"SADD k m*", "SREM k m*", "SISMEMBER k m", "SMISMEMBER k m*", "SCARD k", "SMOVE k k m",
 		"SMEMBERS k", "SINTER k*", "SUNION k*", "SDIFF k*", "SINTERSTORE k k*", "SUNIONSTORE k k*",
 		"SDIFFSTORE k k*", "SINTERCARD {1_k|2_k_k|c_k} {|LIMIT_c}", "SORT k ALPHA {|DESC} {|LIMIT_x_c}",
-		"SSCAN k 0 COUNT 1000 {|MATCH_p}",
+		"SSCAN k 0 COUNT 1000 {|MATCH_p}", "SRANDMEMBER k {0|abc|-0}", "SPOP k {0|abc|-1}",
 	}},
 	{[]string{"z1", "z2", "z3"}, []string{
 		"ZADD k {|NX|XX} {|GT|LT} {|CH} {|INCR} sm*", "ZINCRBY k f m", "ZSCORE k m", "ZMSCORE k m*",
@@ -96,7 +100,8 @@ var diffFamilies = []struct {
 		"ZUNION {1_k|2_k_k} {|WITHSCORES}", "ZINTER {2_k_k|c_k} {|WITHSCORES}", "ZDIFF {2_k_k} {|WITHSCORES}",
 		"ZRANGESTORE k k x x", "ZMPOP {1_k|2_k_k} {MIN|MAX} {|COUNT_c}", "ZINTERCARD 2 k k {|LIMIT_c}",
 		"ZRANGESTORE k k r r BYSCORE {|REV} {|LIMIT_x_c}", "ZRANGESTORE k k l l BYLEX {|REV} {|LIMIT_x_c}",
-		"ZSCAN k 0 COUNT 1000", "BZPOPMIN k 0.01", "BZPOPMAX k* 0.01", "BZMPOP 0.01 {1_k|2_k_k} {MIN|MAX}",
+		"ZSCAN k 0 COUNT 1000", "ZRANDMEMBER k {0|abc|-0} {|WITHSCORES}", "ZRANGE k x x REV {|WITHSCORES}",
+		"ZRANGE k r r BYSCORE LIMIT x c", "BZPOPMIN k 0.01", "BZPOPMAX k* 0.01", "BZMPOP 0.01 {1_k|2_k_k} {MIN|MAX}",
 	}},
 	{[]string{"p1", "p2"}, []string{"PFADD k m*", "PFCOUNT k*", "PFMERGE k k*"}},
 	{[]string{"g1", "g2"}, []string{
@@ -111,7 +116,9 @@ var diffFamilies = []struct {
 		"DEL k*", "UNLINK k*", "EXISTS k*", "TYPE k", "RENAME k k", "RENAMENX k k", "COPY k k {|REPLACE}",
 		"KEYS p", "DBSIZE", "EXPIRE k e {|NX|XX}",
 		"{EXPIREAT|PEXPIREAT} k {4000000000|5000000000|1000|x} {|NX|XX|GT|LT}", "PERSIST k", "TTL k", "TOUCH k*",
-		"MOVE k {0|1|x}", "SWAPDB 0 {0|1}", "OBJECT {ENCODING|FREQ|FOO} k", "SCAN 0 COUNT 1000 {|MATCH_p} {|TYPE_string|TYPE_zset|TYPE_foo}",
+		"MOVE k {0|1|x}", "SWAPDB 0 {0|1}", "{PTTL|EXPIRETIME|PEXPIRETIME} k", "PEXPIRE k e {|GT|LT}",
+		"FLUSHDB", "RANDOMKEY abc", "OBJECT ENCODING", "SELECT {0|1|x}", "COPY k k DB x {|REPLACE}",
+		"ECHO v", "PING {|v}", "CLIENT {GETNAME|SETNAME_abc|SETNAME_a_b|GETNAME_x}", "OBJECT {ENCODING|FREQ|FOO} k", "SCAN 0 COUNT 1000 {|MATCH_p} {|TYPE_string|TYPE_zset|TYPE_foo}",
 	}},
 }
 
@@ -154,6 +161,29 @@ func (g *diffGen) next() []string {
 		out = g.expand(out, w)
 	}
 	return out
+}
+
+// mutate returns cmd, or one time in twenty-four cmd with its last
+// argument dropped or an argument added, for the arity and syntax errors.
+// It leaves alone the commands whose templates draw a count of 0 or one
+// that is not a number, since without it they would draw at random, and
+// the blocking ones.
+func (g *diffGen) mutate(cmd []string) []string {
+	switch strings.ToUpper(cmd[0]) {
+	case "SPOP", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "RANDOMKEY":
+		return cmd
+	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP":
+		return cmd // an argument added could be a timeout of 0: block for ever
+	}
+	switch g.rng.IntN(48) {
+	case 0:
+		if len(cmd) > 1 {
+			return cmd[:len(cmd)-1]
+		}
+	case 1:
+		return append(cmd, g.pick([]string{"x", "0", "COUNT", g.key()}))
+	}
+	return cmd
 }
 
 func (g *diffGen) expand(out []string, w string) []string {
@@ -216,7 +246,7 @@ func diffNormalize(cmd []string, reply string) string {
 				return sortBulks(reply)
 			}
 		}
-	case "TTL":
+	case "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME":
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(reply, ":"), "\r\n")); err == nil && n > 0 {
 			return ":positive\r\n"
 		}
@@ -266,6 +296,12 @@ func hashInOrder(c *Conn, cmd, key, reply string) string {
 		!strings.Contains(c.Do("OBJECT", "ENCODING", key), "hashtable") {
 		return reply
 	}
+	return hashSorted(cmd, reply)
+}
+
+// hashSorted sorts the fields (and values) of a reply to HGETALL, HKEYS or
+// HVALS (named by cmd).
+func hashSorted(cmd, reply string) string {
 	if strings.EqualFold(cmd, "HGETALL") {
 		return sortElements(reply, 4) // a field and its value
 	}
@@ -295,19 +331,34 @@ func sortElements(reply string, per int) string {
 // runs seeds 1 to N instead of the first eight (QUORDIS_DIFF_COMMANDS sets
 // the commands per seed).
 func TestRandomCommandsMatchRedis(t *testing.T) {
-	seeds, commands := 8, 2000
+	diffRun(t, StartRealRedis(t).Dial, StartServer(t, "enable-debug-command yes").Dial, 8)
+}
+
+// TestRandomCommandsMatchRedisCluster does the same with both servers in
+// cluster mode, each a one-node cluster serving every slot: most commands
+// of several keys name keys of different slots, so what it checks most is
+// which error comes first, CROSSSLOT or the command's own, inside MULTI
+// too.
+func TestRandomCommandsMatchRedisCluster(t *testing.T) {
+	real, ours := startClusterPair(t)
+	diffRun(t, real, ours, 4)
+}
+
+// diffRun runs the seeds of the random commands against the servers that
+// real and ours dial, seeds of them in RESP2 and RESP3 (QUORDIS_DIFF_SEEDS
+// overrides it).
+func diffRun(t *testing.T, real, ours func(testing.TB) *Conn, seeds int) {
+	commands := 2000
 	if s, err := strconv.Atoi(os.Getenv("QUORDIS_DIFF_SEEDS")); err == nil && s > 0 {
 		seeds = s
 	}
 	if n, err := strconv.Atoi(os.Getenv("QUORDIS_DIFF_COMMANDS")); err == nil && n > 0 {
 		commands = n
 	}
-	real := StartRealRedis(t)
-	ours := StartServer(t, "enable-debug-command yes")
 	for _, proto := range []string{"2", "3"} {
 		for seed := 1; seed <= seeds; seed++ {
 			t.Run(fmt.Sprintf("resp%s/seed%d", proto, seed), func(t *testing.T) {
-				a, b := real.Dial(t), ours.Dial(t)
+				a, b := real(t), ours(t)
 				for _, c := range []*Conn{a, b} {
 					c.Do("HELLO", proto)
 					c.Do("FLUSHALL")
@@ -329,21 +380,23 @@ func TestRandomCommandsMatchRedis(t *testing.T) {
 				}
 				g := &diffGen{rng: rand.New(rand.NewPCG(uint64(seed), 0))}
 				var past []string
-				for i := range commands {
-					cmd := g.next()
-					if !lexDefined(a, cmd) {
-						continue
-					}
+				// check sends cmd to both servers and fails the test where
+				// their replies differ (once norm, if not nil, has made them
+				// comparable) or, after it, the keys that the commands in
+				// named name.
+				check := func(i int, cmd []string, norm func(c *Conn, reply string) string, named ...[]string) {
 					past = append(past, quoteCommand(cmd))
-					want, got := diffNormalize(cmd, a.Do(cmd...)), diffNormalize(cmd, b.Do(cmd...))
-					switch strings.ToUpper(cmd[0]) {
-					case "HGETALL", "HKEYS", "HVALS":
-						want, got = hashInOrder(a, cmd[0], cmd[1], want), hashInOrder(b, cmd[0], cmd[1], got)
+					want, got := a.Do(cmd...), b.Do(cmd...)
+					if norm != nil {
+						want, got = norm(a, want), norm(b, got)
 					}
 					what := "reply"
 					if want == got {
 						// The same reply, and the same keys after it.
-						what, want, got = "keys after it", diffState(a, cmd), diffState(b, cmd)
+						what, want, got = "keys after it", "", ""
+						for _, n := range named {
+							want, got = want+diffState(a, n), got+diffState(b, n)
+						}
 					}
 					if want != got {
 						from := max(0, len(past)-30)
@@ -351,9 +404,96 @@ func TestRandomCommandsMatchRedis(t *testing.T) {
 							i+1, seed, proto, past[len(past)-1], what, want, got, strings.Join(past[from:len(past)-1], "\n"))
 					}
 				}
+				for i := range commands {
+					if g.rng.IntN(16) != 0 {
+						cmd := g.mutate(g.next())
+						if lexDefined(a, cmd) {
+							check(i, cmd, func(c *Conn, r string) string { return diffReply(c, cmd, r) }, cmd)
+						}
+						continue
+					}
+					// A transaction of one to four commands, sometimes
+					// watching keys first, sometimes discarded.
+					if g.rng.IntN(3) == 0 {
+						check(i, append([]string{"WATCH"}, g.next()[1:]...), nil)
+						if cmd := g.next(); g.rng.IntN(2) == 0 && lexKey(cmd) == "" {
+							check(i, cmd, func(c *Conn, r string) string { return diffReply(c, cmd, r) }, cmd)
+						}
+					}
+					check(i, []string{"MULTI"}, nil)
+					var queued [][]string
+					for range 1 + g.rng.IntN(4) {
+						// No lexicographic range: whether one is defined
+						// depends on the commands queued before it.
+						if cmd := g.mutate(g.next()); lexKey(cmd) == "" {
+							check(i, cmd, nil)
+							queued = append(queued, cmd)
+						}
+					}
+					if g.rng.IntN(8) == 0 {
+						check(i, []string{"DISCARD"}, nil)
+						continue
+					}
+					check(i, []string{"EXEC"}, func(_ *Conn, r string) string { return diffExec(queued, r) }, queued...)
+				}
 			})
 		}
 	}
+}
+
+// diffReply makes the reply to cmd comparable (diffNormalize), and the
+// fields or values of a hash table in it too (hashInOrder, which asks c).
+func diffReply(c *Conn, cmd []string, reply string) string {
+	reply = diffNormalize(cmd, reply)
+	switch strings.ToUpper(cmd[0]) {
+	case "HGETALL", "HKEYS", "HVALS":
+		if len(cmd) == 2 {
+			reply = hashInOrder(c, cmd[0], cmd[1], reply)
+		}
+	}
+	return reply
+}
+
+// diffExec makes EXEC's reply comparable: each queued command's reply as
+// diffNormalize makes it, and a hash's fields and values sorted, since the
+// hash's encoding when the command ran is not known afterwards.
+func diffExec(queued [][]string, reply string) string {
+	r := bufio.NewReader(strings.NewReader(reply))
+	head, err := r.ReadString('\n')
+	if err != nil || head != "*"+strconv.Itoa(len(queued))+"\r\n" {
+		return reply // an error, or a null array: EXEC aborted
+	}
+	parse := &Conn{r: r}
+	var b strings.Builder
+	b.WriteString(head)
+	for _, cmd := range queued {
+		var elem strings.Builder
+		if err := parse.readValue(&elem); err != nil {
+			return reply
+		}
+		r := diffNormalize(cmd, elem.String())
+		switch strings.ToUpper(cmd[0]) {
+		case "HGETALL", "HKEYS", "HVALS":
+			r = hashSorted(cmd[0], r)
+		}
+		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// lexKey returns the sorted set whose lexicographic range cmd takes, or ""
+// if it takes none.
+func lexKey(cmd []string) string {
+	switch u := strings.ToUpper(cmd[0]); {
+	case len(cmd) < 3:
+	case u == "ZRANGEBYLEX" || u == "ZREVRANGEBYLEX" || u == "ZLEXCOUNT" || u == "ZREMRANGEBYLEX":
+		return cmd[1]
+	case u == "ZRANGE" && slices.Contains(cmd, "BYLEX"):
+		return cmd[1]
+	case u == "ZRANGESTORE" && slices.Contains(cmd, "BYLEX"):
+		return cmd[2]
+	}
+	return ""
 }
 
 // lexDefined reports whether cmd, if it takes a lexicographic range of a
@@ -362,15 +502,8 @@ func TestRandomCommandsMatchRedis(t *testing.T) {
 // Redis's depends on its skiplist's random levels. It asks c, which it
 // leaves as it was: a sorted set never holds an expiry in the past.
 func lexDefined(c *Conn, cmd []string) bool {
-	key := ""
-	switch u := strings.ToUpper(cmd[0]); {
-	case u == "ZRANGEBYLEX" || u == "ZREVRANGEBYLEX" || u == "ZLEXCOUNT" || u == "ZREMRANGEBYLEX":
-		key = cmd[1]
-	case u == "ZRANGE" && slices.Contains(cmd, "BYLEX"):
-		key = cmd[1]
-	case u == "ZRANGESTORE" && slices.Contains(cmd, "BYLEX"):
-		key = cmd[2]
-	default:
+	key := lexKey(cmd)
+	if key == "" {
 		return true
 	}
 	last := func(reply string) string {
