@@ -364,10 +364,10 @@ func (s *Server) kill(caller, victim *client) {
 
 // CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
 func clientUnblock(c *Ctx) Reply {
-	id, ok := parseInt(c.Args[2])
-	if !ok {
-		return replyNotInt
+	if len(c.Args) > 4 {
+		return subcommandSyntax(c)
 	}
+	// The reason is read before the id, as in Redis.
 	timeout := true
 	if len(c.Args) == 4 {
 		switch strings.ToLower(string(c.Args[3])) {
@@ -377,8 +377,10 @@ func clientUnblock(c *Ctx) Reply {
 		default:
 			return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 		}
-	} else if len(c.Args) > 4 {
-		return replySyntax
+	}
+	id, ok := parseInt(c.Args[2])
+	if !ok {
+		return replyNotInt
 	}
 	target := c.s.clients[uint64(id)]
 	if id <= 0 || target == nil || target.blocked == nil {

@@ -56,7 +56,7 @@ func clusterCommands() []*Command {
 				sub("shards", 2, FlagStale, nondet, "Returns the mapping of cluster slots to shards", clusterShards),
 				sub("slaves", 3, FlagAdmin|FlagStale, nondet, "Lists the replica nodes of a master node", clusterReplicas),
 				sub("slots", 2, FlagStale, nondet, "Returns the mapping of cluster slots to nodes", clusterSlots),
-				helpCommand("5.0.0", "cluster",
+				clusterOnly(helpCommand("5.0.0", "cluster",
 					"ADDSLOTS <slot> [<slot> ...]", "    Assign slots to the current node.",
 					"ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]", "    Assign slot ranges to the current node.",
 					"BUMPEPOCH", "    Advance the cluster config epoch.",
@@ -84,7 +84,7 @@ func clusterCommands() []*Command {
 					"SLOTS", "    Return information about slots range mappings. Each range is made of:",
 					"    start, end, master and replicas IP addresses, ports and ids",
 					"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
-					"LINKS", "    Return information about all network links between this node and its peers."),
+					"LINKS", "    Return information about all network links between this node and its peers.")),
 			},
 		},
 		conn("asking", "Sent by cluster clients after an -ASK redirect", FlagFast, askingCommand),
@@ -104,6 +104,14 @@ func onCluster(h func(*Ctx, *clusterNode) Reply) Handler {
 		}
 		return h(c, c.s.cluster)
 	}
+}
+
+// clusterOnly makes cmd (CLUSTER HELP) answer Redis's error without
+// cluster mode, as every CLUSTER subcommand does there.
+func clusterOnly(cmd *Command) *Command {
+	h := cmd.Handler
+	cmd.Handler = onCluster(func(c *Ctx, _ *clusterNode) Reply { return h(c) })
+	return cmd
 }
 
 // ASKING

@@ -68,7 +68,7 @@ func configGet(c *Ctx) Reply {
 // CONFIG SET parameter value [parameter value ...]
 func configSet(c *Ctx) Reply {
 	if len(c.Args)%2 != 0 {
-		return Err("ERR wrong number of arguments for 'config|set' command")
+		return replySyntax // a parameter without its value (the arity counts 4 or more)
 	}
 	pairs := make([][2]string, 0, len(c.Args)/2-1)
 	for i := 2; i < len(c.Args); i += 2 {

@@ -178,7 +178,19 @@ func debugCommand(c *Ctx) Reply {
 		return Simple(fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 			o, encodingOf(o), len(o.Str())+1, o.Access, o.IdleMillis(c.Now)/1000))
 	}
-	return Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try DEBUG HELP.")
+	return subcommandSyntax(c)
+}
+
+// subcommandSyntax is Redis's addReplySubcommandSyntaxError: the reply of
+// a container command to a subcommand it does not know, or one given the
+// wrong number of arguments that its handler counts itself.
+func subcommandSyntax(c *Ctx) Reply {
+	parent := c.Cmd
+	if parent.parent != nil {
+		parent = parent.parent
+	}
+	return Err("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(c.Args[1], 128)) +
+		"'. Try " + strings.ToUpper(parent.Name) + " HELP.")
 }
 
 // latencyCommand is LATENCY and its basic subcommands.

@@ -101,6 +101,9 @@ func slowlogCommand() *Command {
 
 // SLOWLOG GET [count]
 func slowlogGet(c *Ctx) Reply {
+	if len(c.Args) > 3 {
+		return subcommandSyntax(c)
+	}
 	count := int64(10)
 	if len(c.Args) == 3 {
 		n, err := strconv.ParseInt(string(c.Args[2]), 10, 64)

@@ -169,6 +169,10 @@ var compatCases = []compatCase{
 		"CLIENT KILL ID 999999", "CLIENT KILL foo bar", "CLIENT PAUSE x", "CLIENT PAUSE 10 foo", "CLIENT UNPAUSE",
 		"CLIENT REPLY foo", "CLIENT NO-EVICT foo", "CLIENT NO-EVICT on", "CLIENT LIST TYPE foo",
 		"CLIENT LIST ID x", "CLIENT LIST foo", "CLIENT KILL ID 0")},
+	{"subcommands that count their own arguments", script(
+		"CLIENT UNBLOCK a b", "CLIENT UNBLOCK x 0", "CLIENT UNBLOCK 1 2 3", "CLIENT UNBLOCK 1 timeout",
+		"CONFIG SET a b c", "CONFIG SET hz 10 maxmemory", "SLOWLOG GET 1 2", "SLOWLOG GET x 0", "SLOWLOG GET x",
+		"CLUSTER HELP", "CLUSTER NOSUCH", "CLUSTER INFO x")},
 	{"command", script(
 		"COMMAND INFO get set mget nosuch", "COMMAND GETKEYS set a b", "COMMAND GETKEYS foo a", "COMMAND GETKEYS ping x",
 		"COMMAND GETKEYS mset a", "COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYS get", "COMMAND LIST FILTERBY foo x",
