@@ -173,6 +173,12 @@ func (s *Server) forgetBlocked(cl *client) {
 // clients blocked on it get a chance to be served. Called with s.mu held.
 func (s *Server) signalModified(db int, key []byte) {
 	s.touchWatched(db, key)
+	s.signalReady(db, key)
+}
+
+// signalReady gives the clients blocked on key in db a chance to be
+// served. Called with s.mu held.
+func (s *Server) signalReady(db int, key []byte) {
 	if len(s.blockers) == 0 {
 		return
 	}
@@ -183,6 +189,17 @@ func (s *Server) signalModified(db int, key []byte) {
 	wk.key = string(key)
 	s.readySet[wk] = true
 	s.readyKeys = append(s.readyKeys, wk)
+}
+
+// signalSwapped gives the clients blocked on a key of database a or b
+// that holds a value after SWAPDB a chance to be served, as Redis's
+// scanDatabaseForReadyKeys does. Called with s.mu held.
+func (s *Server) signalSwapped(a, b int) {
+	for wk := range s.blockers {
+		if (wk.db == a || wk.db == b) && s.store.DB(wk.db).Stored(wk.key) != nil {
+			s.signalReady(wk.db, []byte(wk.key))
+		}
+	}
 }
 
 // serveReadyKeys serves the clients blocked on keys that changed, in the

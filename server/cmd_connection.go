@@ -115,6 +115,7 @@ func swapdbCommand(c *Ctx) Reply {
 		c.s.touchAllWatched(b, a, c.Now)
 		c.s.store.SwapDB(a, b)
 		c.s.swapUsage(a, b)
+		c.s.signalSwapped(a, b)
 	}
 	c.Changed(1)
 	return replyOK

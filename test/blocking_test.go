@@ -151,6 +151,37 @@ func TestPushInsideTransactionWakesAfterExec(t *testing.T) {
 	require.Equal(t, []string{"m", "y"}, <-got)
 }
 
+// TestSwapDBServesBlockedClients checks that SWAPDB bringing a list into
+// the database a client is blocked on serves it, as Redis's
+// scanDatabaseForReadyKeys does, and leaves a client blocked on a key that
+// is not there.
+func TestSwapDBServesBlockedClients(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	admin := srv.Client(t)
+	waiter := srv.Client(t)
+	other := srv.ClientWith(t, &redis.Options{DB: 1})
+	got := make(chan []string, 2)
+	go func() { got <- waiter.BLPop(ctx, 0, "l").Val() }()
+	go func() { got <- other.BLPop(ctx, 0, "m").Val() }()
+	waitBlocked(t, admin, 2)
+	require.NoError(t, other.RPush(ctx, "l", "x").Err())
+	served := func() []string {
+		select {
+		case v := <-got:
+			return v
+		case <-time.After(5 * time.Second):
+			return nil
+		}
+	}
+	require.NoError(t, admin.Do(ctx, "SWAPDB", 0, 1).Err())
+	require.Equal(t, []string{"l", "x"}, served())
+	waitBlocked(t, admin, 1) // m is in neither database
+	require.NoError(t, admin.RPush(ctx, "m", "y").Err())
+	require.NoError(t, admin.Do(ctx, "SWAPDB", 0, 1).Err())
+	require.Equal(t, []string{"m", "y"}, served())
+}
+
 // TestClientUnblock checks CLIENT UNBLOCK with TIMEOUT and ERROR.
 func TestClientUnblock(t *testing.T) {
 	srv := StartServer(t)
