@@ -172,7 +172,7 @@ func (s *Server) forgetBlocked(cl *client) {
 // signalModified records that key in db changed: WATCHes on it fail, and
 // clients blocked on it get a chance to be served. Called with s.mu held.
 func (s *Server) signalModified(db int, key []byte) {
-	s.touchWatched(db, key)
+	s.touchWatched(db, key, false)
 	s.signalReady(db, key)
 }
 

@@ -169,29 +169,20 @@ func (s *Server) unwatchAll(c *client) {
 }
 
 // touchWatched marks every client watching key in db as failed, as Redis's
-// signalModifiedKey does. Called with s.mu held.
-func (s *Server) touchWatched(db int, key []byte) {
+// touchWatchedKey does. When the key is going away because it expired
+// (expiring), a client that watched it already expired sees no change, and
+// watches it as absent from then on. Called with s.mu held.
+func (s *Server) touchWatched(db int, key []byte, expiring bool) {
 	if len(s.watchers) == 0 {
 		return
 	}
-	for _, c := range s.watchers[watchKey{db: db, key: bytesView(key)}] {
-		c.flags |= flagDirtyCAS
-	}
-}
-
-// expireWatched is touchWatched for a key being deleted because it
-// expired: a client that watched it when it was already expired sees no
-// change, and watches it as absent from then on, as in Redis's
-// touchWatchedKey. Called with s.mu held.
-func (s *Server) expireWatched(db int, key string) {
-	if len(s.watchers) == 0 {
-		return
-	}
-	wk := watchKey{db: db, key: key}
+	wk := watchKey{db: db, key: bytesView(key)}
 	for _, c := range s.watchers[wk] {
-		if w := c.watching(wk); w != nil && w.expired {
-			w.expired = false
-			continue
+		if expiring {
+			if w := c.watching(wk); w != nil && w.expired {
+				w.expired = false
+				continue
+			}
 		}
 		c.flags |= flagDirtyCAS
 	}

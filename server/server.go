@@ -457,7 +457,7 @@ func (s *Server) now() int64 { return s.clock().UnixMilli() }
 func (s *Server) onExpire(db int, key string, o *store.Object) {
 	s.onExpireUsage(db, key, o)
 	s.stats.expiredKeys++
-	s.expireWatched(db, key)
+	s.touchWatched(db, []byte(key), true)
 	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})
 }
 
