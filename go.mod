@@ -11,6 +11,7 @@ require (
 	github.com/tidwall/redcon v1.6.4
 	go.etcd.io/bbolt v1.3.12
 	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
+	golang.org/x/sys v0.48.0
 )
 
 require (
@@ -28,5 +29,4 @@ require (
 	github.com/tidwall/match v1.1.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.48.0 // indirect
 )

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -132,7 +133,9 @@ type AOF struct {
 	writeErr error
 	// syncErr is an fsync error; it stays (after a failed fsync the kernel
 	// may have dropped the dirty pages, so a later success proves nothing).
-	syncErr  error
+	syncErr error
+	// failing mirrors writeErr != nil || syncErr != nil, for Failing.
+	failing  atomic.Bool
 	closed   bool
 	fsyncs   int64
 	baseSize int64 // size of the base file
@@ -140,6 +143,7 @@ type AOF struct {
 	curSize  int64 // size of the current incremental file
 
 	stop       chan struct{}
+	retry      chan struct{}  // RetryWrite's request to everySec
 	policy     atomic.Int32   // appendfsync, a Policy; opts.Fsync at first
 	done       sync.WaitGroup // the everysec goroutine
 	syncerDone sync.WaitGroup
@@ -193,6 +197,7 @@ func newAOF(opts Options) (*AOF, error) {
 		aofDir:   filepath.Join(opts.Dir, opts.DirName),
 		selected: -1,
 		stop:     make(chan struct{}),
+		retry:    make(chan struct{}, 1),
 	}
 	a.cond = sync.NewCond(&a.smu)
 	a.wake = sync.NewCond(&a.smu)
@@ -439,8 +444,14 @@ func (a *AOF) flushLocked(switching bool) error {
 		return werr
 	}
 	n, err := a.file.Write(buf)
-	if err == nil && n < len(buf) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(buf))
+	if n < len(buf) && (n > 0 || err == nil) {
+		// Like Redis, a write that stopped part way reports ENOSPC, whatever
+		// ended it (a full disk, or EFBIG at the file size limit).
+		cause := ""
+		if err != nil {
+			cause = ", " + err.Error()
+		}
+		err = fmt.Errorf("short write (%d of %d bytes%s): %w", n, len(buf), cause, syscall.ENOSPC)
 	}
 	if err != nil {
 		if n > 0 {
@@ -462,6 +473,7 @@ func (a *AOF) flushLocked(switching bool) error {
 		a.written = end - uint64(len(buf)-n)
 		a.curSize += int64(n)
 		a.writeErr = err
+		a.failing.Store(true)
 		a.cond.Broadcast()
 		a.smu.Unlock()
 		return err
@@ -470,6 +482,7 @@ func (a *AOF) flushLocked(switching bool) error {
 	if a.writeErr != nil {
 		a.log.Warn("AOF write error looks solved, Redis can write again.")
 		a.writeErr = nil
+		a.failing.Store(a.syncErr != nil)
 	}
 	a.written = end
 	a.curSize += int64(n)
@@ -703,6 +716,7 @@ func (a *AOF) round() {
 	}
 	if err != nil {
 		a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", err)
+		a.failing.Store(true)
 		a.log.Error("Can't persist AOF for fsync error", "file", a.curName, "err", err)
 	} else if w > a.synced {
 		a.synced = w
@@ -728,7 +742,8 @@ func (a *AOF) syncFile(f File) error {
 // WaitDurable returns once the command with sequence number seq is as
 // durable as the policy promises: fsynced with Always (one write and one
 // fsync shared by all concurrent waiters), written to the OS with EverySec
-// and No. It returns the error state (see Err).
+// and No. It returns nil when that holds, even if a later write failed,
+// and otherwise the error that stands in the way (see Err).
 func (a *AOF) WaitDurable(seq uint64) error {
 	if a.Policy() == Always {
 		return a.syncTo(seq)
@@ -752,7 +767,7 @@ func (a *AOF) WaitDurable(seq uint64) error {
 			return err
 		}
 	}
-	return a.Err()
+	return nil
 }
 
 // Err returns the error that makes the AOF refuse writes, as Redis's
@@ -773,6 +788,10 @@ func (a *AOF) Err() error {
 	return nil
 }
 
+// Failing reports, without taking a lock, whether a write or an fsync
+// failed and Err is not nil for it.
+func (a *AOF) Failing() bool { return a.failing.Load() }
+
 // Size returns the size of the base file and the total size of the
 // incremental files as written (INFO's aof_base_size; their sum is
 // aof_current_size).
@@ -782,12 +801,41 @@ func (a *AOF) Size() (base, incr int64) {
 	return a.baseSize, a.incrSize + a.curSize
 }
 
+// RetryWrite asks for a failed write to be tried again soon, without
+// waiting for it: Redis retries before each sleep of its event loop, so
+// the first write refused after the disk has room again frees the next
+// one. Once a second the retry happens anyway. Under Always a failed
+// write stays failed, and so does a failed fsync under every policy.
+func (a *AOF) RetryWrite() {
+	select {
+	case a.retry <- struct{}{}:
+	default:
+	}
+}
+
+// retryMinGap spaces the retries RetryWrite asks for, so that clients
+// refused in a loop do not keep a write and a truncate going back to back.
+const retryMinGap = 10 * time.Millisecond
+
+// retryWrite writes the buffer again if the last write failed.
+func (a *AOF) retryWrite() {
+	a.smu.Lock()
+	failed := a.writeErr != nil
+	a.smu.Unlock()
+	if failed {
+		a.wmu.Lock()
+		a.flushLocked(false)
+		a.wmu.Unlock()
+	}
+}
+
 // everySec is the everysec background fsync: once a second it writes what
 // Flush has not and fsyncs if anything is not yet durable; in between,
 // every writebackEvery, it starts the writeback of what was appended
-// meanwhile (startWriteback). Under the other policies it only wakes once
-// a second, to see whether the policy changed: the writeback's ticker runs
-// only under everysec.
+// meanwhile (startWriteback). Under the other policies it wakes once a
+// second to retry a failed write and to see whether the policy changed:
+// the writeback's ticker runs only under everysec. It also retries a
+// failed write when RetryWrite asks.
 func (a *AOF) everySec() {
 	defer a.done.Done()
 	t := time.NewTicker(time.Second)
@@ -796,10 +844,17 @@ func (a *AOF) everySec() {
 	defer wt.Stop()
 	writingBack := true
 	var wb writebackState
+	var lastRetry time.Time
 	for {
 		select {
 		case <-a.stop:
 			return
+		case <-a.retry:
+			if time.Since(lastRetry) >= retryMinGap {
+				lastRetry = time.Now()
+				a.retryWrite()
+			}
+			continue
 		case <-wt.C:
 			if a.Policy() == EverySec {
 				a.startWriteback(&wb)
@@ -811,6 +866,7 @@ func (a *AOF) everySec() {
 		case <-t.C:
 		}
 		if a.Policy() != EverySec {
+			a.retryWrite()
 			continue
 		}
 		if !writingBack {

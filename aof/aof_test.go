@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -279,12 +281,22 @@ func TestAFailedWriteIsRetriedUnderEverySec(t *testing.T) {
 	require.NoError(t, a.Flush())
 
 	m.mu.Lock()
-	m.failWrite, m.failWriteN = errors.New("ENOSPC"), 7 // a short write
+	m.failWrite, m.failWriteN = syscall.EIO, 0
 	m.mu.Unlock()
 	seq := a.Append(0, mkArgv("SET", "b", "2"))
-	require.ErrorContains(t, a.Flush(), "ENOSPC")
-	require.ErrorContains(t, a.Err(), "ENOSPC")
-	require.ErrorContains(t, a.WaitDurable(seq), "ENOSPC")
+	require.ErrorIs(t, a.Flush(), syscall.EIO)
+	require.ErrorIs(t, a.Err(), syscall.EIO)
+	require.ErrorIs(t, a.WaitDurable(seq), syscall.EIO)
+
+	// A write that stops part way reports ENOSPC whatever stopped it, as
+	// Redis's does (what MISCONF then says).
+	m.mu.Lock()
+	m.failWrite, m.failWriteN = syscall.EFBIG, 7
+	m.mu.Unlock()
+	require.ErrorIs(t, a.Flush(), syscall.ENOSPC)
+	require.ErrorIs(t, a.Err(), syscall.ENOSPC)
+	require.ErrorContains(t, a.Err(), "file too large")
+	require.ErrorIs(t, a.WaitDurable(seq), syscall.ENOSPC)
 	a.Append(0, mkArgv("SET", "c", "3"))
 
 	m.mu.Lock()
@@ -298,6 +310,35 @@ func TestAFailedWriteIsRetriedUnderEverySec(t *testing.T) {
 	recs, _, stats := loadDir(t, opts)
 	require.False(t, stats.Truncated)
 	require.Equal(t, []cmdRec{{0, "SET a 1"}, {0, "SET b 2"}, {0, "SET c 3"}}, recs)
+}
+
+// TestRetryWriteRetriesAFailedWriteInTheBackground: under appendfsync no
+// nothing else writes while the server refuses writes, so a failed write
+// is retried in the background, at once when RetryWrite asks.
+func TestRetryWriteRetriesAFailedWriteInTheBackground(t *testing.T) {
+	m := newMemFS("/data")
+	opts := memOpts(m)
+	opts.Fsync = No
+	a, err := Open(opts)
+	require.NoError(t, err)
+	defer a.Close()
+	m.mu.Lock()
+	m.failWrite = syscall.ENOSPC
+	m.mu.Unlock()
+	seq := a.Append(0, mkArgv("SET", "a", "1"))
+	require.ErrorIs(t, a.Flush(), syscall.ENOSPC)
+	a.RetryWrite()
+	time.Sleep(50 * time.Millisecond)
+	require.ErrorIs(t, a.Err(), syscall.ENOSPC, "the disk is still full")
+
+	m.mu.Lock()
+	m.failWrite = nil
+	m.mu.Unlock()
+	start := time.Now()
+	a.RetryWrite()
+	require.Eventually(t, func() bool { return a.Err() == nil }, 5*time.Second, time.Millisecond)
+	require.Less(t, time.Since(start), 900*time.Millisecond, "retried when asked, not at the next tick")
+	require.NoError(t, a.WaitDurable(seq))
 }
 
 func TestAFailedWriteIsStickyUnderAlways(t *testing.T) {

@@ -139,6 +139,7 @@ func (a *AOF) switchLocked() error {
 	a.fsyncs++
 	if serr != nil {
 		a.syncErr = fmt.Errorf("aof: can't persist AOF for fsync error: %w", serr)
+		a.failing.Store(true)
 	} else {
 		a.synced = a.written
 	}

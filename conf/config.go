@@ -58,6 +58,7 @@ type Config struct {
 	AppendFsync    string
 
 	AOFLoadTruncated         bool  // aof-load-truncated
+	StopWritesOnBgsaveError  bool  // stop-writes-on-bgsave-error
 	AOFUseRDBPreamble        bool  // aof-use-rdb-preamble
 	AutoAOFRewritePercentage int64 // auto-aof-rewrite-percentage
 	AutoAOFRewriteMinSize    int64 // auto-aof-rewrite-min-size
@@ -155,6 +156,7 @@ func Default() *Config {
 		AppendFsync:    "everysec",
 
 		AOFLoadTruncated:         true,
+		StopWritesOnBgsaveError:  true,
 		AOFUseRDBPreamble:        true,
 		AutoAOFRewritePercentage: 100,
 		AutoAOFRewriteMinSize:    64 << 20,

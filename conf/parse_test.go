@@ -622,7 +622,7 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len",
 		"latency-monitor-threshold", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
-		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble",
+		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble", "stop-writes-on-bgsave-error",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay", "maxmemory",
 		"maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "lazyfree-lazy-eviction",
 		"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",

@@ -36,7 +36,7 @@ func table() []directive {
 		yesno("rdbcompression", "", 0, true, nil),
 		yesno("rdb-del-sync-files", "", 0, false, nil),
 		yesno("activerehashing", "", 0, true, nil),
-		yesno("stop-writes-on-bgsave-error", "", 0, true, nil),
+		yesno("stop-writes-on-bgsave-error", "", fSupported, true, func(c *Config) *bool { return &c.StopWritesOnBgsaveError }),
 		yesno("set-proc-title", "", fImmutable, true, nil),
 		yesno("dynamic-hz", "", 0, true, nil),
 		yesno("lazyfree-lazy-eviction", "", fSupported, false, func(c *Config) *bool { return &c.LazyfreeLazyEviction }),

@@ -60,10 +60,7 @@ func bgsaveCommand(c *Ctx) Reply {
 		p.bgsaveScheduled = true
 		return Simple("Background saving scheduled")
 	}
-	if err := c.s.startBgsave(); err != nil {
-		c.s.log.Warn("BGSAVE failed", "err", err)
-		return Err("ERR " + err.Error())
-	}
+	c.s.startBgsave()
 	return Simple("Background saving started")
 }
 

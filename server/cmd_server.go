@@ -103,6 +103,9 @@ func flushCommand(c *Ctx) Reply {
 		c.s.flushUsage(db.ID())
 		db.Flush()
 	}
+	if c.Cmd.Name == "flushall" {
+		c.s.saveFlushed()
+	}
 	// A flush is always propagated, even of an empty keyspace.
 	c.Changed(max(n, 1))
 	return replyOK

@@ -8,8 +8,10 @@ import (
 
 // handle runs one request for c and appends the reply to out. It follows
 // the order of checks of Redis's processCommand: lookup, arity, protected
-// commands, authentication, transaction queueing, then execution. Called
-// with s.mu held.
+// commands, authentication, commands refused inside MULTI, cluster
+// redirection, maxmemory, disk errors, transaction queueing, then
+// execution (the check for loading comes before maxmemory here, where
+// Redis makes it after the disk errors). Called with s.mu held.
 func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 	return s.handleAt(c, args, out, s.clock())
 }
@@ -36,6 +38,9 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
 		return s.reject(c, cmd, out, msgNoAuth)
 	}
+	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
+		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
+	}
 	if s.cluster != nil {
 		asking := c.flags&flagAsking != 0
 		if asking && c.flags&flagMulti == 0 && cmd.Name != "asking" && cmd.Name != "multi" {
@@ -51,11 +56,6 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 			return s.reject(c, cmd, out, msg)
 		}
 	}
-	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 || queuedFlags(c, cmd)&(FlagWrite|FlagMayReplicate) != 0 {
-		if msg := s.aofWriteError(); msg != "" {
-			return s.reject(c, cmd, out, msg)
-		}
-	}
 	if s.persist.loading && cmd.Flags&FlagLoading == 0 {
 		return s.reject(c, cmd, out, "LOADING Redis is loading the dataset in memory")
 	}
@@ -63,8 +63,10 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 		s.flushEffects(false)
 		return s.reject(c, cmd, out, msgOOM)
 	}
-	if c.flags&flagMulti != 0 && cmd.Flags&FlagNoMulti != 0 {
-		return s.reject(c, cmd, out, "ERR Command not allowed inside a transaction")
+	if cmd.Flags&FlagWrite != 0 || queuedFlags(c, cmd)&FlagWrite != 0 || cmd.Name == "ping" {
+		if msg := s.diskError(); msg != "" {
+			return s.reject(c, cmd, out, msg)
+		}
 	}
 	if c.flags&flagMulti != 0 && !controlsTransaction(cmd) {
 		// A transaction that can no longer run queues nothing more, as in
@@ -75,9 +77,10 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 		}
 		return s.appendClientReply(c, out, replyQueued)
 	}
+	seq := s.persist.aofSeq
 	r := s.call(c, cmd, args, now)
 	s.flushEffects(true)
-	s.noteDurability(c)
+	s.noteDurability(c, s.persist.aofSeq != seq)
 	if len(s.readyKeys) > 0 {
 		s.serveReadyKeys(now)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"quordis/aof"
@@ -253,9 +254,17 @@ func (s *Server) appendEffect(db int, argv [][]byte) {
 }
 
 // noteDurability records, for the client whose request just ran, the AOF
-// position its replies must wait for. Called with s.mu held.
-func (s *Server) noteDurability(c *client) {
-	if a := s.persist.aof; a != nil && c.aofSeen.raise(aofMark{a, s.persist.aofSeq}) {
+// position its replies must wait for: its own writes (wrote) and those of
+// others it may have seen. While the AOF fails, the writes of others
+// cannot be waited for, and a request that wrote nothing is answered at
+// once, as Redis answers reads while it refuses writes (MISCONF). Called
+// with s.mu held.
+func (s *Server) noteDurability(c *client, wrote bool) {
+	a := s.persist.aof
+	if a == nil || !wrote && a.Failing() {
+		return
+	}
+	if c.aofSeen.raise(aofMark{a, s.persist.aofSeq}) {
 		c.aofWait = c.aofSeen
 	}
 }
@@ -294,16 +303,24 @@ func (c *client) waitDurable() bool {
 // appendfsync promises, and reports whether they are. A closed AOF
 // (appendonly turned off, shutdown) made them as durable as it could.
 func (c *client) durable(wait aofMark) bool {
-	return c.durableErr(wait.a.WaitDurable(wait.seq))
+	return c.durableErr(wait.a.WaitDurable(wait.seq), wait.a.Policy() == aof.Always)
 }
 
-// durableErr is durable for the outcome err of a wait, logging a failure.
-func (c *client) durableErr(err error) bool {
-	if err != nil && !errors.Is(err, aof.ErrClosed) {
-		c.srv.log.Error("closing a client whose writes could not be made durable", "addr", c.raddr, "err", err)
-		return false
+// durableErr is durable for the outcome err of a wait, under appendfsync
+// always or not. A failure closes the connection; under always it ends
+// the process, as Redis exits when it cannot write or fsync the AOF
+// then: the dataset holds a write the AOF does not, and a restart
+// reloads the AOF.
+func (c *client) durableErr(err error, always bool) bool {
+	if err == nil || errors.Is(err, aof.ErrClosed) {
+		return true
 	}
-	return true
+	if always {
+		c.srv.log.Error("Can't recover from an AOF write or fsync error when the AOF fsync policy is 'always'. Exiting...", "err", err)
+		c.srv.exit(1)
+	}
+	c.srv.log.Error("closing a client whose writes could not be made durable", "addr", c.raddr, "err", err)
+	return false
 }
 
 // hold hands the pending replies, when they wait for an fsync
@@ -349,7 +366,7 @@ func (c *client) awaitsAlways() bool {
 // connection is closed without the replies, as waitDurable does.
 func (c *client) heldDone(err error) {
 	c.heldMu.Lock()
-	if !c.durableErr(err) {
+	if !c.durableErr(err, true) {
 		c.heldWritten(0, err)
 		return
 	}
@@ -405,15 +422,48 @@ func (c *client) settle() bool {
 	return !c.heldFailed
 }
 
-// aofWriteError is the MISCONF refusal of writes while the AOF cannot be
-// written, or "". Called with s.mu held.
-func (s *Server) aofWriteError() string {
-	if a := s.persist.aof; a != nil {
-		if err := a.Err(); err != nil {
-			return "MISCONF Errors writing to the AOF file: " + err.Error()
+// msgBgsaveErr refuses writes after a failed BGSAVE (Redis's
+// shared.bgsaveerr).
+const msgBgsaveErr = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
+	"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). " +
+	"Please check the Redis logs for details about the RDB error."
+
+// diskError is the MISCONF refusal of writes (and of PING) while the data
+// cannot be persisted, or "", as Redis's writeCommandsDeniedByDiskError:
+// after a failed background save, while save points are set and
+// stop-writes-on-bgsave-error is on, and while the AOF cannot be written
+// or fsynced. Called with s.mu held.
+func (s *Server) diskError() string {
+	p := &s.persist
+	if cfg := s.config(); cfg.StopWritesOnBgsaveError && len(cfg.Save) > 0 && !p.lastBgsaveOK {
+		return msgBgsaveErr
+	}
+	if p.aof != nil {
+		if err := p.aof.Err(); err != nil {
+			// As Redis before its next sleep, try the write again: once
+			// the disk has room, the next write goes through.
+			p.aof.RetryWrite()
+			return "MISCONF Errors writing to the AOF file: " + strerror(err)
 		}
 	}
 	return ""
+}
+
+// strerror is the C library's text for the system error in err ("No
+// space left on device"), which Redis's replies quote, or err's own text
+// when it holds none. Go's texts are the C library's with the first
+// letter in lower case.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	msg := errno.Error()
+	if msg != "" && 'a' <= msg[0] && msg[0] <= 'z' {
+		msg = string(msg[0]-'a'+'A') + msg[1:]
+	}
+	return msg
 }
 
 // startRewrite begins BGREWRITEAOF: the AOF switches to a new incremental
@@ -476,6 +526,9 @@ func (s *Server) startRewrite(rw *aof.Rewrite) error {
 // the clients wait for the keyspace lock while it runs.
 const snapshotStepBudget = 100 * time.Microsecond
 
+// errSnapshotCancelled ends a snapshot job that was cancelled.
+var errSnapshotCancelled = errors.New("server: snapshot cancelled")
+
 // writeSnapshot drives a snapshot job to its end: steps under the
 // keyspace lock, each step's bytes written to out outside it, then
 // finish's bytes. It returns the first error; a cancelled job aborts.
@@ -487,7 +540,7 @@ func (s *Server) writeSnapshot(job *bgJob, buf *bytes.Buffer, out io.Writer, fin
 			s.mu.Lock()
 			job.sn.abort()
 			s.mu.Unlock()
-			return errors.New("server: snapshot cancelled")
+			return errSnapshotCancelled
 		default:
 		}
 		s.mu.Lock()
@@ -578,15 +631,19 @@ func (e *commandEmitter) emit(db int, key string, o *store.Object, expireAt int6
 }
 
 // startBgsave begins BGSAVE: a snapshot of this instant written to a
-// temporary file next to dump.rdb, renamed over it when complete. Called
-// with s.mu held.
-func (s *Server) startBgsave() error {
+// temporary file next to dump.rdb, renamed over it when complete. When
+// the temporary file cannot be created, the save has failed at once, as
+// Redis's child process fails (and stops writes with
+// stop-writes-on-bgsave-error, see diskError). Called with s.mu held.
+func (s *Server) startBgsave() {
 	cfg := s.config()
 	path := rdbPath(cfg)
 	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), s.rng.Uint32()))
 	f, err := os.Create(tmp)
 	if err != nil {
-		return fmt.Errorf("server: can't create %s: %w", tmp, err)
+		s.log.Warn("Background saving error: can't create the temporary file", "err", err)
+		s.persist.lastSaveTry, s.persist.lastBgsaveS, s.persist.lastBgsaveOK = time.Now(), 0, false
+		return
 	}
 	var buf bytes.Buffer
 	rdbw := aof.NewRDBWriter(&buf, s.now(), nil)
@@ -603,6 +660,11 @@ func (s *Server) startBgsave() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.persist.bgsave = nil
+		if errors.Is(err, errSnapshotCancelled) {
+			// Not a failure: Redis's killed child does not fail BGSAVE.
+			s.log.Warn("Background saving cancelled")
+			return
+		}
 		s.persist.lastBgsaveS = int64(time.Since(job.start).Seconds())
 		s.persist.lastBgsaveOK = err == nil
 		if err != nil {
@@ -614,7 +676,6 @@ func (s *Server) startBgsave() error {
 		s.persist.rdbSaves++
 		s.log.Info("Background saving terminated with success")
 	}()
-	return nil
 }
 
 // finishFile flushes, fsyncs and closes a temporary file and renames it
@@ -664,6 +725,23 @@ func (s *Server) save() error {
 	return nil
 }
 
+// saveFlushed writes the empty dataset to dump.rdb after FLUSHALL when
+// save points are set, cancelling a BGSAVE in progress, as Redis does: a
+// restart does not bring the flushed keys back. The count of changes
+// since the last save stays, so that the FLUSHALL itself counts. Called
+// with s.mu held.
+func (s *Server) saveFlushed() {
+	if len(s.config().Save) == 0 {
+		return
+	}
+	s.persist.bgsave.cancel()
+	dirty := s.dirty
+	if err := s.save(); err != nil {
+		s.log.Warn("could not save the DB after FLUSHALL", "err", err)
+	}
+	s.dirty = dirty
+}
+
 // persistCron starts scheduled work: a BGREWRITEAOF that waited for a
 // BGSAVE, the save schedule, and the automatic AOF rewrite. Called with
 // s.mu held, hz times a second.
@@ -682,9 +760,7 @@ func (s *Server) persistCron() {
 	}
 	if p.bgsaveScheduled {
 		p.bgsaveScheduled = false
-		if err := s.startBgsave(); err != nil {
-			s.log.Warn("could not start the scheduled BGSAVE", "err", err)
-		}
+		s.startBgsave()
 		return
 	}
 	for _, sp := range cfg.Save {
@@ -692,11 +768,7 @@ func (s *Server) persistCron() {
 		if s.dirty >= sp.Changes && now.Sub(s.lastSave) >= time.Duration(sp.Seconds)*time.Second &&
 			(p.lastBgsaveOK || now.Sub(p.lastSaveTry) >= 5*time.Second) {
 			s.log.Info("saving: changes in seconds", "changes", sp.Changes, "seconds", sp.Seconds)
-			if err := s.startBgsave(); err != nil {
-				s.log.Warn("could not start BGSAVE", "err", err)
-				p.lastBgsaveOK = false
-				p.lastSaveTry = now
-			}
+			s.startBgsave()
 			return
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ type Options struct {
 	// HoldProcessors). The binary sets it; tests running several servers
 	// in one process leave it off.
 	TuneGC bool
+	// Exit ends the process when Redis would exit (an AOF that cannot be
+	// written or fsynced under appendfsync always); nil means os.Exit.
+	Exit func(code int)
 }
 
 // Server is a Redis-compatible server over one keyspace.
@@ -47,6 +51,7 @@ type Server struct {
 	cfg   atomic.Pointer[conf.Config]
 	table *commandTable
 	prop  Propagator
+	exit  func(code int)
 	runID string
 	start time.Time
 	// mono measures command durations: Since reads the monotonic clock,
@@ -147,6 +152,9 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Exit == nil {
+		opts.Exit = os.Exit
+	}
 	realClock := opts.Clock == nil
 	if realClock {
 		opts.Clock = time.Now
@@ -159,6 +167,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		log:        opts.Logger,
 		clock:      opts.Clock,
 		prop:       opts.Propagator,
+		exit:       opts.Exit,
 		runID:      hex.EncodeToString(seed[:20]),
 		rng:        rand.New(rand.NewChaCha8(seed)),
 		clients:    make(map[uint64]*client),

@@ -244,6 +244,8 @@ var clusterCompatCases = []compatCase{
 		"MULTI", "GET a", "GET b", "MGET a b", "EXEC",
 		"MULTI", "GET a", "GET a b", "GET b", "EXEC",
 		"WATCH a", "SET a 2", "MULTI", "GET a", "GET b", "EXEC", "GET a")},
+	{"commands refused inside MULTI before routing", script(
+		"WATCH a b", "MULTI", "WATCH a b", "WATCH a", "GET a", "EXEC")},
 }
 
 // TestClusterRepliesMatchRedis runs clusterCompatCases against both
