@@ -728,10 +728,11 @@ func (s *Server) save() error {
 // saveFlushed writes the empty dataset to dump.rdb after FLUSHALL when
 // save points are set, cancelling a BGSAVE in progress, as Redis does: a
 // restart does not bring the flushed keys back. The count of changes
-// since the last save stays, so that the FLUSHALL itself counts. Called
-// with s.mu held.
+// since the last save stays, so that the FLUSHALL itself counts. A
+// FLUSHALL replayed from the AOF at start-up saves nothing. Called with
+// s.mu held.
 func (s *Server) saveFlushed() {
-	if len(s.config().Save) == 0 {
+	if len(s.config().Save) == 0 || s.persist.replaying {
 		return
 	}
 	s.persist.bgsave.cancel()

@@ -274,3 +274,41 @@ func bgsaveErrorTranscript(t *testing.T, c *Conn) []string {
 	do([]string{"SET", "k", "v9"}, []string{"GET", "k"})
 	return tr
 }
+
+// TestFlushallWithSavePointsWritesDumpRDB: with save points set, FLUSHALL
+// writes the empty dataset to dump.rdb at once (a restart from dump.rdb
+// does not bring the keys back), as Redis does; a FLUSHALL replayed from
+// the AOF at start-up writes nothing.
+func TestFlushallWithSavePointsWritesDumpRDB(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "dump.rdb")
+	srv := StartServer(t, "dir "+dir, `save "3600 1"`, "appendonly yes")
+	rdb := srv.Client(t)
+	waitLoaded(t, rdb)
+	require.NoError(t, rdb.Set(ctx, "a", "1", 0).Err())
+	require.NoError(t, rdb.Save(ctx).Err())
+	require.NoError(t, rdb.Set(ctx, "b", "1", 0).Err())
+	before, err := os.Stat(dump)
+	require.NoError(t, err)
+	require.NoError(t, rdb.FlushAll(ctx).Err())
+	after, err := os.Stat(dump)
+	require.NoError(t, err)
+	require.Less(t, after.Size(), before.Size(), "dump.rdb holds the empty dataset")
+	require.NoError(t, rdb.Set(ctx, "c", "1", 0).Err())
+
+	// From dump.rdb alone, the flushed keys stay gone.
+	rdbOnly := StartServer(t, "dir "+dir, `save ""`, "appendonly no")
+	require.Equal(t, int64(0), rdbOnly.Client(t).DBSize(ctx).Val())
+	require.NoError(t, rdbOnly.Close())
+
+	// Replaying the AOF (SET a, SET b, FLUSHALL, SET c) saves nothing.
+	srv.Close()
+	require.NoError(t, os.Remove(dump))
+	again := StartServer(t, "dir "+dir, `save "3600 1"`, "appendonly yes")
+	rdb2 := again.Client(t)
+	waitLoaded(t, rdb2)
+	require.Equal(t, []string{"c"}, rdb2.Keys(ctx, "*").Val())
+	_, err = os.Stat(dump)
+	require.True(t, os.IsNotExist(err), "no dump.rdb written while loading: %v", err)
+}
