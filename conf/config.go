@@ -72,10 +72,11 @@ type Config struct {
 	ClusterAnnounceBusPort int
 	ClusterPort            int
 	// ClusterRequireFullCoverage is cluster-require-full-coverage.
-	ClusterRequireFullCoverage   bool
-	ClusterAllowReadsWhenDown    bool
-	ClusterAnnounceHostname      string
-	ClusterPreferredEndpointType string // ip, hostname or unknown-endpoint
+	ClusterRequireFullCoverage      bool
+	ClusterAllowReadsWhenDown       bool
+	ClusterAllowPubsubshardWhenDown bool
+	ClusterAnnounceHostname         string
+	ClusterPreferredEndpointType    string // ip, hostname or unknown-endpoint
 
 	// MaxMemory is in bytes. Redis keeps it unsigned: a CONFIG SET beyond
 	// 2^63-1 is stored here as its two's complement, so read it through
@@ -161,10 +162,11 @@ func Default() *Config {
 		AutoAOFRewritePercentage: 100,
 		AutoAOFRewriteMinSize:    64 << 20,
 
-		ClusterConfigFile:            "nodes.conf",
-		ClusterNodeTimeout:           15000,
-		ClusterRequireFullCoverage:   true,
-		ClusterPreferredEndpointType: "ip",
+		ClusterConfigFile:               "nodes.conf",
+		ClusterNodeTimeout:              15000,
+		ClusterRequireFullCoverage:      true,
+		ClusterAllowPubsubshardWhenDown: true,
+		ClusterPreferredEndpointType:    "ip",
 
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,

@@ -629,7 +629,8 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
 		"cluster-enabled", "cluster-announce-ip", "cluster-config-file", "cluster-port",
 		"cluster-announce-bus-port", "cluster-announce-port", "cluster-node-timeout",
-		"cluster-require-full-coverage", "cluster-allow-reads-when-down", "cluster-announce-hostname",
+		"cluster-require-full-coverage", "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
+		"cluster-announce-hostname",
 		"cluster-preferred-endpoint-type"}, supported)
 }
 

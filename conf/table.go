@@ -68,7 +68,7 @@ func table() []directive {
 		yesno("cluster-enabled", "", fImmutable|fSupported, false, func(c *Config) *bool { return &c.ClusterEnabled }),
 		yesno("appendonly", "", fSupported, false, func(c *Config) *bool { return &c.AppendOnly }),
 		yesno("cluster-allow-reads-when-down", "", fSupported, false, func(c *Config) *bool { return &c.ClusterAllowReadsWhenDown }),
-		yesno("cluster-allow-pubsubshard-when-down", "", 0, true, nil),
+		yesno("cluster-allow-pubsubshard-when-down", "", fSupported, true, func(c *Config) *bool { return &c.ClusterAllowPubsubshardWhenDown }),
 		yesno("crash-log-enabled", "", 0, true, nil),
 		yesno("crash-memcheck-enabled", "", 0, true, nil),
 		yesno("use-exit-on-panic", "", fHidden, false, nil),

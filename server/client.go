@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"quordis/conf"
 	"quordis/store"
 )
 
@@ -29,6 +30,7 @@ const (
 	flagReplySkip                             // CLIENT REPLY SKIP (this command)
 	flagReplySkipNext                         // set by SKIP, becomes flagReplySkip
 	flagKilled                                // CLIENT KILL: close when next seen
+	flagPubSub                                // subscribed to a channel, pattern or shard channel
 )
 
 // client is one connection. Its reader and output buffer belong to the
@@ -69,14 +71,19 @@ type client struct {
 	multi         []queuedCommand
 	watched       []watched
 	blocked       *blockState // set while a blocking command waits
+	subs          *clientSubs // pub/sub subscriptions; nil without any
 	aofSeen       aofMark     // the AOF position of the last command run
 	aofWait       aofMark     // what the pending replies must wait for; zero: nothing
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
 
+	// pubsubClass mirrors flagPubSub for the output-buffer limits, which
+	// the connection's goroutine reads without srv.mu.
+	pubsubClass atomic.Bool
+
 	// writeMu serializes writes to conn between the connection's goroutine
-	// and its pusher goroutine (MONITOR output).
+	// and its pusher goroutine (MONITOR and pub/sub output).
 	writeMu sync.Mutex
 
 	// pushMu guards pushBuf, output queued by other clients' commands for a
@@ -85,6 +92,7 @@ type client struct {
 	pushMu   sync.Mutex
 	pushBuf  []byte
 	pushWait aofMark
+	pushSoft time.Time // since when pushBuf has been over the soft output-buffer limit
 	pushWake chan struct{}
 
 	// Replies held for an fsync (appendfsync always, persist.go): instead
@@ -322,10 +330,12 @@ func (c *client) turn() turnResult {
 			now = s.nowAfter()
 		}
 		c.out = s.handleAt(c, args, c.out, now)
-		if c.blocked != nil && len(c.out) > 0 {
+		if (c.blocked != nil || c.flags&flagPubSub != 0) && len(c.out) > 0 {
 			// The replies before a command that blocked go out now (Redis
 			// does not hold them back), ahead of its reply, which another
-			// client's command pushes.
+			// client's command pushes. A subscriber's replies take the
+			// way of its messages, so that the two keep their order (see
+			// cmd_pubsub.go).
 			c.push(c.out, c.aofWait)
 			c.out, c.aofWait = c.out[:0], aofMark{}
 		}
@@ -574,10 +584,21 @@ func (c *client) readFailed(err error) {
 
 // overOutputLimit reports whether the pending replies exceed the hard
 // output-buffer limit of the client's class (client-output-buffer-limit
-// normal); the soft limit is enforced as a write deadline in flush.
+// normal or pubsub); the soft limit is enforced as a write deadline in
+// flush.
 func (c *client) overOutputLimit() bool {
-	lim := c.srv.config().ClientOutputBufferLimit["normal"]
+	lim := c.outputLimit()
 	return lim.Hard > 0 && int64(len(c.out)) > lim.Hard
+}
+
+// outputLimit is the client-output-buffer-limit of the client's class:
+// pubsub while it has a subscription, else normal.
+func (c *client) outputLimit() conf.OutputBufferLimit {
+	class := "normal"
+	if c.pubsubClass.Load() {
+		class = "pubsub"
+	}
+	return c.srv.config().ClientOutputBufferLimit[class]
 }
 
 // flush writes the pending replies; it reports false when the connection
@@ -587,7 +608,7 @@ func (c *client) flush() bool {
 	if len(c.out) == 0 {
 		return true
 	}
-	lim := c.srv.config().ClientOutputBufferLimit["normal"]
+	lim := c.outputLimit()
 	soft := lim.Soft > 0 && int64(len(c.out)) > lim.Soft
 	c.writeMu.Lock()
 	// Output pushed by other goroutines (a blocked command's reply) was
@@ -624,16 +645,29 @@ func (c *client) flush() bool {
 // follows writes (a served blocking pop) goes out only once they are as
 // durable as appendfsync promises, up to the AOF position wait; the zero
 // aofMark waits for nothing. A connection that cannot keep up beyond the
-// hard output-buffer limit is closed.
+// output-buffer limits of its class is closed.
 func (c *client) push(b []byte, wait aofMark) {
 	c.pushMu.Lock()
 	c.pushBuf = append(c.pushBuf, b...)
 	if wait.a != nil {
 		c.pushWait.raise(wait)
 	}
-	n := len(c.pushBuf)
+	n := int64(len(c.pushBuf))
+	lim := c.outputLimit()
+	// Over the soft limit for its seconds on end, or over the hard limit,
+	// the client is closed, as Redis's checkClientOutputBufferLimits does.
+	over := lim.Hard > 0 && n > lim.Hard
+	if lim.Soft > 0 && n > lim.Soft {
+		now := time.Now()
+		if c.pushSoft.IsZero() {
+			c.pushSoft = now
+		}
+		over = over || now.Sub(c.pushSoft) >= time.Duration(lim.SoftSeconds)*time.Second
+	} else {
+		c.pushSoft = time.Time{}
+	}
 	c.pushMu.Unlock()
-	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Hard > 0 && int64(n) > lim.Hard {
+	if over {
 		c.disconnect()
 		return
 	}
@@ -706,6 +740,7 @@ func (c *client) close() {
 	s.mu.Lock()
 	s.unwatchAll(c)
 	s.forgetBlocked(c)
+	s.unsubscribeAll(c)
 	delete(s.monitors, c)
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -721,7 +756,8 @@ func (s *Server) closeIdleClients() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.clients {
-		if c.flags&flagMonitor == 0 && c.lastActive.Before(limit) {
+		// Subscribers are left alone, as in Redis: they only listen.
+		if c.flags&(flagMonitor|flagPubSub) == 0 && c.lastActive.Before(limit) {
 			c.disconnect()
 		}
 	}

@@ -52,12 +52,21 @@ type clusterNode struct {
 	// blockedSeen is the topology redirectBlocked last checked blocked
 	// clients against; guarded by Server.mu.
 	blockedSeen *cluster.State
+	// shardSeen is the topology dropUnservedShardChannels last checked
+	// shard channels against; guarded by Server.mu.
+	shardSeen *cluster.State
 
 	dirty   atomic.Bool // the topology changed since nodes.conf was written
 	cut     atomic.Bool // isolated, as the loop last saw it
 	verdict atomic.Pointer[healthVerdict]
 	closed  chan struct{}
-	wg      sync.WaitGroup // the health loop and joins started by invitations
+	wg      sync.WaitGroup // the health loop, joins started by invitations, publish senders
+
+	// pubMu guards pubQueues, the messages waiting to be forwarded to
+	// each node (cluster_pubsub.go), by bus address.
+	pubMu     sync.Mutex
+	pubQueues map[string]*publishQueue
+	pubClosed bool // close began: no sender starts any more
 }
 
 // metaFSM is g0's state machine: it applies topology ops to a State that
@@ -122,7 +131,7 @@ func (m *metaFSM) Restore(r io.Reader) error {
 
 // ctlRequest is a control RPC between nodes over the cluster bus.
 type ctlRequest struct {
-	Type string        `json:"type"` // join, invite, propose, ping
+	Type string        `json:"type"` // join, invite, propose, ping, publish
 	Node *cluster.Node `json:"node,omitempty"`
 	// Slots are a joining node's slot claims.
 	Slots []int       `json:"slots,omitempty"`
@@ -131,6 +140,8 @@ type ctlRequest struct {
 	// has never been told its own address learns it, as Redis learns it
 	// from MEET).
 	SeenAs string `json:"seen,omitempty"`
+	// Publish are the messages PUBLISH forwards to the other nodes.
+	Publish []publishMsg `json:"publish,omitempty"`
 }
 
 const (
@@ -500,6 +511,9 @@ func (n *clusterNode) handleControl(b []byte) (out []byte, err error) {
 	switch req.Type {
 	case "ping":
 		return []byte("PONG"), nil
+	case "publish":
+		n.deliverPublished(req.Publish)
+		return nil, nil
 	case "propose":
 		g := n.group()
 		if !g.IsLeader() {
@@ -922,6 +936,9 @@ func writeFileSync(path string, data []byte) error {
 
 // close stops the node's goroutines, g0 and the bus.
 func (n *clusterNode) close() {
+	n.pubMu.Lock()
+	n.pubClosed = true // no wg.Add once Wait may have begun
+	n.pubMu.Unlock()
 	close(n.closed)
 	n.wg.Wait()
 	n.mu.Lock()

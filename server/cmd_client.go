@@ -130,7 +130,13 @@ func clientSetInfo(c *Ctx) Reply {
 
 // clientType is the class a connection belongs to for CLIENT LIST/KILL
 // TYPE and output-buffer limits.
-func clientType(c *client) string { return "normal" }
+// Called with s.mu held.
+func clientType(c *client) string {
+	if c.flags&flagPubSub != 0 {
+		return "pubsub"
+	}
+	return "normal"
+}
 
 // parseClientType validates a TYPE argument.
 func parseClientType(b []byte) (string, bool) {
@@ -198,6 +204,12 @@ func (s *Server) sortedClients() []*client {
 // held.
 func (s *Server) clientLine(cl *client, now time.Time) string {
 	flags := ""
+	if cl.flags&flagMonitor != 0 {
+		flags += "O"
+	}
+	if cl.flags&flagPubSub != 0 {
+		flags += "P"
+	}
 	if cl.flags&flagMulti != 0 {
 		flags += "x"
 	}
@@ -206,9 +218,6 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	}
 	if cl.flags&flagDirtyCAS != 0 {
 		flags += "d"
-	}
-	if cl.flags&flagMonitor != 0 {
-		flags += "O"
 	}
 	if cl.flags&flagReadonly != 0 {
 		flags += "r"
@@ -246,9 +255,10 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	kv("idle", num(int64(now.Sub(cl.lastActive)/time.Second)))
 	kv("flags", flags)
 	kv("db", num(int64(cl.db)))
-	kv("sub", "0")
-	kv("psub", "0")
-	kv("ssub", "0")
+	sub, psub, ssub := pubsubCounts(cl)
+	kv("sub", sub)
+	kv("psub", psub)
+	kv("ssub", ssub)
 	kv("multi", num(int64(multi)))
 	kv("qbuf", num(qbuf))
 	kv("qbuf-free", num(max(rbs-qbuf, 0)))

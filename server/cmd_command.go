@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -251,7 +252,7 @@ func commandGetKeys(c *Ctx) Reply {
 	if cmd == nil {
 		return Err("ERR Invalid command specified")
 	}
-	if len(cmd.KeySpecs) == 0 && cmd.Keys == nil {
+	if !cmd.hasKeys() {
 		return Err("ERR The command has no key arguments")
 	}
 	if !cmd.arityOK(len(args)) {
@@ -282,6 +283,21 @@ func commandGetKeys(c *Ctx) Reply {
 		out[i] = Array(Bulk(args[p]), Set(flags...))
 	}
 	return Array(out...)
+}
+
+// hasKeys reports whether the command takes keys, as Redis's
+// doesCommandHaveKeys: the shard channels of SSUBSCRIBE and SPUBLISH have
+// key specs for cluster routing, flagged not_key, and are not keys.
+func (c *Command) hasKeys() bool {
+	if c.Keys != nil {
+		return true
+	}
+	for _, ks := range c.KeySpecs {
+		if !slices.Contains(ks.Flags, "not_key") {
+			return true
+		}
+	}
+	return false
 }
 
 // keySpecFor returns the key spec that covers the key at position p.

@@ -68,6 +68,9 @@ func connectionCommands() []*Command {
 
 // PING [message]
 func pingCommand(c *Ctx) Reply {
+	if c.cl.flags&flagPubSub != 0 && c.cl.proto == 2 && len(c.Args) <= 2 {
+		return pubsubPing(c)
+	}
 	switch len(c.Args) {
 	case 1:
 		return Simple("PONG")
@@ -234,6 +237,7 @@ func resetCommand(c *Ctx) Reply {
 	cl := c.cl
 	c.s.discardTransaction(cl)
 	delete(c.s.monitors, cl)
+	c.s.unsubscribeAll(cl)
 	cl.flags &^= flagMonitor | flagReadonly | flagAsking | flagNoEvict | flagReplyOff | flagReplySkip | flagReplySkipNext
 	cl.db = 0
 	cl.proto = 2

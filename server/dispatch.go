@@ -68,6 +68,9 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 			return s.reject(c, cmd, out, msg)
 		}
 	}
+	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedInPubSub(cmd) {
+		return s.reject(c, cmd, out, msgPubSubContext(cmd))
+	}
 	if c.flags&flagMulti != 0 && !controlsTransaction(cmd) {
 		// A transaction that can no longer run queues nothing more, as in
 		// Redis's queueMultiCommand; in cluster mode, EXEC then routes by
@@ -300,7 +303,7 @@ func (s *Server) runHandler(ctx *Ctx) (r Reply) {
 // REPLY OFF, or SKIP for this one command), then moves a pending SKIP on to
 // the next command, as Redis does after every processed command.
 func (s *Server) appendClientReply(c *client, out []byte, r Reply) []byte {
-	if c.flags&(flagReplyOff|flagReplySkip) == 0 {
+	if c.flags&(flagReplyOff|flagReplySkip) == 0 || r.kind == kindPushed {
 		out = appendReply(out, &r, c.proto)
 	}
 	c.flags &^= flagReplySkip

@@ -87,7 +87,7 @@ func appendReply(b []byte, r *Reply, proto int) []byte {
 			return append(b, '\r', '\n')
 		}
 		return redcon.AppendBulk(b, r.bytes())
-	case kindRaw:
+	case kindRaw, kindPushed:
 		return append(b, r.bytes()...)
 	case kindAppend:
 		return r.app()(b, proto)

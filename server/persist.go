@@ -339,7 +339,7 @@ func (c *client) hold() bool {
 	if !c.awaitsAlways() || c.raw == nil || c.pushWake != nil || len(c.out) == 0 {
 		return false
 	}
-	if lim := c.srv.config().ClientOutputBufferLimit["normal"]; lim.Soft > 0 && int64(len(c.out)) > lim.Soft {
+	if lim := c.outputLimit(); lim.Soft > 0 && int64(len(c.out)) > lim.Soft {
 		return false
 	}
 	c.heldMu.Lock()

@@ -32,6 +32,7 @@ const (
 	kindStrArray                   // *n of bulk strings from strs
 	kindStrSet                     // ~n of bulk strings from strs (RESP2: array)
 	kindStrMap                     // %n of alternating keys and values from strs (RESP2: flat array)
+	kindPushed                     // pre-encoded pushes, written even under CLIENT REPLY OFF
 )
 
 // Reply is the value a command handler returns. Handlers build replies with
@@ -78,6 +79,10 @@ func sliceReply[E any](k replyKind, s []E) Reply {
 
 // Raw is pre-encoded RESP, written as it is.
 func Raw(b []byte) Reply { return sliceReply(kindRaw, b) }
+
+// Pushed is pre-encoded RESP that Redis sends as pushes (pub/sub's
+// confirmations): written as it is, even when CLIENT REPLY is OFF or SKIP.
+func Pushed(b []byte) Reply { return sliceReply(kindPushed, b) }
 
 // Constructors for every reply shape.
 var (

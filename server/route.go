@@ -50,11 +50,20 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 		Write:        write,
 		EndpointType: cfg.ClusterPreferredEndpointType,
 	}
+	// SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH, the pub/sub commands with
+	// "keys": shard channels, which are not keys.
+	shard := cmd.Flags&FlagPubSub != 0
 	if len(st.Migrating) > 0 || len(st.Importing) > 0 {
-		// Only an open slot asks which keys are here.
-		req.Exists = func(k []byte) bool { return db.Exists(string(k), now) }
+		// Only an open slot asks which keys are here. A shard channel
+		// counts as present, as Redis leaves shard channels out of the
+		// keys it looks for.
+		req.Exists = func(k []byte) bool { return shard || db.Exists(string(k), now) }
 	}
-	msg, _ := st.Route(n.id, &req, n.healthy(st))
+	healthy := n.healthy(st)
+	if shard && cfg.ClusterAllowPubsubshardWhenDown {
+		healthy = true // routed by the slot's owner alone
+	}
+	msg, _ := st.Route(n.id, &req, healthy)
 	if msg == "CLUSTERDOWN The cluster is down" && !write && cfg.ClusterAllowReadsWhenDown {
 		return ""
 	}

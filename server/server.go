@@ -73,6 +73,7 @@ type Server struct {
 	clients    map[uint64]*client
 	watchers   map[watchKey][]*client
 	monitors   map[*client]struct{}
+	pubsub     pubsubState // subscriptions (cmd_pubsub.go)
 	stats      stats
 	errorstats map[string]int64
 	latency    map[string]*latencyEvent
@@ -242,6 +243,7 @@ func families() [][]*Command {
 		persistCommands(),
 		clusterCommands(),
 		migrateCommands(),
+		pubsubCommands(),
 	}
 }
 
@@ -498,6 +500,7 @@ func (s *Server) cron() {
 		s.persistCron()
 		s.memoryCron()
 		s.redirectBlocked()
+		s.dropUnservedShardChannels()
 		s.flushEffects(false)
 		s.mu.Unlock()
 		s.closeIdleClients()
