@@ -92,33 +92,33 @@ func pubsubCommands() []*Command {
 	shardNumsub := subcmd("shardnumsub", -2, ps, "Returns the count of subscribers of shard channels",
 		func(c *Ctx) Reply { return c.s.numsub(c, subShard) })
 	shardNumsub.Since = "7.0.0"
-	return []*Command{
-		// SUBSCRIBE channel [channel ...]
-		doc(&Command{Name: "subscribe", Arity: -2, Flags: sub,
-			Handler: func(c *Ctx) Reply { return c.s.subscribe(c, subChannel) }},
-			"2.0.0", "Listens for messages published to channels", "O(N) where N is the number of channels to subscribe to."),
-		// UNSUBSCRIBE [channel ...]
-		doc(&Command{Name: "unsubscribe", Arity: -1, Flags: sub,
-			Handler: func(c *Ctx) Reply { return c.s.unsubscribe(c, subChannel) }},
-			"2.0.0", "Stops listening to messages posted to channels", "O(N) where N is the number of clients already subscribed to a channel."),
-		// PSUBSCRIBE pattern [pattern ...]
-		doc(&Command{Name: "psubscribe", Arity: -2, Flags: sub,
-			Handler: func(c *Ctx) Reply { return c.s.subscribe(c, subPattern) }},
-			"2.0.0", "Listens for messages published to channels that match one or more patterns", "O(N) where N is the number of patterns to subscribe to."),
-		// PUNSUBSCRIBE [pattern ...]
-		doc(&Command{Name: "punsubscribe", Arity: -1, Flags: sub,
-			Handler: func(c *Ctx) Reply { return c.s.unsubscribe(c, subPattern) }},
-			"2.0.0", "Stops listening to messages published to channels that match one or more patterns", "O(N) where N is the number of patterns to unsubscribe."),
-		// SSUBSCRIBE shardchannel [shardchannel ...]
-		doc(&Command{Name: "ssubscribe", Arity: -2, Flags: sub,
-			FirstKey: 1, LastKey: -1, Step: 1, KeySpecs: []KeySpec{shardSpec},
-			Handler: func(c *Ctx) Reply { return c.s.subscribe(c, subShard) }},
-			"7.0.0", "Listens for messages published to shard channels", "O(N) where N is the number of shard channels to subscribe to."),
-		// SUNSUBSCRIBE [shardchannel ...]
-		doc(&Command{Name: "sunsubscribe", Arity: -1, Flags: sub,
-			FirstKey: 1, LastKey: -1, Step: 1, KeySpecs: []KeySpec{shardSpec},
-			Handler: func(c *Ctx) Reply { return c.s.unsubscribe(c, subShard) }},
-			"7.0.0", "Stops listening to messages posted to shard channels", "O(N) where N is the number of clients already subscribed to a shard channel."),
+	// pair is the subscribing and unsubscribing commands of kind k:
+	// SUBSCRIBE channel [channel ...] and UNSUBSCRIBE [channel ...], and
+	// the pattern and shard forms.
+	pair := func(k subKind, since string, docs ...string) []*Command {
+		subscribe := doc(&Command{Name: subNames[k].sub, Arity: -2, Flags: sub,
+			Handler: func(c *Ctx) Reply { return c.s.subscribe(c, k) }}, since, docs[0], docs[1])
+		unsubscribe := doc(&Command{Name: subNames[k].unsub, Arity: -1, Flags: sub,
+			Handler: func(c *Ctx) Reply { return c.s.unsubscribe(c, k) }}, since, docs[2], docs[3])
+		if k == subShard {
+			for _, c := range []*Command{subscribe, unsubscribe} {
+				c.FirstKey, c.LastKey, c.Step, c.KeySpecs = 1, -1, 1, []KeySpec{shardSpec}
+			}
+		}
+		return []*Command{subscribe, unsubscribe}
+	}
+	cmds := slices.Concat(
+		pair(subChannel, "2.0.0",
+			"Listens for messages published to channels", "O(N) where N is the number of channels to subscribe to.",
+			"Stops listening to messages posted to channels", "O(N) where N is the number of clients already subscribed to a channel."),
+		pair(subPattern, "2.0.0",
+			"Listens for messages published to channels that match one or more patterns", "O(N) where N is the number of patterns to subscribe to.",
+			"Stops listening to messages published to channels that match one or more patterns", "O(N) where N is the number of patterns to unsubscribe."),
+		pair(subShard, "7.0.0",
+			"Listens for messages published to shard channels", "O(N) where N is the number of shard channels to subscribe to.",
+			"Stops listening to messages posted to shard channels", "O(N) where N is the number of clients already subscribed to a shard channel."),
+	)
+	return append(cmds,
 		// PUBLISH channel message
 		doc(&Command{Name: "publish", Arity: 3, Flags: ps | FlagFast,
 			Handler: func(c *Ctx) Reply { return Int(int64(c.s.publish(c.Args[1], c.Args[2], false, true))) }},
@@ -128,7 +128,7 @@ func pubsubCommands() []*Command {
 			FirstKey: 1, LastKey: 1, Step: 1, KeySpecs: []KeySpec{pubSpec},
 			Handler: func(c *Ctx) Reply { return Int(int64(c.s.publish(c.Args[1], c.Args[2], true, true))) }},
 			"7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel."),
-		{
+		&Command{
 			Name: "pubsub", Arity: -2, Group: "pubsub", Since: "2.8.0",
 			Summary: "A container for Pub/Sub commands",
 			Sub: []*Command{
@@ -146,7 +146,7 @@ func pubsubCommands() []*Command {
 				shardNumsub,
 			},
 		},
-	}
+	)
 }
 
 // subscribe is SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE: one confirmation per
