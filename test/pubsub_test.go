@@ -432,3 +432,34 @@ func TestShardChannelsLeaveWithTheirSlotAsRedis(t *testing.T) {
 	want[3], want[4], got[3], got[4] = "", "", "", ""
 	require.Equal(t, want, got)
 }
+
+// TestRepliesComeBeforeLaterPushes subscribes (and starts MONITOR) while
+// other clients publish (and run commands) without pause: the first thing
+// the new subscriber reads must be its confirmation, and a monitor's its
+// OK, never a message or a command line produced after them.
+func TestRepliesComeBeforeLaterPushes(t *testing.T) {
+	s := StartServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pub := s.Client(t)
+		for ctx.Err() == nil {
+			pub.Publish(ctx, "busy", "m")
+			pub.Set(ctx, "k", "v", 0)
+		}
+	}()
+	for range 300 {
+		sub := s.Dial(t)
+		sub.Send(encodeCommand([]string{"SUBSCRIBE", "busy"}))
+		require.Equal(t, "*3\r\n$9\r\nsubscribe\r\n$4\r\nbusy\r\n:1\r\n", sub.ReadReply())
+		sub.Close()
+		mon := s.Dial(t)
+		mon.Send(encodeCommand([]string{"MONITOR"}))
+		require.Equal(t, "+OK\r\n", mon.ReadReply())
+		mon.Close()
+	}
+	cancel()
+	<-done
+}
