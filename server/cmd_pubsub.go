@@ -197,6 +197,8 @@ func (s *Server) unsubscribe(c *Ctx, k subKind) Reply {
 	var b []byte
 	names := c.Args[1:]
 	if len(names) == 0 && cl.subs != nil {
+		// A new slice: c.Args's array may hold the next commands' arguments.
+		names = nil
 		for _, name := range sortedNames(cl.subs[k]) {
 			names = append(names, []byte(name))
 		}

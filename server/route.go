@@ -51,8 +51,9 @@ func (s *Server) routeCluster(c *client, cmd *Command, args [][]byte, asking boo
 		EndpointType: cfg.ClusterPreferredEndpointType,
 	}
 	// SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH, the pub/sub commands with
-	// "keys": shard channels, which are not keys.
-	shard := cmd.Flags&FlagPubSub != 0
+	// "keys": shard channels, which are not keys. As in Redis, an EXEC
+	// that queued a pub/sub command routes as one.
+	shard := (cmd.Flags|queuedFlags(c, cmd))&FlagPubSub != 0
 	if len(st.Migrating) > 0 || len(st.Importing) > 0 {
 		// Only an open slot asks which keys are here. A shard channel
 		// counts as present, as Redis leaves shard channels out of the

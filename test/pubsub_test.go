@@ -463,3 +463,33 @@ func TestRepliesComeBeforeLaterPushes(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestPipelinedUnsubscribeAll sends an UNSUBSCRIBE without arguments with
+// other commands behind it in one write, in RESP2 and RESP3: the
+// confirmations of every channel, then the replies to the rest, as Redis.
+func TestPipelinedUnsubscribeAll(t *testing.T) {
+	real, ours := StartRealRedis(t), StartServer(t)
+	for _, proto := range []string{"2", "3"} {
+		run := func(dial func(testing.TB) *Conn) []string {
+			c := dial(t)
+			require.Contains(t, c.Do("HELLO", proto), "proto")
+			c.Send(encodeCommand([]string{"SUBSCRIBE", "c1", "c2", "c3", "c4"}))
+			var got []string
+			for range 4 {
+				got = append(got, c.ReadReply())
+			}
+			c.Send(encodeCommand([]string{"UNSUBSCRIBE"}) + encodeCommand([]string{"PING", "after"}) +
+				encodeCommand([]string{"ECHO", "more"}) + encodeCommand([]string{"SUBSCRIBE", "d"}))
+			var unsub []string
+			for range 4 {
+				unsub = append(unsub, c.ReadReply())
+			}
+			got = append(got, normalizePubsub([]string{"UNSUBSCRIBE"}, unsub)...)
+			for range 3 {
+				got = append(got, c.ReadReply())
+			}
+			return got
+		}
+		require.Equal(t, run(real.Dial), run(ours.Dial), "RESP%s", proto)
+	}
+}
