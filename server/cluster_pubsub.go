@@ -31,6 +31,11 @@ type publishMsg struct {
 // (their JSON, base64 inside, stays well under the bus's 16 MB frame).
 const maxPublishBatch = 4 << 20
 
+// maxForwarded is the largest message forwarded: its JSON (base64, a
+// third larger) must fit in one control RPC, 16 MB. A larger one reaches
+// only the subscribers of the node that ran PUBLISH.
+const maxForwarded = 12 << 20
+
 // maxPublishBacklog bounds the messages waiting for one node, in bytes:
 // past it, new messages for that node are dropped (logged once per
 // backlog) rather than held in memory without end.
@@ -53,6 +58,10 @@ func (n *clusterNode) forwardPublish(channel, message []byte, shard bool) {
 	}
 	st := n.view()
 	if len(st.Nodes) < 2 {
+		return
+	}
+	if len(channel)+len(message) > maxForwarded {
+		n.log.Warn("not forwarding a published message to the other nodes: over 12 MB", "bytes", len(channel)+len(message))
 		return
 	}
 	m := publishMsg{Channel: append([]byte(nil), channel...), Message: append([]byte(nil), message...)}
