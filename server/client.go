@@ -330,11 +330,12 @@ func (c *client) turn() turnResult {
 			now = s.nowAfter()
 		}
 		c.out = s.handleAt(c, args, c.out, now)
-		if (c.blocked != nil || c.flags&flagPubSub != 0) && len(c.out) > 0 {
+		if (c.blocked != nil || c.flags&(flagPubSub|flagMonitor) != 0) && len(c.out) > 0 {
 			// The replies before a command that blocked go out now (Redis
 			// does not hold them back), ahead of its reply, which another
-			// client's command pushes. A subscriber's replies take the
-			// way of its messages, so that the two keep their order (see
+			// client's command pushes. A subscriber's (or monitor's)
+			// replies take the way of its messages, so that the two keep
+			// their order (see
 			// cmd_pubsub.go).
 			c.push(c.out, c.aofWait)
 			c.out, c.aofWait = c.out[:0], aofMark{}

@@ -369,6 +369,9 @@ func (s *Server) kill(caller, victim *client) {
 		return
 	}
 	victim.flags |= flagKilled
+	// Its subscriptions end now, as Redis frees the client at once: a
+	// PUBLISH after the kill must not count it.
+	s.unsubscribeAll(victim)
 	victim.disconnect()
 }
 
