@@ -335,8 +335,7 @@ func (c *client) turn() turnResult {
 			// does not hold them back), ahead of its reply, which another
 			// client's command pushes. A subscriber's (or monitor's)
 			// replies take the way of its messages, so that the two keep
-			// their order (see
-			// cmd_pubsub.go).
+			// their order (see cmd_pubsub.go).
 			c.push(c.out, c.aofWait)
 			c.out, c.aofWait = c.out[:0], aofMark{}
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/redcon"
 
@@ -28,12 +29,12 @@ const (
 	subShard                  // SSUBSCRIBE
 )
 
-// Reply names of each kind: the subscribe and unsubscribe confirmations,
-// the message type, and the command name in errors.
-var subNames = [...]struct{ sub, unsub, message, command string }{
-	subChannel: {"subscribe", "unsubscribe", "message", "SUBSCRIBE"},
-	subPattern: {"psubscribe", "punsubscribe", "pmessage", "PSUBSCRIBE"},
-	subShard:   {"ssubscribe", "sunsubscribe", "smessage", "SSUBSCRIBE"},
+// Reply names of each kind: the subscribe and unsubscribe confirmations
+// (the commands' names too) and the message type.
+var subNames = [...]struct{ sub, unsub, message string }{
+	subChannel: {"subscribe", "unsubscribe", "message"},
+	subPattern: {"psubscribe", "punsubscribe", "pmessage"},
+	subShard:   {"ssubscribe", "sunsubscribe", "smessage"},
 }
 
 // pubsubState is the server's side of the subscriptions: for each kind,
@@ -156,7 +157,7 @@ func (s *Server) subscribe(c *Ctx, k subKind) Reply {
 	// blocking; SUBSCRIBE and PSUBSCRIBE are let through, as Redis does
 	// for backward compatibility.
 	if k == subShard && s.inExec {
-		return Err("ERR " + subNames[k].command + " isn't allowed for a DENY BLOCKING client")
+		return Err("ERR " + strings.ToUpper(subNames[k].sub) + " isn't allowed for a DENY BLOCKING client")
 	}
 	cl := c.cl
 	if cl.subs == nil {
