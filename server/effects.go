@@ -7,6 +7,7 @@ package server
 type effect struct {
 	db   int
 	argv [][]byte
+	off  int // where it must not go: replAOF, replReplica (redis.set_repl)
 }
 
 // queueEffect records an effect of the request being processed. Effects
@@ -14,10 +15,10 @@ type effect struct {
 // had several (EXEC, a command that also expired a key) reaches the AOF and
 // replicas as one atomic unit. Called with s.mu held.
 func (s *Server) queueEffect(db int, argv [][]byte) {
-	if !s.propagating() {
+	if !s.propagating() || s.replOff == replAll {
 		return
 	}
-	s.pending = append(s.pending, effect{db: db, argv: argv})
+	s.pending = append(s.pending, effect{db: db, argv: argv, off: s.replOff})
 }
 
 // flushEffects hands the queued effects to the propagator. With atomic set
@@ -31,13 +32,13 @@ func (s *Server) flushEffects(atomic bool) {
 	}
 	wrap := atomic && len(s.pending) > 1
 	if wrap {
-		s.propagate(s.pending[0].db, [][]byte{[]byte("MULTI")})
+		s.propagate(s.pending[0].db, [][]byte{[]byte("MULTI")}, 0)
 	}
 	for _, e := range s.pending {
-		s.propagate(e.db, e.argv)
+		s.propagate(e.db, e.argv, e.off)
 	}
 	if wrap {
-		s.propagate(s.pending[len(s.pending)-1].db, [][]byte{[]byte("EXEC")})
+		s.propagate(s.pending[len(s.pending)-1].db, [][]byte{[]byte("EXEC")}, 0)
 	}
 	clear(s.pending)
 	s.pending = s.pending[:0]
@@ -49,11 +50,13 @@ func (s *Server) propagating() bool {
 	return (s.prop != nil || s.persist.aof != nil) && !s.persist.replaying
 }
 
-// propagate hands one effect to the AOF and the propagator. Called with
-// s.mu held.
-func (s *Server) propagate(db int, argv [][]byte) {
-	s.appendEffect(db, argv)
-	if s.prop != nil {
+// propagate hands one effect to the AOF and the propagator, but not to
+// those off names. Called with s.mu held.
+func (s *Server) propagate(db int, argv [][]byte, off int) {
+	if off&replAOF == 0 {
+		s.appendEffect(db, argv)
+	}
+	if s.prop != nil && off&replReplica == 0 {
 		s.prop.Propagate(db, argv)
 	}
 }

@@ -15,6 +15,15 @@ func (s *Server) feedMonitors(c *client, args [][]byte, now time.Time) {
 	if cmd := s.table.get(args[0]); cmd != nil && cmd.Flags&(FlagAdmin|FlagSkipMonitor) != 0 {
 		return
 	}
+	s.feedMonitorsAlways(c, args, now)
+}
+
+// feedMonitorsAlways is feedMonitors for a command whose flags say it is
+// not fed: EVAL, which feeds itself before the commands of its script.
+func (s *Server) feedMonitorsAlways(c *client, args [][]byte, now time.Time) {
+	if len(s.monitors) == 0 {
+		return
+	}
 	b := make([]byte, 0, 64)
 	b = append(b, '+')
 	b = strconv.AppendInt(b, now.Unix(), 10)

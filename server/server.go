@@ -87,6 +87,17 @@ type Server struct {
 	// right after it under the same hold of mu (see nowAfter).
 	callEnd time.Duration
 	inExec  bool // EXEC is running queued commands: blocking commands do not block
+	// inScript is set while a script runs: its blocking commands do not
+	// block either.
+	inScript bool
+	// oomBefore is whether memory was over maxmemory when the request
+	// being handled arrived (Redis's pre_command_oom_state), which
+	// scripts check before their first write.
+	oomBefore bool
+	// replOff is where the effects of the command running must not go
+	// (replAOF, replReplica), as a script chose with redis.set_repl.
+	replOff int
+	lua     *scriptState // the Lua engine, nil until a script is loaded
 	// popped holds the element a single-element pop removed until its
 	// reply is encoded, which happens before the next command runs, so
 	// that a pop allocates nothing.
@@ -244,6 +255,7 @@ func families() [][]*Command {
 		clusterCommands(),
 		migrateCommands(),
 		pubsubCommands(),
+		scriptCommands(),
 	}
 }
 

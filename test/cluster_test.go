@@ -102,6 +102,22 @@ func TestClusterCreateCheckAndClients(t *testing.T) {
 		require.EqualError(t, err, "CROSSSLOT Keys in request don't hash to the same slot")
 	}
 	require.NotEqual(t, -1, owner)
+
+	// Scripts run where their keys live: go-redis routes EVAL and EVALSHA
+	// by their first key; a script that reaches for a key another node
+	// serves gets Redis's error.
+	incr := redis.NewScript("redis.call('incrby', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])")
+	for i := range 200 {
+		k := "script:" + strconv.Itoa(i%20)
+		require.NoError(t, incr.Run(ctx, cc, []string{k}, 1).Err())
+	}
+	for i := range 20 {
+		require.Equal(t, "10", cc.Get(ctx, "script:"+strconv.Itoa(i)).Val())
+	}
+	err = nodes[owner].Client(t).Eval(ctx, "return redis.call('get', 'key:1')", nil).Err()
+	if cc.ClusterKeySlot(ctx, "key:1").Val() != cc.ClusterKeySlot(ctx, "foo").Val() {
+		require.ErrorContains(t, err, "ERR Script attempted to access a non local key in a cluster node script: ")
+	}
 	slots, err := nodes[0].Do(t, "cluster", "slots")
 	require.NoError(t, err)
 	require.Len(t, slots, 3)
@@ -127,6 +143,13 @@ for i in range(300):
 for i in range(300):
     assert int(rc.get("py:%%d" %% i)) == i
 assert int(rc.get("key:7")) == 7
+src = "local v = redis.call('get', KEYS[1]); redis.call('set', KEYS[1], ARGV[1]); return v"
+swap = rc.register_script(src)
+# SCRIPT LOAD goes to every node, so that EVALSHA finds the script.
+assert rc.script_load(src) == swap.sha
+for i in range(100):
+    assert swap(keys=["py:%%d" %% i], args=["new"]) == str(i).encode()
+    assert rc.get("py:%%d" %% i) == b"new"
 print("ok", len(rc.get_nodes()))
 `, nodes[1].Port)
 	o, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput()
