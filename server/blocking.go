@@ -65,7 +65,9 @@ func parseTimeout(b []byte) (time.Duration, string) {
 // canBlock reports whether the running command may block: not inside
 // MULTI/EXEC or a script (where Redis answers at once as if the timeout
 // had passed).
-func (c *Ctx) canBlock() bool { return !c.s.inExec && !c.s.inScript && c.cl.flags&flagMulti == 0 }
+func (c *Ctx) canBlock() bool {
+	return !c.s.inExec && !c.s.scriptRunning() && c.cl.flags&flagMulti == 0
+}
 
 // block parks the calling client on keys (argument indexes) until serve
 // succeeds for one of them, or timeout passes (0: forever), when the

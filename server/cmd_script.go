@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 )
 
 // scriptCommands are EVAL, EVALSHA, their read-only forms and SCRIPT.
@@ -101,18 +102,21 @@ func evalCommand(c *Ctx, bySHA, ro bool) Reply {
 			}
 		}
 	}
-	if msg := s.scriptRefusal(sc.flags, ro); msg != "" {
+	// Whether memory is over maxmemory: handleAt has just evicted what
+	// it could, so this asks again for the answer it had.
+	oom := s.config().MaxMemory > 0 && !s.performEvictions(time.UnixMilli(c.Now))
+	if msg := s.scriptRefusal(sc.flags, ro, oom); msg != "" {
 		return Err(msg)
 	}
 	s.feedMonitorsAlways(c.cl, c.Args, s.clock())
 	keys := c.Args[3 : 3+numkeys]
-	return s.runScript(c, sc, sha, keys, c.Args[3+numkeys:], ro)
+	return s.runScript(c, sc, sha, keys, c.Args[3+numkeys:], ro, oom)
 }
 
 // scriptRefusal is the error for a script whose shebang flags forbid it to
 // run now, as Redis's scriptPrepareForRun checks them, or "". A script
 // without a shebang is checked command by command as it runs instead.
-func (s *Server) scriptRefusal(flags scriptFlag, ro bool) string {
+func (s *Server) scriptRefusal(flags scriptFlag, ro, oom bool) string {
 	if flags&scriptCompat != 0 {
 		return ""
 	}
@@ -129,7 +133,7 @@ func (s *Server) scriptRefusal(flags scriptFlag, ro bool) string {
 		if ro {
 			return "ERR Can not execute a script with write flag using *_ro command."
 		}
-		if s.oomBefore && flags&scriptAllowOOM == 0 {
+		if oom && flags&scriptAllowOOM == 0 {
 			return msgOOM
 		}
 	}

@@ -59,8 +59,7 @@ func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) [
 	if s.persist.loading && cmd.Flags&FlagLoading == 0 {
 		return s.reject(c, cmd, out, "LOADING Redis is loading the dataset in memory")
 	}
-	s.oomBefore = cfg.MaxMemory > 0 && !s.performEvictions(now)
-	if s.oomBefore && denyOOM(c, cmd) {
+	if cfg.MaxMemory > 0 && !s.performEvictions(now) && denyOOM(c, cmd) {
 		s.flushEffects(false)
 		return s.reject(c, cmd, out, msgOOM)
 	}

@@ -61,8 +61,6 @@ const (
 
 // scriptRun is the state of the script being run.
 type scriptRun struct {
-	caller   *client // the client that sent EVAL
-	sha      string
 	flags    scriptFlag
 	readOnly bool      // EVAL_RO, EVALSHA_RO, or flags=no-writes
 	wrote    bool      // a write command ran: OOM no longer refuses writes
@@ -77,6 +75,7 @@ type scriptState struct {
 	globals *lua.LTable // the real globals, behind the read-only env
 	env     *lua.LTable // what scripts see as their globals
 	handler *lua.LFunction
+	nextFn  *lua.LFunction // next, which pairs returns
 	// real maps each read-only proxy table to the table it guards.
 	real    map[*lua.LTable]*lua.LTable
 	scripts map[string]*luaScript
@@ -85,6 +84,10 @@ type scriptState struct {
 	rand48  uint64     // math.random's state
 	buf     []byte     // scratch space for the replies of redis.call
 }
+
+// scriptRunning reports whether a script is running: its blocking
+// commands do not block. Called with s.mu held.
+func (s *Server) scriptRunning() bool { return s.lua != nil && s.lua.run != nil }
 
 // scripting returns the Lua engine, starting it on first use. Called with
 // s.mu held.
@@ -105,8 +108,8 @@ func (s *Server) flushScripts() {
 }
 
 // newScriptState builds the Lua state scripts run in: the libraries Redis
-// 7.0 gives them (base without file access, table, string, math, debug,
-// cjson, bit), the redis table, math.random on Redis's generator, and
+// 7.0 gives them (base without file access or print, table, string,
+// math, coroutine, cjson, bit), the redis table, math.random on Redis's generator, and
 // globals that scripts can read but neither create nor change.
 func (s *Server) newScriptState() *scriptState {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024, RegistryMaxSize: 1 << 22})
@@ -167,11 +170,12 @@ func (s *Server) newScriptState() *scriptState {
 	}))
 	// The libraries that Redis adds to Lua's: cjson and bit.
 	openScriptLibs(L)
-	math := g.RawGetString("math").(*lua.LTable)
-	math.RawSetString("random", L.NewFunction(e.mathRandom))
-	math.RawSetString("randomseed", L.NewFunction(e.mathRandomseed))
+	mathLib := g.RawGetString("math").(*lua.LTable)
+	mathLib.RawSetString("random", L.NewFunction(e.mathRandom))
+	mathLib.RawSetString("randomseed", L.NewFunction(e.mathRandomseed))
 	g.RawSetString("redis", s.redisLib(e))
-	g.RawSetString("next", L.NewFunction(e.next))
+	e.nextFn = L.NewFunction(e.next)
+	g.RawSetString("next", e.nextFn)
 	g.RawSetString("pairs", L.NewFunction(e.pairs))
 	g.RawSetString("rawget", L.NewFunction(e.rawget))
 	g.RawSetString("rawset", L.NewFunction(e.rawset))
@@ -193,7 +197,7 @@ func (s *Server) newScriptState() *scriptState {
 	setmt := g.RawGetString("setmetatable")
 	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
 		if _, ok := e.real[L.CheckTable(1)]; ok {
-			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+			L.Error(lua.LString(msgReadonly), 0)
 		}
 		L.Push(setmt)
 		L.Push(L.Get(1))
@@ -336,8 +340,11 @@ func luaPcall(L *lua.LState) int {
 	return L.GetTop()
 }
 
+const msgReadonly = "Attempt to modify a readonly table"
+
+// readonlyError is the __newindex of a read-only table.
 func readonlyError(L *lua.LState) int {
-	L.RaiseError("Attempt to modify a readonly table")
+	L.RaiseError(msgReadonly)
 	return 0
 }
 
@@ -382,7 +389,7 @@ func (e *scriptState) next(L *lua.LState) int {
 
 func (e *scriptState) pairs(L *lua.LState) int {
 	t := L.CheckTable(1)
-	L.Push(L.NewFunction(e.next))
+	L.Push(e.nextFn)
 	L.Push(t)
 	L.Push(lua.LNil)
 	return 3
@@ -397,7 +404,7 @@ func (e *scriptState) rawset(L *lua.LState) int {
 	t := L.CheckTable(1)
 	if _, ok := e.real[t]; ok {
 		// Raised by a Go function, as by Redis's C one: no position.
-		L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+		L.Error(lua.LString(msgReadonly), 0)
 	}
 	t.RawSet(L.CheckAny(2), L.CheckAny(3))
 	L.Push(t)
@@ -694,24 +701,23 @@ func (e *scriptState) mathRandomseed(L *lua.LState) int {
 }
 
 // runScript runs sc for the EVAL in c with its keys and arguments, and
-// returns its reply. Called with s.mu held.
-func (s *Server) runScript(c *Ctx, sc *luaScript, sha string, keys, args [][]byte, ro bool) Reply {
+// returns its reply; oom is whether memory was over maxmemory when EVAL
+// came (Redis's pre_command_oom_state). Called with s.mu held.
+func (s *Server) runScript(c *Ctx, sc *luaScript, sha string, keys, args [][]byte, ro, oom bool) Reply {
 	e := s.scripting()
 	L := e.L
 	run := &scriptRun{
-		caller: c.cl, sha: sha, flags: sc.flags, repl: replAll,
+		flags: sc.flags, repl: replAll,
 		readOnly: ro || sc.flags&scriptNoWrites != 0,
-		oom:      s.oomBefore,
+		oom:      oom,
 		now:      time.UnixMilli(c.Now),
 	}
 	e.run = run
 	e.client.db = c.cl.db
 	e.client.proto = 2
 	e.client.flags = c.cl.flags & (flagReadonly | flagAsking)
-	s.inScript = true
 	defer func() {
 		e.run = nil
-		s.inScript = false
 		e.globals.RawSetString("KEYS", lua.LNil)
 		e.globals.RawSetString("ARGV", lua.LNil)
 		L.SetTop(0)

@@ -236,10 +236,11 @@ func (s *Server) scriptCall(L *lua.LState, raise bool) int {
 	case cmd.Flags&FlagNoScript != 0:
 		return fail("This Redis command is not allowed from script")
 	}
-	if cmd.Flags&FlagWrite != 0 {
-		if run.readOnly {
-			return fail("Write commands are not allowed from read-only scripts.")
-		}
+	write := cmd.Flags&FlagWrite != 0
+	if write && run.readOnly {
+		return fail("Write commands are not allowed from read-only scripts.")
+	}
+	if write {
 		if msg := s.diskError(); msg != "" {
 			return fail("-" + msg)
 		}
@@ -247,9 +248,7 @@ func (s *Server) scriptCall(L *lua.LState, raise bool) int {
 	if run.oom && !run.wrote && run.flags&scriptAllowOOM == 0 && cmd.Flags&FlagDenyOOM != 0 {
 		return fail("-" + msgOOM)
 	}
-	if cmd.Flags&FlagWrite != 0 {
-		run.wrote = true
-	}
+	run.wrote = run.wrote || write
 	cl := e.client
 	if s.cluster != nil {
 		if msg := s.routeCluster(cl, cmd, argv, cl.flags&flagAsking != 0, run.now.UnixMilli()); msg != "" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/tidwall/redcon"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -189,7 +190,7 @@ func appendLua(b []byte, v lua.LValue, enc luaEncoding, depth int, nodes *int) [
 	}
 	switch v := v.(type) {
 	case lua.LString:
-		return appendBulkString(b, string(v))
+		return redcon.AppendBulkString(b, string(v))
 	case lua.LBool:
 		switch {
 		case enc.scriptProto >= 3 && proto >= 3 && bool(v):
@@ -203,7 +204,7 @@ func appendLua(b []byte, v lua.LValue, enc luaEncoding, depth int, nodes *int) [
 		}
 		return append(b, "$-1\r\n"...)
 	case lua.LNumber:
-		return appendIntLine(b, ':', luaInteger(float64(v)))
+		return redcon.AppendInt(b, luaInteger(float64(v)))
 	case *lua.LTable:
 		return appendLuaTable(b, v, enc, depth, nodes)
 	}
@@ -223,7 +224,7 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 		return appendError(b, string(s))
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
-		return appendStatus(b, string(s))
+		return redcon.AppendString(b, string(s))
 	}
 	if f, ok := t.RawGetString("double").(lua.LNumber); ok {
 		r := Double(float64(f))
@@ -231,18 +232,21 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 	}
 	if s, ok := t.RawGetString("big_number").(lua.LString); ok {
 		if proto >= 3 {
-			b = append(b, '(')
-			return append(append(b, sanitizeLine(string(s))...), '\r', '\n')
+			// A status line with its first byte made RESP3's big number.
+			n := len(b)
+			b = redcon.AppendString(b, string(s))
+			b[n] = '('
+			return b
 		}
-		return appendBulkString(b, string(s))
+		return redcon.AppendBulkString(b, string(s))
 	}
 	if m, ok := t.RawGetString("map").(*lua.LTable); ok {
 		n := 0
 		m.ForEach(func(_, _ lua.LValue) { n++ })
 		if proto >= 3 {
-			b = appendIntLine(b, '%', int64(n))
+			b = appendHeader(b, '%', n)
 		} else {
-			b = appendIntLine(b, '*', int64(2*n))
+			b = appendHeader(b, '*', 2*n)
 		}
 		m.ForEach(func(k, v lua.LValue) {
 			b = appendLua(b, k, enc, depth+1, nodes)
@@ -254,9 +258,9 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 		n := 0
 		set.ForEach(func(_, _ lua.LValue) { n++ })
 		if proto >= 3 {
-			b = appendIntLine(b, '~', int64(n))
+			b = appendHeader(b, '~', n)
 		} else {
-			b = appendIntLine(b, '*', int64(n))
+			b = appendHeader(b, '*', n)
 		}
 		set.ForEach(func(k, _ lua.LValue) { b = appendLua(b, k, enc, depth+1, nodes) })
 		return b
@@ -266,18 +270,18 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 		s, sok := vs.RawGetString("string").(lua.LString)
 		if fok && sok {
 			if proto >= 3 && len(format) == 3 {
-				b = appendIntLine(b, '=', int64(len(s)+4))
+				b = appendHeader(b, '=', len(s)+4)
 				b = append(append(append(b, format...), ':'), s...)
 				return append(b, '\r', '\n')
 			}
-			return appendBulkString(b, string(s))
+			return redcon.AppendBulkString(b, string(s))
 		}
 	}
 	n := 0
 	for t.RawGetInt(n+1) != lua.LNil {
 		n++
 	}
-	b = appendIntLine(b, '*', int64(n))
+	b = appendHeader(b, '*', n)
 	for i := 1; i <= n; i++ {
 		b = appendLua(b, t.RawGetInt(i), enc, depth+1, nodes)
 	}
@@ -292,34 +296,4 @@ func luaInteger(f float64) int64 {
 		return math.MinInt64
 	}
 	return int64(f)
-}
-
-func appendIntLine(b []byte, kind byte, n int64) []byte {
-	b = append(b, kind)
-	b = strconv.AppendInt(b, n, 10)
-	return append(b, '\r', '\n')
-}
-
-func appendBulkString(b []byte, s string) []byte {
-	b = appendIntLine(b, '$', int64(len(s)))
-	b = append(b, s...)
-	return append(b, '\r', '\n')
-}
-
-// appendStatus appends a status reply, with CR and LF made spaces as
-// Redis does.
-func appendStatus(b []byte, s string) []byte {
-	b = append(b, '+')
-	return append(append(b, sanitizeLine(s)...), '\r', '\n')
-}
-
-// sanitizeLine replaces CR and LF with spaces.
-func sanitizeLine(s string) []byte {
-	out := []byte(s)
-	for i, c := range out {
-		if c == '\r' || c == '\n' {
-			out[i] = ' '
-		}
-	}
-	return out
 }

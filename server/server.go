@@ -87,13 +87,6 @@ type Server struct {
 	// right after it under the same hold of mu (see nowAfter).
 	callEnd time.Duration
 	inExec  bool // EXEC is running queued commands: blocking commands do not block
-	// inScript is set while a script runs: its blocking commands do not
-	// block either.
-	inScript bool
-	// oomBefore is whether memory was over maxmemory when the request
-	// being handled arrived (Redis's pre_command_oom_state), which
-	// scripts check before their first write.
-	oomBefore bool
 	// replOff is where the effects of the command running must not go
 	// (replAOF, replReplica), as a script chose with redis.set_repl.
 	replOff int
