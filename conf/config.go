@@ -111,6 +111,7 @@ type Config struct {
 
 	SlowlogLogSlowerThan    int64
 	SlowlogMaxLen           int64
+	BusyReplyThreshold      int64 // milliseconds a script runs before other clients get BUSY
 	LatencyMonitorThreshold int64
 
 	LazyfreeLazyUserDel   bool
@@ -194,6 +195,7 @@ func Default() *Config {
 
 		SlowlogLogSlowerThan: 10000,
 		SlowlogMaxLen:        128,
+		BusyReplyThreshold:   5000,
 
 		RenameCommand: map[string]string{},
 	}

@@ -167,7 +167,7 @@ func table() []directive {
 		number("active-defrag-max-scan-fields", "", 0, tSigned, 1, longMax, 1000, 0, slot[int64]{}),
 		number("slowlog-max-len", "", fSupported, tSigned, 0, longMax, 128, 0, field(func(c *Config) *int64 { return &c.SlowlogMaxLen })),
 		number("acllog-max-len", "", 0, tSigned, 0, longMax, 128, 0, slot[int64]{}),
-		number("busy-reply-threshold", "lua-time-limit", 0, tSigned, 0, longMax, 5000, 0, slot[int64]{}),
+		number("busy-reply-threshold", "lua-time-limit", fSupported, tSigned, 0, longMax, 5000, 0, field(func(c *Config) *int64 { return &c.BusyReplyThreshold })),
 		number("cluster-node-timeout", "", fSupported, tSigned, 0, llongMax, 15000, 0, field(func(c *Config) *int64 { return &c.ClusterNodeTimeout })),
 		number("slowlog-log-slower-than", "", fSupported, tSigned, -1, llongMax, 10000, 0, field(func(c *Config) *int64 { return &c.SlowlogLogSlowerThan })),
 		number("latency-monitor-threshold", "", fSupported, tSigned, 0, llongMax, 0, 0, field(func(c *Config) *int64 { return &c.LatencyMonitorThreshold })),

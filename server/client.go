@@ -77,6 +77,7 @@ type client struct {
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
+	registered    bool // in srv.clients (see accept)
 
 	// pubsubClass mirrors flagPubSub for the output-buffer limits, which
 	// the connection's goroutine reads without srv.mu.
@@ -118,23 +119,39 @@ type queuedCommand struct {
 }
 
 // accept registers a new connection and starts its goroutine, or refuses it.
+// While a script holds the keyspace lock, the connection starts unregistered
+// and registers on its first turn that takes the lock, so that it can send
+// SCRIPT KILL or SHUTDOWN NOSAVE meanwhile (script_busy.go).
 func (s *Server) accept(conn net.Conn) {
 	cfg := s.config()
-	now := s.clock()
-	s.mu.Lock()
-	s.stats.connectionsReceived++
-	if cfg.MaxClients > 0 && len(s.clients) >= cfg.MaxClients {
-		s.stats.rejectedConns++
-		s.mu.Unlock()
-		refuse(conn, now, "ERR max number of clients reached")
+	c := s.newClient(conn, cfg, s.clock())
+	if !s.mu.TryLock() {
+		if s.luaWatch.running.Load() {
+			if msg := protectedModeDenial(cfg.ProtectedMode, cfg.RequirePass, conn); msg != "" {
+				refuse(conn, c.created, msg)
+				return
+			}
+			s.wg.Add(1)
+			s.unregistered.Store(c, nil)
+			if s.isClosed() { // shutdownLocked may have looked already
+				c.disconnect()
+			}
+			go c.serve()
+			return
+		}
+		s.mu.Lock()
+	}
+	msg := s.register(c, cfg)
+	s.mu.Unlock()
+	if msg != "" {
+		refuse(conn, c.created, msg)
 		return
 	}
-	if msg := protectedModeDenial(cfg.ProtectedMode, cfg.RequirePass, conn); msg != "" {
-		s.stats.rejectedConns++
-		s.mu.Unlock()
-		refuse(conn, now, msg)
-		return
-	}
+	go c.serve()
+}
+
+// newClient makes the client of a new connection.
+func (s *Server) newClient(conn net.Conn, cfg *conf.Config, now time.Time) *client {
 	c := &client{
 		srv:           s,
 		id:            s.nextID.Add(1),
@@ -159,14 +176,46 @@ func (s *Server) accept(conn net.Conn) {
 	c.rd = NewReader(netCounter{r, &s.netInput}, readerLimits(cfg.ProtoMaxBulkLen, cfg.ClientQueryBufferLimit))
 	c.rd.SetAuthenticated(c.authenticated)
 	c.rd.MirrorBufferCap(&c.rbs)
-	s.clients[c.id] = c
-	s.wg.Add(1)
-	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok && cfg.TCPKeepalive > 0 {
 		tc.SetKeepAlive(true)
 		tc.SetKeepAlivePeriod(time.Duration(cfg.TCPKeepalive) * time.Second)
 	}
-	go c.serve()
+	return c
+}
+
+// register adds c to the server's clients, or returns the error that
+// refuses its connection: past maxclients, or by protected mode. The
+// caller sends it, or starts the connection's goroutine, whose end the
+// server waits for. Called with s.mu held.
+func (s *Server) register(c *client, cfg *conf.Config) string {
+	s.stats.connectionsReceived++
+	msg := ""
+	if cfg.MaxClients > 0 && len(s.clients) >= cfg.MaxClients {
+		msg = "ERR max number of clients reached"
+	} else {
+		msg = protectedModeDenial(cfg.ProtectedMode, cfg.RequirePass, c.conn)
+	}
+	if msg != "" {
+		s.stats.rejectedConns++
+		return msg
+	}
+	s.clients[c.id] = c
+	c.registered = true
+	s.wg.Add(1)
+	return ""
+}
+
+// registerLate registers a client accepted while a script ran, on its
+// first turn that holds s.mu, or returns the error that refuses it.
+// Called with s.mu held.
+func (c *client) registerLate() string {
+	s := c.srv
+	msg := s.register(c, s.config())
+	if msg == "" {
+		s.unregistered.Delete(c)
+		s.wg.Done() // accept counted the goroutine already
+	}
+	return msg
 }
 
 // connFD returns the descriptor of a socket, or -1.
@@ -308,7 +357,18 @@ func (c *client) turn() turnResult {
 	// The turn ends when the input buffered falls under budget (only a
 	// pipeline of more than turnBytes gets there).
 	budget := c.rd.BufferedLen() - turnBytes
-	s.mu.Lock()
+	for !c.lockForTurn() {
+		if r, done := c.busyTurn(args); done {
+			return r
+		}
+	}
+	if !c.registered {
+		if msg := c.registerLate(); msg != "" {
+			s.mu.Unlock()
+			refuse(c.conn, s.clock(), msg)
+			return turnEnd
+		}
+	}
 	for n := 1; ; n++ {
 		// A plain store under the lock CLIENT LIST holds: an atomic one
 		// took about 1% of the CPU of pipelined LPUSHes in a profile.
@@ -744,6 +804,9 @@ func (c *client) close() {
 	delete(s.monitors, c)
 	delete(s.clients, c.id)
 	s.mu.Unlock()
+	if !c.registered {
+		s.unregistered.Delete(c)
+	}
 }
 
 // closeIdleClients closes connections idle for longer than `timeout`.

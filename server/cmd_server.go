@@ -111,29 +111,49 @@ func flushCommand(c *Ctx) Reply {
 	return replyOK
 }
 
+// The saving modes of SHUTDOWN, in Server.shutdownSave.
+const (
+	shutdownDefault = iota // save if save points are configured
+	shutdownNoSave
+	shutdownSave
+)
+
+// msgNoShutdown is SHUTDOWN ABORT's reply: a shutdown here never waits.
+const msgNoShutdown = "ERR No shutdown in progress."
+
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 func shutdownCommand(c *Ctx) Reply {
-	mode := 0
-	for _, a := range c.Args[1:] {
-		switch strings.ToLower(string(a)) {
-		case "nosave":
-			mode = 1
-		case "save":
-			mode = 2
-		case "now", "force":
-		case "abort":
-			if len(c.Args) != 2 {
-				return replySyntax
-			}
-			return Err("ERR No shutdown in progress.")
-		default:
-			return replySyntax
-		}
+	mode, ok := shutdownMode(c.Args)
+	if !ok {
+		return replySyntax
+	}
+	if mode < 0 {
+		return Err(msgNoShutdown)
 	}
 	c.s.log.Warn("user requested shutdown")
 	c.s.shutdownSave = mode
 	c.s.shutdownLocked()
 	return replyNone
+}
+
+// shutdownMode reads SHUTDOWN's arguments: the saving mode, -1 for ABORT,
+// and false for a syntax error.
+func shutdownMode(args [][]byte) (int, bool) {
+	mode := shutdownDefault
+	for _, a := range args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "nosave":
+			mode = shutdownNoSave
+		case "save":
+			mode = shutdownSave
+		case "now", "force":
+		case "abort":
+			return -1, len(args) == 2
+		default:
+			return 0, false
+		}
+	}
+	return mode, true
 }
 
 // MONITOR

@@ -63,7 +63,6 @@ const (
 type scriptRun struct {
 	flags    scriptFlag
 	readOnly bool      // EVAL_RO, EVALSHA_RO, or flags=no-writes
-	wrote    bool      // a write command ran: OOM no longer refuses writes
 	oom      bool      // memory was over maxmemory when EVAL arrived
 	now      time.Time // the script's time: keys expire as of its start
 	repl     int       // redis.set_repl's targets
@@ -724,8 +723,14 @@ func (s *Server) runScript(c *Ctx, sc *luaScript, sha string, keys, args [][]byt
 	}()
 	e.globals.RawSetString("KEYS", stringsTable(L, keys))
 	e.globals.RawSetString("ARGV", stringsTable(L, args))
+	L.SetContext(s.luaWatch.begin(sha))
 	L.Push(sc.fn)
-	if err := L.PCall(0, 1, e.handler); err != nil {
+	err := L.PCall(0, 1, e.handler)
+	L.RemoveContext()
+	if killed, shutdown := s.luaWatch.end(); killed || shutdown {
+		return s.scriptStopped(err, sha, shutdown)
+	}
+	if err != nil {
 		return scriptError(err, sha)
 	}
 	return luaReply(L.Get(-1), c.cl.proto, e.client.proto)

@@ -245,10 +245,10 @@ func (s *Server) scriptCall(L *lua.LState, raise bool) int {
 			return fail("-" + msg)
 		}
 	}
-	if run.oom && !run.wrote && run.flags&scriptAllowOOM == 0 && cmd.Flags&FlagDenyOOM != 0 {
+	w := &s.luaWatch
+	if run.oom && !w.wrote && run.flags&scriptAllowOOM == 0 && cmd.Flags&FlagDenyOOM != 0 {
 		return fail("-" + msgOOM)
 	}
-	run.wrote = run.wrote || write
 	cl := e.client
 	if s.cluster != nil {
 		if msg := s.routeCluster(cl, cmd, argv, cl.flags&flagAsking != 0, run.now.UnixMilli()); msg != "" {
@@ -261,9 +261,14 @@ func (s *Server) scriptCall(L *lua.LState, raise bool) int {
 			return fail("Script attempted to access a non local key in a cluster node")
 		}
 	}
+	// Under the watch's lock: a busy turn (script_busy.go) may meanwhile
+	// answer another client without s.mu.
+	w.mu.Lock()
+	w.wrote = w.wrote || write
 	s.replOff = replAll &^ run.repl
 	r := s.call(cl, cmd, argv, run.now)
 	s.replOff = 0
+	w.mu.Unlock()
 	e.buf = appendReply(e.buf[:0], &r, cl.proto)
 	v, _, err := respToLua(L, e.buf, 0)
 	if err != nil {

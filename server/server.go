@@ -89,8 +89,12 @@ type Server struct {
 	inExec  bool // EXEC is running queued commands: blocking commands do not block
 	// replOff is where the effects of the command running must not go
 	// (replAOF, replReplica), as a script chose with redis.set_repl.
-	replOff int
-	lua     *scriptState // the Lua engine, nil until a script is loaded
+	replOff  int
+	lua      *scriptState // the Lua engine, nil until a script is loaded
+	luaWatch scriptWatch  // the running script, as the other connections see it
+	// unregistered holds the clients accepted while a script held mu,
+	// until they register (accept), for shutdownLocked to disconnect.
+	unregistered sync.Map
 	// popped holds the element a single-element pop removed until its
 	// reply is encoded, which happens before the next command runs, so
 	// that a pop allocates nothing.
@@ -115,7 +119,7 @@ type Server struct {
 	parked          parkedPoll
 	persist         persistState
 	mem             memState
-	shutdownSave    int                 // SHUTDOWN's choice: 0 save if save points are set, 1 NOSAVE, 2 SAVE
+	shutdownSave    int                 // SHUTDOWN's choice: shutdownDefault, shutdownNoSave or shutdownSave
 	activeExpireOff bool                // DEBUG SET-ACTIVE-EXPIRE 0
 	access          *store.AccessPolicy // how reads update keys' access clocks
 	limits          *store.Limits       // the compact encodings' thresholds, from the config
@@ -401,12 +405,16 @@ func (s *Server) shutdownLocked() {
 		for _, c := range s.clients {
 			c.disconnect()
 		}
+		s.unregistered.Range(func(c, _ any) bool {
+			c.(*client).disconnect()
+			return true
+		})
 		s.wake.Broadcast()
 		save := len(s.config().Save) > 0
 		switch s.shutdownSave {
-		case 1:
+		case shutdownNoSave:
 			save = false
-		case 2:
+		case shutdownSave:
 			save = true
 		}
 		s.closePersistence(save)
