@@ -42,10 +42,12 @@ fuzz:
 	go test ./aof -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./aof -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME)
 	go test ./aof -run '^$$' -fuzz '^FuzzReadRDB$$' -fuzztime $(FUZZTIME)
+	go test ./aof -run '^$$' -fuzz '^FuzzRestoreFunctions$$' -fuzztime $(FUZZTIME)
 	go test ./cluster -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME)
 	go test ./replication -run '^$$' -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME)
 	go test ./server -run '^$$' -fuzz '^FuzzScriptReply$$' -fuzztime $(FUZZTIME)
 	go test ./server -run '^$$' -fuzz '^FuzzScriptLoad$$' -fuzztime $(FUZZTIME)
+	go test ./server -run '^$$' -fuzz '^FuzzFunctionLoad$$' -fuzztime $(FUZZTIME)
 	go test ./server/lualib -run '^$$' -fuzz '^FuzzCJSONDecode$$' -fuzztime $(FUZZTIME)
 
 # Quordis against redis-server 7.0 on this machine, side by side: prints

@@ -193,3 +193,55 @@ func newStreamInput(r io.Reader, lim store.Limits) *input {
 	}
 	return &input{br: bufio.NewReaderSize(r, bufSize), size: size, lim: lim}
 }
+
+// DumpFunctions returns function libraries' code as FUNCTION DUMP's
+// payload: each library as an RDB file holds it (FUNCTION2), then the
+// RDB version and the CRC-64, as Dump ends a value.
+func DumpFunctions(codes []string) []byte {
+	e := newEncoder(nil)
+	for _, code := range codes {
+		e.byte(opFunction2)
+		e.string([]byte(code))
+	}
+	e.buf = binary.LittleEndian.AppendUint16(e.buf, RDBVersion)
+	crc := crc64Update(0, e.buf)
+	return binary.LittleEndian.AppendUint64(e.buf, crc)
+}
+
+// PayloadError is what is wrong with a FUNCTION DUMP payload, in Redis's
+// words.
+type PayloadError string
+
+func (e PayloadError) Error() string { return string(e) }
+
+// RestoreFunctions reads the libraries' code from a FUNCTION DUMP
+// payload. A payload whose version or checksum is wrong gives
+// ErrBadPayload; any other fault an error with Redis's words for it.
+func RestoreFunctions(payload []byte) ([]string, error) {
+	n := len(payload)
+	if n < 10 || binary.LittleEndian.Uint16(payload[n-10:]) > RDBVersion ||
+		crc64Update(0, payload[:n-8]) != binary.LittleEndian.Uint64(payload[n-8:]) {
+		return nil, ErrBadPayload
+	}
+	in := newBytesInput(payload[:n-10], store.DefaultLimits())
+	var codes []string
+	for in.pos < len(in.data) {
+		typ, err := in.byte()
+		if err != nil {
+			return nil, PayloadError("can not read data type")
+		}
+		switch typ {
+		case opFunctionPreGA:
+			return nil, PayloadError("Pre-GA function format not supported")
+		case opFunction2:
+		default:
+			return nil, PayloadError("given type is not a function")
+		}
+		code, err := in.string()
+		if err != nil {
+			return nil, PayloadError("failed loading the given functions payload")
+		}
+		codes = append(codes, string(code))
+	}
+	return codes, nil
+}

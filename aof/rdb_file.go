@@ -35,6 +35,14 @@ var auxDefaults = []string{"redis-ver", "redis-bits", "ctime", "used-mem", "aof-
 // Writes to w are of 64 KB or so; w is not flushed or synced.
 func WriteRDB(w io.Writer, s *store.Store, now int64, aux map[string]string) error {
 	rw := NewRDBWriter(w, now, aux)
+	if err := rw.Store(s); err != nil {
+		return err
+	}
+	return rw.Close()
+}
+
+// Store writes every database of s, whole (see WriteRDB).
+func (rw *RDBWriter) Store(s *store.Store) error {
 	for i := 0; i < s.NumDB(); i++ {
 		db := s.DB(i)
 		if db.Len() == 0 {
@@ -49,7 +57,7 @@ func WriteRDB(w io.Writer, s *store.Store, now int64, aux map[string]string) err
 			return rw.Key(i, key, o, at) == nil
 		})
 	}
-	return rw.Close()
+	return rw.e.err
 }
 
 // RDBWriter writes an RDB file key by key, for callers that produce keys
@@ -121,6 +129,13 @@ func (rw *RDBWriter) Key(db int, key string, o *store.Object, expireAt int64) er
 	return e.err
 }
 
+// Function writes a function library's code (FUNCTION2), as Redis 7.0
+// writes each library before the databases.
+func (rw *RDBWriter) Function(code string) {
+	rw.e.byte(opFunction2)
+	rw.e.string([]byte(code))
+}
+
 // Close ends the file: EOF and the checksum, written through to w.
 func (rw *RDBWriter) Close() error {
 	rw.e.byte(opEOF)
@@ -139,8 +154,7 @@ func (rw *RDBWriter) Close() error {
 // It streams: memory beyond the value being decoded does not grow with
 // the file. Corrupt data gives an error wrapping a *CorruptError with the
 // byte offset, never a panic or an allocation larger than the data.
-// As Redis, it skips empty aggregates and function libraries (FUNCTION2;
-// Quordis has no scripting), ignores the LRU and LFU hints of keys (IDLE,
+// As Redis, it skips empty aggregates, ignores the LRU and LFU hints of keys (IDLE,
 // FREQ) and the table sizes (RESIZEDB), and refuses streams and module
 // data. It does not drop expired keys: fn decides. A checksum of zero
 // means the file was written without one, as rdbchecksum no does. An
@@ -151,6 +165,13 @@ func (rw *RDBWriter) Close() error {
 // an AOF's RDB preamble); any other reader is buffered and may be read
 // past the end.
 func ReadRDB(r io.Reader, lim store.Limits, fn func(db int, key string, o store.Object, expireAt int64) error) (aux map[string]string, err error) {
+	return ReadRDBWith(r, lim, fn, nil)
+}
+
+// ReadRDBWith is ReadRDB that also calls lib with the code of every
+// function library (FUNCTION2) the file holds; ReadRDB skips them.
+func ReadRDBWith(r io.Reader, lim store.Limits, fn func(db int, key string, o store.Object, expireAt int64) error,
+	lib func(code string) error) (aux map[string]string, err error) {
 	in := newStreamInput(r, lim)
 	in.sum = true
 	aux = map[string]string{}
@@ -229,8 +250,14 @@ func ReadRDB(r io.Reader, lim store.Limits, fn func(db int, key string, o store.
 		case opFunctionPreGA:
 			return aux, in.corrupt("pre-release function format not supported")
 		case opFunction2:
-			if _, err := in.string(); err != nil {
+			code, err := in.string()
+			if err != nil {
 				return aux, err
+			}
+			if lib != nil {
+				if err := lib(string(code)); err != nil {
+					return aux, err
+				}
 			}
 		case opEOF:
 			return aux, in.checksum(version)

@@ -127,3 +127,30 @@ func FuzzReadRDB(f *testing.F) {
 		})
 	})
 }
+
+// FuzzRestoreFunctions feeds arbitrary payloads (and the same with a
+// valid footer) to FUNCTION RESTORE's reader: each must give the
+// libraries' code or an error, never a panic or a hang, and what it reads
+// must dump back to the same payload.
+func FuzzRestoreFunctions(f *testing.F) {
+	f.Add(DumpFunctions(nil)[:0])
+	f.Add(DumpFunctions([]string{"#!lua name=a\nredis.register_function('f', function() return 1 end)"}))
+	f.Add([]byte{opFunction2, 0x40, 0x43})
+	f.Add([]byte{opFunctionPreGA, 1, 'x'})
+	f.Add([]byte{typeString, 1, 'x'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > rdbFuzzMaxInput {
+			return
+		}
+		withWatchdog(t, "RestoreFunctions", data, func() {
+			RestoreFunctions(data)
+			payload := withFooter(data)
+			if codes, err := RestoreFunctions(payload); err == nil {
+				again, err := RestoreFunctions(DumpFunctions(codes))
+				if err != nil || len(again) != len(codes) {
+					t.Fatalf("dumping %d libraries read back %d: %v", len(codes), len(again), err)
+				}
+			}
+		})
+	})
+}

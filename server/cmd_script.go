@@ -58,8 +58,7 @@ func scriptCommands() []*Command {
 					scriptExistsCommand),
 				sub("flush", -2, FlagNoScript, allNodes, "Removes all server-side Lua scripts from the script cache",
 					"O(N) with N being the number of scripts in cache", scriptFlushCommand),
-				sub("help", 2, FlagLoading|FlagStale, nil, "Returns helpful text about the different subcommands",
-					"O(1)", scriptHelpCommand),
+				scriptingHelp(helpCommand("5.0.0", "script", scriptHelp...)),
 				sub("kill", 2, FlagNoScript|FlagAllowBusy, []string{"request_policy:all_shards", "response_policy:one_succeeded"},
 					"Terminates a server-side Lua script during execution", "O(1)",
 					func(c *Ctx) Reply { return Err("NOTBUSY No scripts in execution right now.") }),
@@ -178,28 +177,24 @@ func scriptLoadCommand(c *Ctx) Reply {
 	return BulkString(sha)
 }
 
-// SCRIPT HELP
-func scriptHelpCommand(c *Ctx) Reply {
-	lines := []string{
-		"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-		"EXISTS <sha1> [<sha1> ...]",
-		"    Return information about the existence of the scripts in the script cache.",
-		"FLUSH [ASYNC|SYNC]",
-		"    Flush the Lua scripts cache. Very dangerous on replicas.",
-		"    When called without the optional mode argument, the behavior is determined by the",
-		"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-		"    * ASYNC: Asynchronously flush the scripts cache.",
-		"    * SYNC: Synchronously flush the scripts cache.",
-		"KILL",
-		"    Kill the currently executing Lua script.",
-		"LOAD <script>",
-		"    Load a script into the scripts cache without executing it.",
-		"HELP",
-		"    Prints this help.",
-	}
-	out := make([]Reply, len(lines))
-	for i, l := range lines {
-		out[i] = Simple(l)
-	}
-	return Array(out...)
+// scriptHelp is SCRIPT HELP's text, between its header and HELP.
+var scriptHelp = []string{
+	"EXISTS <sha1> [<sha1> ...]",
+	"    Return information about the existence of the scripts in the script cache.",
+	"FLUSH [ASYNC|SYNC]",
+	"    Flush the Lua scripts cache. Very dangerous on replicas.",
+	"    When called without the optional mode argument, the behavior is determined by the",
+	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    * ASYNC: Asynchronously flush the scripts cache.",
+	"    * SYNC: Synchronously flush the scripts cache.",
+	"KILL",
+	"    Kill the currently executing Lua script.",
+	"LOAD <script>",
+	"    Load a script into the scripts cache without executing it.",
+}
+
+// scriptingHelp gives a scripting command's HELP its ACL category.
+func scriptingHelp(h *Command) *Command {
+	h.ACL, h.Group, h.Complexity = ACLScripting, "scripting", "O(1)"
+	return h
 }

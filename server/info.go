@@ -197,6 +197,16 @@ func (s *Server) infoMemory(w *infoWriter, now int64) {
 	w.kv("allocator_resident", int64(ms.HeapSys-ms.HeapReleased))
 	w.kv("total_system_memory", totalSystemMemory())
 	w.kv("total_system_memory_human", humanBytes(totalSystemMemory()))
+	scripts, funcs, libs := 0, 0, 0
+	if s.lua != nil {
+		scripts = len(s.lua.scripts)
+	}
+	if s.functions != nil {
+		funcs, libs = len(s.functions.funcs), len(s.functions.libs)
+	}
+	w.kv("number_of_cached_scripts", scripts)
+	w.kv("number_of_functions", funcs)
+	w.kv("number_of_libraries", libs)
 	w.kv("maxmemory", cfg.MaxMemory)
 	w.kv("maxmemory_human", humanBytes(cfg.MaxMemory))
 	w.kv("maxmemory_policy", cfg.MaxMemoryPolicy)

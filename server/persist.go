@@ -151,7 +151,7 @@ func (s *Server) loadAOF(cfg *conf.Config) (*aof.AOF, error) {
 	loader := s.newPseudoClient()
 	stats, err := a.Load(
 		func(r io.Reader) error {
-			_, err := aof.ReadRDB(r, encodingLimits(cfg), s.loadKey)
+			_, err := aof.ReadRDBWith(r, encodingLimits(cfg), s.loadKey, s.loadLibraryCode)
 			return err
 		},
 		func(db int, argv [][]byte) error { return s.replay(loader, db, argv) },
@@ -176,7 +176,7 @@ func (s *Server) loadRDBFile(path string, lim store.Limits) error {
 		return err
 	}
 	defer f.Close()
-	_, err = aof.ReadRDB(bufio.NewReaderSize(f, 1<<16), lim, s.loadKey)
+	_, err = aof.ReadRDBWith(bufio.NewReaderSize(f, 1<<16), lim, s.loadKey, s.loadLibraryCode)
 	if err != nil {
 		return fmt.Errorf("server: loading %s: %w", path, err)
 	}
@@ -484,8 +484,12 @@ func (s *Server) startRewrite(rw *aof.Rewrite) error {
 	var rdbw *aof.RDBWriter
 	if preamble {
 		rdbw = aof.NewRDBWriter(&buf, s.now(), map[string]string{"aof-base": "1"})
+		s.writeLibraries(rdbw)
 		emit = rdbw.Key
 	} else {
+		for _, code := range s.libraryCodes() {
+			buf.Write(aof.AppendCommand(nil, [][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte(code)}))
+		}
 		emit = newCommandEmitter(&buf).emit
 	}
 	job := &bgJob{start: time.Now(), sn: s.startSnapshot(emit), stop: make(chan struct{})}
@@ -647,6 +651,7 @@ func (s *Server) startBgsave() {
 	}
 	var buf bytes.Buffer
 	rdbw := aof.NewRDBWriter(&buf, s.now(), nil)
+	s.writeLibraries(rdbw)
 	job := &bgJob{start: time.Now(), sn: s.startSnapshot(rdbw.Key), stop: make(chan struct{})}
 	dirtyAtStart := s.dirty
 	s.persist.bgsave = job
@@ -714,7 +719,11 @@ func (s *Server) save() error {
 		return fmt.Errorf("server: can't create %s: %w", tmp, err)
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
-	err = aof.WriteRDB(w, s.store, s.now(), nil)
+	rdbw := aof.NewRDBWriter(w, s.now(), nil)
+	s.writeLibraries(rdbw)
+	if err = rdbw.Store(s.store); err == nil {
+		err = rdbw.Close()
+	}
 	if err = finishFile(f, w, tmp, path, err); err != nil {
 		return err
 	}
@@ -831,5 +840,13 @@ func (s *Server) closePersistence(save bool) {
 		if err := s.save(); err != nil {
 			s.log.Warn("error saving the DB on shutdown", "err", err)
 		}
+	}
+}
+
+// writeLibraries writes the function libraries at the start of an RDB
+// file (or an AOF's RDB preamble), as Redis does. Called with s.mu held.
+func (s *Server) writeLibraries(rdbw *aof.RDBWriter) {
+	for _, code := range s.libraryCodes() {
+		rdbw.Function(code)
 	}
 }

@@ -73,6 +73,7 @@ type scriptState struct {
 	L       *lua.LState
 	globals *lua.LTable // the real globals, behind the read-only env
 	env     *lua.LTable // what scripts see as their globals
+	envMeta *lua.LTable // env's metatable, whose __index is globals
 	handler *lua.LFunction
 	nextFn  *lua.LFunction // next, which pairs returns
 	// real maps each read-only proxy table to the table it guards.
@@ -86,7 +87,7 @@ type scriptState struct {
 
 // scriptRunning reports whether a script is running: its blocking
 // commands do not block. Called with s.mu held.
-func (s *Server) scriptRunning() bool { return s.lua != nil && s.lua.run != nil }
+func (s *Server) scriptRunning() bool { return s.luaWatch.running.Load() }
 
 // scripting returns the Lua engine, starting it on first use. Called with
 // s.mu held.
@@ -227,7 +228,7 @@ func (s *Server) newScriptState() *scriptState {
 			return 0
 		}),
 	}))
-	e.env = e.protect(g)
+	e.env, e.envMeta = e.protectMeta(g)
 	g.RawSetString("_G", e.env)
 	return e
 }
@@ -244,14 +245,21 @@ func (e *scriptState) metatable(fields map[string]lua.LValue) *lua.LTable {
 // protect returns a read-only view of t: an empty table whose reads go to
 // t and whose writes fail.
 func (e *scriptState) protect(t *lua.LTable) *lua.LTable {
-	proxy := e.L.NewTable()
-	e.L.SetMetatable(proxy, e.metatable(map[string]lua.LValue{
+	proxy, _ := e.protectMeta(t)
+	return proxy
+}
+
+// protectMeta is protect, also returning the proxy's metatable.
+func (e *scriptState) protectMeta(t *lua.LTable) (proxy, mt *lua.LTable) {
+	proxy = e.L.NewTable()
+	mt = e.metatable(map[string]lua.LValue{
 		"__index":     t,
 		"__newindex":  e.L.NewFunction(readonlyError),
 		"__metatable": lua.LFalse,
-	}))
+	})
+	e.L.SetMetatable(proxy, mt)
 	e.real[proxy] = t
-	return proxy
+	return proxy, mt
 }
 
 // luaError is Lua 5.1's error(message [, level]): a string message gets
@@ -704,6 +712,20 @@ func (e *scriptState) mathRandomseed(L *lua.LState) int {
 // came (Redis's pre_command_oom_state). Called with s.mu held.
 func (s *Server) runScript(c *Ctx, sc *luaScript, sha string, keys, args [][]byte, ro, oom bool) Reply {
 	e := s.scripting()
+	e.globals.RawSetString("KEYS", stringsTable(e.L, keys))
+	e.globals.RawSetString("ARGV", stringsTable(e.L, args))
+	defer func() {
+		e.globals.RawSetString("KEYS", lua.LNil)
+		e.globals.RawSetString("ARGV", lua.LNil)
+	}()
+	return s.runLua(c, e, sc, sha, nil, ro, oom)
+}
+
+// runLua calls sc's function in engine e with params (FCALL's keys and
+// arguments; EVAL's are globals) for the command in c, and returns its
+// reply; name is what errors call it (a script's SHA1, a function's
+// name). Called with s.mu held.
+func (s *Server) runLua(c *Ctx, e *scriptState, sc *luaScript, name string, params []lua.LValue, ro, oom bool) Reply {
 	L := e.L
 	run := &scriptRun{
 		flags: sc.flags, repl: replAll,
@@ -717,21 +739,20 @@ func (s *Server) runScript(c *Ctx, sc *luaScript, sha string, keys, args [][]byt
 	e.client.flags = c.cl.flags & (flagReadonly | flagAsking)
 	defer func() {
 		e.run = nil
-		e.globals.RawSetString("KEYS", lua.LNil)
-		e.globals.RawSetString("ARGV", lua.LNil)
 		L.SetTop(0)
 	}()
-	e.globals.RawSetString("KEYS", stringsTable(L, keys))
-	e.globals.RawSetString("ARGV", stringsTable(L, args))
-	L.SetContext(s.luaWatch.begin(sha))
+	L.SetContext(s.luaWatch.begin(name, params != nil, c.Args))
 	L.Push(sc.fn)
-	err := L.PCall(0, 1, e.handler)
+	for _, p := range params {
+		L.Push(p)
+	}
+	err := L.PCall(len(params), 1, e.handler)
 	L.RemoveContext()
 	if killed, shutdown := s.luaWatch.end(); killed || shutdown {
-		return s.scriptStopped(err, sha, shutdown)
+		return s.scriptStopped(err, name, shutdown)
 	}
 	if err != nil {
-		return scriptError(err, sha)
+		return scriptError(err, name)
 	}
 	return luaReply(L.Get(-1), c.cl.proto, e.client.proto)
 }

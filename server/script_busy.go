@@ -20,8 +20,12 @@ import (
 // the only other one running, so a busy turn may touch its own client and
 // the watch without s.mu.
 
-// msgBusy is the reply to a command that cannot run during a busy script.
-const msgBusy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+// The replies to a command that cannot run during a busy script (EVAL's)
+// and during a busy function (FCALL's).
+const (
+	msgBusy         = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	msgBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
 
 // msgUnkillable is SCRIPT KILL's reply once the script has written.
 const msgUnkillable = "UNKILLABLE Sorry the script already executed write commands against the dataset. " +
@@ -36,9 +40,11 @@ type scriptWatch struct {
 	// mu too, so that a busy turn holding mu knows the script holds s.mu.
 	running atomic.Bool
 
-	mu    sync.Mutex
-	start time.Time // when the script started
-	sha   string
+	mu       sync.Mutex
+	start    time.Time // when the script started
+	name     string    // the script's SHA1, or the function's name
+	function bool      // FCALL runs it, not EVAL
+	argv     [][]byte  // the command that runs it, for FUNCTION STATS
 	// wrote is set once a write command ran: SCRIPT KILL is refused, and
 	// maxmemory no longer stops the script's writes. Only the script's
 	// goroutine sets it, and reads it without mu.
@@ -52,10 +58,10 @@ type scriptWatch struct {
 // begin marks a script as started and returns the context its Lua state
 // runs under, which SCRIPT KILL and SHUTDOWN NOSAVE cancel. Called with
 // s.mu held.
-func (w *scriptWatch) begin(sha string) context.Context {
+func (w *scriptWatch) begin(name string, function bool, argv [][]byte) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.mu.Lock()
-	w.start, w.sha, w.cancel = time.Now(), sha, cancel
+	w.start, w.name, w.function, w.argv, w.cancel = time.Now(), name, function, argv, cancel
 	w.wrote, w.killed, w.shutdown, w.logged = false, false, false, false
 	w.running.Store(true)
 	w.mu.Unlock()
@@ -68,7 +74,7 @@ func (w *scriptWatch) end() (killed, shutdown bool) {
 	w.mu.Lock()
 	w.running.Store(false)
 	w.cancel()
-	w.cancel = nil
+	w.cancel, w.argv = nil, nil
 	killed, shutdown = w.killed, w.shutdown
 	w.mu.Unlock()
 	return killed, shutdown
@@ -122,7 +128,7 @@ func (c *client) busyTurn(args [][]byte) (result turnResult, done bool) {
 	if !w.logged {
 		w.logged = true
 		s.log.Warn("slow script detected: still running; SCRIPT KILL can stop it",
-			"after", time.Since(w.start).Round(time.Millisecond), "script", w.sha)
+			"after", time.Since(w.start).Round(time.Millisecond), "script", w.name)
 	}
 	r, end := s.busyReply(c, args)
 	w.mu.Unlock()
@@ -156,14 +162,24 @@ func (s *Server) busyReply(c *client, args [][]byte) (r Reply, end bool) {
 		return Err(msgNoAuth), false
 	}
 	w := &s.luaWatch
-	switch cmd.FullName() {
-	case "script|kill":
-		if w.wrote {
+	busy := msgBusy
+	if w.function {
+		busy = msgBusyFunction
+	}
+	switch name := cmd.FullName(); name {
+	case "script|kill", "function|kill":
+		// Each kills its own kind only.
+		switch {
+		case w.wrote:
 			return Err(msgUnkillable), false
+		case w.function != (name == "function|kill"):
+			return Err(busy), false
 		}
 		w.killed = true
 		w.cancel()
 		return replyOK, false
+	case "function|stats":
+		return s.functionStats(w), false
 	case "shutdown":
 		// Only SHUTDOWN NOSAVE stops the server; the script's goroutine
 		// shuts it down once the script stops (runScript), and this
@@ -185,11 +201,11 @@ func (s *Server) busyReply(c *client, args [][]byte) (r Reply, end bool) {
 		// They touch only this client, and the configuration.
 		return cmd.Handler(&Ctx{s: s, cl: c, Cmd: cmd, Args: args}), false
 	}
-	return Err(msgBusy), false
+	return Err(busy), false
 }
 
-// scriptStopped is the reply of a script that SCRIPT KILL or SHUTDOWN
-// NOSAVE stopped, err being the error its run ended with. SHUTDOWN NOSAVE
+// scriptStopped is the reply of a script that SCRIPT KILL (FUNCTION KILL)
+// or SHUTDOWN NOSAVE stopped, err being the error its run ended with. SHUTDOWN NOSAVE
 // drops the effects the script queued, as Redis exits without writing
 // them, and shuts the server down. Called with s.mu held.
 func (s *Server) scriptStopped(err error, sha string, shutdown bool) Reply {

@@ -76,3 +76,37 @@ func FuzzScriptLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFunctionLoad loads arbitrary library code with FUNCTION LOAD (the
+// shebang's metadata, the compiler, the load API and its time limit):
+// each must get the library's name or an error reply, in bounded time and
+// without a crash, and a loaded library must be listed.
+func FuzzFunctionLoad(f *testing.F) {
+	for _, seed := range []string{"#!lua name=a\nredis.register_function('f', function() return 1 end)",
+		"#!lua name=a\nredis.register_function{function_name='f', callback=function() end, flags={'no-writes'}}",
+		"#!lua name=a b\n", "#!lua\n", "#!py name=x\n", "#!lua name=\"a b\"\nreturn", "return 1", "#!",
+		"#!lua name=a\nredis.call('get', 'x')", "#!lua name=a\nlocal t = {} t[1] = 2",
+		"#!lua name=a\nredis.register_function('f', function() end) redis.register_function('f', function() end)"} {
+		f.Add([]byte(seed))
+	}
+	s, err := New(conf.Default(), Options{})
+	require.NoError(f, err)
+	c := &client{srv: s, id: 1, proto: 2, user: "default", authenticated: true}
+	f.Fuzz(func(t *testing.T, code []byte) {
+		var out, list []byte
+		withinFuzzTimeout(t, "FuzzFunctionLoad", code, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			out = s.handle(c, [][]byte{[]byte("FUNCTION"), []byte("LOAD"), code}, nil)
+			list = s.handle(c, [][]byte{[]byte("FUNCTION"), []byte("LIST")}, nil)
+			s.handle(c, [][]byte{[]byte("FUNCTION"), []byte("FLUSH")}, nil)
+		})
+		reply := string(out)
+		if strings.HasPrefix(reply, "-ERR ") {
+			require.Equal(t, "*0\r\n", string(list), "a refused library is not listed")
+		} else {
+			require.True(t, strings.HasPrefix(reply, "$"), "%q", reply)
+			require.Contains(t, string(list), reply[strings.Index(reply, "\r\n"):])
+		}
+	})
+}

@@ -17,8 +17,8 @@ func (s *Server) redisLib(e *scriptState) *lua.LTable {
 	L := e.L
 	t := L.NewTable()
 	fns := map[string]lua.LGFunction{
-		"call":  func(L *lua.LState) int { return s.scriptCall(L, true) },
-		"pcall": func(L *lua.LState) int { return s.scriptCall(L, false) },
+		"call":  func(L *lua.LState) int { return s.scriptCall(e, L, true) },
+		"pcall": func(L *lua.LState) int { return s.scriptCall(e, L, false) },
 		"error_reply": func(L *lua.LState) int {
 			if L.GetTop() != 1 || L.Get(1).Type() != lua.LTString {
 				L.Push(errorTable(L, "wrong number or type of arguments"))
@@ -204,8 +204,9 @@ func luaArgs(L *lua.LState) ([][]byte, bool) {
 // scriptCall is redis.call (raise set) and redis.pcall: it runs one
 // command from the script with Redis's checks for scripts, and returns its
 // reply as a Lua value. An error reply is raised by redis.call and
-// returned by redis.pcall as an error table. Called with s.mu held.
-func (s *Server) scriptCall(L *lua.LState, raise bool) int {
+// returned by redis.pcall as an error table. e is the engine that runs
+// the script: EVAL's or the functions'. Called with s.mu held.
+func (s *Server) scriptCall(e *scriptState, L *lua.LState, raise bool) int {
 	fail := func(msg string) int {
 		t := errorTable(L, msg)
 		if raise {
@@ -214,7 +215,6 @@ func (s *Server) scriptCall(L *lua.LState, raise bool) int {
 		L.Push(t)
 		return 1
 	}
-	e := s.lua
 	run := e.run
 	if run == nil {
 		return fail("redis.call and redis.pcall can only be called inside a script invocation")

@@ -89,9 +89,10 @@ type Server struct {
 	inExec  bool // EXEC is running queued commands: blocking commands do not block
 	// replOff is where the effects of the command running must not go
 	// (replAOF, replReplica), as a script chose with redis.set_repl.
-	replOff  int
-	lua      *scriptState // the Lua engine, nil until a script is loaded
-	luaWatch scriptWatch  // the running script, as the other connections see it
+	replOff   int
+	lua       *scriptState   // the Lua engine, nil until a script is loaded
+	functions *functionState // the functions and their engine, nil until one is loaded
+	luaWatch  scriptWatch    // the running script, as the other connections see it
 	// unregistered holds the clients accepted while a script held mu,
 	// until they register (accept), for shutdownLocked to disconnect.
 	unregistered sync.Map
@@ -253,6 +254,7 @@ func families() [][]*Command {
 		migrateCommands(),
 		pubsubCommands(),
 		scriptCommands(),
+		functionCommands(),
 	}
 }
 

@@ -118,6 +118,18 @@ func TestClusterCreateCheckAndClients(t *testing.T) {
 	if cc.ClusterKeySlot(ctx, "key:1").Val() != cc.ClusterKeySlot(ctx, "foo").Val() {
 		require.ErrorContains(t, err, "ERR Script attempted to access a non local key in a cluster node script: ")
 	}
+	// Functions are loaded on every master and run where their keys
+	// live, as go-redis routes FCALL.
+	bump := lib("bump", "redis.register_function('bump', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)")
+	require.NoError(t, cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		return c.FunctionLoad(ctx, bump).Err()
+	}))
+	for i := range 200 {
+		require.NoError(t, cc.FCall(ctx, "bump", []string{"fn:" + strconv.Itoa(i%20)}, 2).Err())
+	}
+	for i := range 20 {
+		require.Equal(t, "20", cc.Get(ctx, "fn:"+strconv.Itoa(i)).Val())
+	}
 	slots, err := nodes[0].Do(t, "cluster", "slots")
 	require.NoError(t, err)
 	require.Len(t, slots, 3)
@@ -150,6 +162,10 @@ assert rc.script_load(src) == swap.sha
 for i in range(100):
     assert swap(keys=["py:%%d" %% i], args=["new"]) == str(i).encode()
     assert rc.get("py:%%d" %% i) == b"new"
+# FUNCTION LOAD goes to every primary; FCALL to the node of its key.
+rc.function_load("#!lua name=pylib\nredis.register_function('py_get', function(keys) return redis.call('get', keys[1]) end)")
+for i in range(100):
+    assert rc.fcall("py_get", 1, "py:%%d" %% i) == b"new"
 print("ok", len(rc.get_nodes()))
 `, nodes[1].Port)
 	o, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput()
