@@ -112,6 +112,7 @@ type Config struct {
 	SlowlogLogSlowerThan    int64
 	SlowlogMaxLen           int64
 	BusyReplyThreshold      int64 // milliseconds a script runs before other clients get BUSY
+	NotifyKeyspaceEvents    int   // the Notify* classes of keyspace notifications to publish
 	LatencyMonitorThreshold int64
 
 	LazyfreeLazyUserDel   bool

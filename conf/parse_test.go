@@ -590,8 +590,8 @@ func TestLoadMakesConfigFileAbsolute(t *testing.T) {
 
 func TestUnsupportedListsNonDefaultUnsupportedDirectives(t *testing.T) {
 	c := mustParse(t, "port 7000\nactive-expire-effort 3\nhash-max-ziplist-entries 10\nstream-node-max-entries 10\n"+
-		"maxmemory 1mb\nuser alice on\nloadmodule /x.so\nfoo.bar 1\nnotify-keyspace-events KEA\n")
-	require.Equal(t, []string{"active-expire-effort", "stream-node-max-entries", "notify-keyspace-events",
+		"maxmemory 1mb\nuser alice on\nloadmodule /x.so\nfoo.bar 1\nlatency-tracking no\n")
+	require.Equal(t, []string{"latency-tracking", "active-expire-effort", "stream-node-max-entries",
 		"user", "loadmodule", "foo.bar"}, c.Unsupported())
 	require.Empty(t, mustParse(t, "active-expire-effort 1\n").Unsupported(), "default values are not reported")
 }
@@ -619,7 +619,7 @@ func TestDirectivesDescribeTable(t *testing.T) {
 	require.ElementsMatch(t, []string{"port", "bind", "protected-mode", "requirepass", "dir", "logfile",
 		"loglevel", "databases", "timeout", "tcp-keepalive", "maxclients", "pidfile",
 		"proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit", "hz",
-		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len", "busy-reply-threshold",
+		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len", "busy-reply-threshold", "notify-keyspace-events",
 		"latency-monitor-threshold", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble", "stop-writes-on-bgsave-error",

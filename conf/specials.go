@@ -233,25 +233,26 @@ func oomValuesDirective() directive {
 	return d
 }
 
-// Keyspace notification classes, as Redis's NOTIFY_* bits.
+// Keyspace notification classes, as Redis's NOTIFY_* bits, in
+// Config.NotifyKeyspaceEvents.
 const (
-	notifyKeyspace = 1 << iota
-	notifyKeyevent
-	notifyGeneric
-	notifyString
-	notifyList
-	notifySet
-	notifyHash
-	notifyZset
-	notifyExpired
-	notifyEvicted
-	notifyStream
-	notifyKeyMiss
-	notifyLoaded
-	notifyModule
-	notifyNew
-	notifyAll = notifyGeneric | notifyString | notifyList | notifySet | notifyHash | notifyZset |
-		notifyExpired | notifyEvicted | notifyStream | notifyModule
+	NotifyKeyspace = 1 << iota
+	NotifyKeyevent
+	NotifyGeneric
+	NotifyString
+	NotifyList
+	NotifySet
+	NotifyHash
+	NotifyZset
+	NotifyExpired
+	NotifyEvicted
+	NotifyStream
+	NotifyKeyMiss
+	NotifyLoaded
+	NotifyModule
+	NotifyNew
+	NotifyAll = NotifyGeneric | NotifyString | NotifyList | NotifySet | NotifyHash | NotifyZset |
+		NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
 )
 
 func notifyFlags(s string) (int, bool) {
@@ -259,35 +260,35 @@ func notifyFlags(s string) (int, bool) {
 	for _, c := range []byte(cstr(s)) {
 		switch c {
 		case 'A':
-			flags |= notifyAll
+			flags |= NotifyAll
 		case 'g':
-			flags |= notifyGeneric
+			flags |= NotifyGeneric
 		case '$':
-			flags |= notifyString
+			flags |= NotifyString
 		case 'l':
-			flags |= notifyList
+			flags |= NotifyList
 		case 's':
-			flags |= notifySet
+			flags |= NotifySet
 		case 'h':
-			flags |= notifyHash
+			flags |= NotifyHash
 		case 'z':
-			flags |= notifyZset
+			flags |= NotifyZset
 		case 'x':
-			flags |= notifyExpired
+			flags |= NotifyExpired
 		case 'e':
-			flags |= notifyEvicted
+			flags |= NotifyEvicted
 		case 'K':
-			flags |= notifyKeyspace
+			flags |= NotifyKeyspace
 		case 'E':
-			flags |= notifyKeyevent
+			flags |= NotifyKeyevent
 		case 't':
-			flags |= notifyStream
+			flags |= NotifyStream
 		case 'm':
-			flags |= notifyKeyMiss
+			flags |= NotifyKeyMiss
 		case 'd':
-			flags |= notifyModule
+			flags |= NotifyModule
 		case 'n':
-			flags |= notifyNew
+			flags |= NotifyNew
 		default:
 			return 0, false
 		}
@@ -297,27 +298,27 @@ func notifyFlags(s string) (int, bool) {
 
 func notifyText(flags int) string {
 	var b []byte
-	if flags&notifyAll == notifyAll {
+	if flags&NotifyAll == NotifyAll {
 		b = append(b, 'A')
 	} else {
 		for _, f := range []struct {
 			bit int
 			c   byte
-		}{{notifyGeneric, 'g'}, {notifyString, '$'}, {notifyList, 'l'}, {notifySet, 's'},
-			{notifyHash, 'h'}, {notifyZset, 'z'}, {notifyExpired, 'x'}, {notifyEvicted, 'e'},
-			{notifyStream, 't'}, {notifyModule, 'd'}, {notifyNew, 'n'}} {
+		}{{NotifyGeneric, 'g'}, {NotifyString, '$'}, {NotifyList, 'l'}, {NotifySet, 's'},
+			{NotifyHash, 'h'}, {NotifyZset, 'z'}, {NotifyExpired, 'x'}, {NotifyEvicted, 'e'},
+			{NotifyStream, 't'}, {NotifyModule, 'd'}, {NotifyNew, 'n'}} {
 			if flags&f.bit != 0 {
 				b = append(b, f.c)
 			}
 		}
 	}
-	if flags&notifyKeyspace != 0 {
+	if flags&NotifyKeyspace != 0 {
 		b = append(b, 'K')
 	}
-	if flags&notifyKeyevent != 0 {
+	if flags&NotifyKeyevent != 0 {
 		b = append(b, 'E')
 	}
-	if flags&notifyKeyMiss != 0 {
+	if flags&NotifyKeyMiss != 0 {
 		b = append(b, 'm')
 	}
 	return string(b)
@@ -325,9 +326,8 @@ func notifyText(flags int) string {
 
 func notifyDirective() directive {
 	const name = "notify-keyspace-events"
-	s := stored(name, 0)
-	d := base(name, "", 0)
-	d.get = func(c *Config) string { return notifyText(s.get(c)) }
+	d := base(name, "", fSupported)
+	d.get = func(c *Config) string { return notifyText(c.NotifyKeyspaceEvents) }
 	d.set = func(c *Config, args []string, _ *setMode) string {
 		if len(args) != 1 {
 			return "wrong number of arguments"
@@ -336,11 +336,11 @@ func notifyDirective() directive {
 		if !ok {
 			return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
 		}
-		s.put(c, f)
+		c.NotifyKeyspaceEvents = f
 		return ""
 	}
 	d.rewrite = func(c *Config, w *rewriter) {
-		f := s.get(c)
+		f := c.NotifyKeyspaceEvents
 		w.line(name, name+" "+quote(notifyText(f)), f != 0)
 	}
 	return d

@@ -139,6 +139,7 @@ func setbitCommand(c *Ctx) Reply {
 	if grew || old != (on == 1) {
 		*p = *p&^mask | byte(on)<<(7-off&7)
 		c.Modified(c.Args[1])
+		c.Notify(notifyString, "setbit", c.Args[1])
 	}
 	if old {
 		return replyOne
@@ -392,6 +393,7 @@ func bitopCommand(c *Ctx) Reply {
 	if maxLen == 0 {
 		if c.DB.Delete(c.key(2)) {
 			c.Modified(c.Args[2])
+			c.Notify(notifyGeneric, "del", c.Args[2])
 		}
 		return replyZero
 	}
@@ -416,6 +418,7 @@ func bitopCommand(c *Ctx) Reply {
 	}
 	c.DB.Set(c.ownedKey(2), store.NewRawString(res), c.Now)
 	c.Modified(c.Args[2])
+	c.Notify(notifyString, "set", c.Args[2])
 	return Int(int64(maxLen))
 }
 
@@ -523,6 +526,9 @@ func bitfield(c *Ctx, readOnly bool) Reply {
 		replies[i] = Int(ret)
 	}
 	c.ModifiedTimes(c.Args[1], changes)
+	if changes > 0 {
+		c.Notify(notifyString, "setbit", c.Args[1])
+	}
 	return Array(replies...)
 }
 

@@ -115,6 +115,7 @@ func restoreCommand(c *Ctx) Reply {
 		if deleted {
 			c.Modified(c.Args[1])
 			c.Propagate([]byte("DEL"), c.ownedBytes(1))
+			c.Notify(notifyGeneric, "del", c.Args[1])
 		}
 		return replyOK
 	}
@@ -127,6 +128,7 @@ func restoreCommand(c *Ctx) Reply {
 		c.setAccess(o, idle, freq)
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyGeneric, "restore", c.Args[1])
 	if ttl != 0 && !absTTL {
 		argv := [][]byte{c.ownedBytes(0), c.ownedBytes(1), []byte(strconv.FormatInt(ttl, 10))}
 		for i := 3; i < len(c.Args); i++ {

@@ -446,6 +446,7 @@ func geoSearchCommand(c *Ctx) Reply {
 		}
 		if c.DB.Delete(c.key(q.storeAt)) {
 			c.Modified(c.Args[q.storeAt])
+			c.Notify(notifyGeneric, "del", c.Args[q.storeAt])
 		}
 		return replyZero
 	}
@@ -500,6 +501,7 @@ func geoStore(c *Ctx, q *geoSearch, points []store.GeoPoint) Reply {
 	if len(points) == 0 {
 		if c.DB.Delete(c.key(q.storeAt)) {
 			c.Modified(c.Args[q.storeAt])
+			c.Notify(notifyGeneric, "del", c.Args[q.storeAt])
 		}
 		return replyZero
 	}
@@ -516,5 +518,10 @@ func geoStore(c *Ctx, q *geoSearch, points []store.GeoPoint) Reply {
 	c.storeZSet(q.storeAt, zs)
 	c.Modified(c.Args[q.storeAt])
 	c.Changed(len(points) - 1)
+	event := "georadiusstore"
+	if c.Cmd.Name == "geosearchstore" {
+		event = "geosearchstore"
+	}
+	c.Notify(notifyZset, event, c.Args[q.storeAt])
 	return Int(int64(len(points)))
 }

@@ -101,6 +101,7 @@ func hsetCommand(c *Ctx) Reply {
 		}
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyHash, "hset", c.Args[1])
 	if c.Cmd.Name == "hmset" {
 		return replyOK
 	}
@@ -118,6 +119,7 @@ func hsetnxCommand(c *Ctx) Reply {
 	}
 	h.Set(c.Args[2], c.Args[3], c.hashLimits())
 	c.Modified(c.Args[1])
+	c.Notify(notifyHash, "hset", c.Args[1])
 	return replyOne
 }
 
@@ -165,10 +167,11 @@ func hdelCommand(c *Ctx) Reply {
 	}
 	h := o.AsHash()
 	var deleted int64
+	emptied := false
 	for i := 2; i < len(c.Args); i++ {
 		if h.Delete(c.key(i)) {
 			deleted++
-			if h.Len() == 0 {
+			if emptied = h.Len() == 0; emptied {
 				c.DB.Delete(c.key(1))
 				break
 			}
@@ -176,6 +179,10 @@ func hdelCommand(c *Ctx) Reply {
 	}
 	if deleted > 0 {
 		c.Modified(c.Args[1])
+		c.Notify(notifyHash, "hdel", c.Args[1])
+	}
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
 	}
 	return Int(deleted)
 }
@@ -271,6 +278,7 @@ func hincrbyCommand(c *Ctx) Reply {
 	cur += by
 	h.Set(c.Args[2], strconv.AppendInt(nil, cur, 10), c.hashLimits())
 	c.Modified(c.Args[1])
+	c.Notify(notifyHash, "hincrby", c.Args[1])
 	return Int(cur)
 }
 
@@ -305,6 +313,7 @@ func hincrbyfloatCommand(c *Ctx) Reply {
 	text := formatLongDouble(sum)
 	h.Set(c.Args[2], []byte(text), c.hashLimits())
 	c.Modified(c.Args[1])
+	c.Notify(notifyHash, "hincrbyfloat", c.Args[1])
 	// The result is replicated as HSET, so that replicas and the AOF do not
 	// depend on float arithmetic or formatting, as Redis does.
 	c.Propagate([]byte("HSET"), c.ownedBytes(1), c.ownedBytes(2), []byte(text))

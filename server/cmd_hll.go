@@ -130,6 +130,7 @@ func pfaddCommand(c *Ctx) Reply {
 	store.HLLInvalidateCache(hll)
 	c.Modified(c.Args[1])
 	c.Changed(updated - 1)
+	c.Notify(notifyString, "pfadd", c.Args[1])
 	return replyOne
 }
 
@@ -208,6 +209,7 @@ func pfmergeCommand(c *Ctx) Reply {
 		o.SetStr(hll)
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "pfadd", c.Args[1])
 	return replyOK
 }
 

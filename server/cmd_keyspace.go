@@ -82,6 +82,7 @@ func delCommand(c *Ctx) Reply {
 		key := c.key(i)
 		if c.DB.Peek(key, c.Now) != nil && c.DB.Delete(key) {
 			c.Modified(c.Args[i])
+			c.Notify(notifyGeneric, "del", c.Args[i])
 			n++
 		}
 	}
@@ -146,6 +147,8 @@ func renameCommand(c *Ctx) Reply {
 	}
 	c.Modified(c.Args[1])
 	c.Modified(c.Args[2])
+	c.Notify(notifyGeneric, "rename_from", c.Args[1])
+	c.Notify(notifyGeneric, "rename_to", c.Args[2])
 	if nx {
 		return replyOne
 	}
@@ -181,6 +184,8 @@ func moveCommand(c *Ctx) Reply {
 	}
 	c.Modified(c.Args[1])
 	c.s.signalModified(id, c.Args[1])
+	c.Notify(notifyGeneric, "move_from", c.Args[1])
+	c.s.notify(notifyGeneric, "move_to", c.Args[1], id)
 	return replyOne
 }
 
@@ -235,6 +240,7 @@ func copyCommand(c *Ctx) Reply {
 	}
 	c.Changed(1)
 	c.s.signalModified(dst.ID(), c.Args[2])
+	c.s.notify(notifyGeneric, "copy_to", c.Args[2], dst.ID())
 	return replyOne
 }
 
@@ -426,10 +432,12 @@ func expireCommand(c *Ctx) Reply {
 			del = "UNLINK"
 		}
 		c.Propagate([]byte(del), c.ownedBytes(1))
+		c.Notify(notifyGeneric, "del", c.Args[1])
 		return replyOne
 	}
 	c.DB.SetExpiry(key, when)
 	c.Propagate([]byte("PEXPIREAT"), c.ownedBytes(1), []byte(strconv.FormatInt(when, 10)))
+	c.Notify(notifyGeneric, "expire", c.Args[1])
 	return replyOne
 }
 
@@ -470,6 +478,7 @@ func persistCommand(c *Ctx) Reply {
 		return replyZero
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyGeneric, "persist", c.Args[1])
 	return replyOne
 }
 

@@ -172,6 +172,7 @@ func listPushCommand(back, existing bool) Handler {
 			}
 		}
 		c.Modified(c.Args[1])
+		c.Notify(notifyList, pushEvent(!back), c.Args[1])
 		return Int(int64(l.Len()))
 	}
 }
@@ -211,7 +212,7 @@ func listPopCommand(left bool) Handler {
 			if cap(v) <= 64<<10 {
 				c.s.popped = v // reused once the reply is encoded
 			}
-			listPopped(c, l, c.key(1))
+			listPopped(c, l, c.key(1), left)
 			return Bulk(v)
 		}
 		return Bulks(popFrom(c, l, c.key(1), left, int(min(count, int64(l.Len())))))
@@ -238,17 +239,27 @@ func popFrom(c *Ctx, l *store.List, key string, left bool, count int) [][]byte {
 		return nil
 	}
 	vals := l.Pop(left, count)
-	listPopped(c, l, key)
+	listPopped(c, l, key, left)
 	return vals
 }
 
 // listPopped deletes key if its list l is now empty and records the
-// change.
-func listPopped(c *Ctx, l *store.List, key string) {
-	if l.Len() == 0 {
+// change, a pop from the head (left) or the tail.
+func listPopped(c *Ctx, l *store.List, key string, left bool) {
+	emptied := l.Len() == 0
+	if emptied {
 		c.DB.Delete(key)
 	}
 	c.Modified([]byte(key))
+	c.notifyPopped(key, left, emptied)
+}
+
+// pushEvent is the notification of a push at the head (left) or tail.
+func pushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
 }
 
 // propagatePop records "LPOP key n" (left) or "RPOP key n" as the effect
@@ -308,11 +319,14 @@ func moveList(c *Ctx, src, dst string, fromLeft, toLeft bool) Reply {
 	} else {
 		to.PushBack(v)
 	}
-	if from.Len() == 0 {
+	emptied := from.Len() == 0
+	if emptied {
 		c.DB.Delete(src)
 	}
 	c.Modified([]byte(dst))
 	c.Modified([]byte(src))
+	c.NotifyKey(notifyList, pushEvent(toLeft), dst)
+	c.notifyPopped(src, fromLeft, emptied)
 	return Bulk(v)
 }
 
@@ -377,6 +391,7 @@ func lsetCommand(c *Ctx) Reply {
 	}
 	l.Set(int(i), c.Args[3])
 	c.Modified(c.Args[1])
+	c.Notify(notifyList, "lset", c.Args[1])
 	return replyOK
 }
 
@@ -437,10 +452,15 @@ func ltrimCommand(c *Ctx) Reply {
 	}
 	from, n := listRange(start, stop, l.Len())
 	l.Trim(from, l.Len()-from-n)
-	if l.Len() == 0 {
+	emptied := l.Len() == 0
+	if emptied {
 		c.DB.Delete(c.key(1))
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyList, "ltrim", c.Args[1])
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
+	}
 	return replyOK
 }
 
@@ -463,10 +483,15 @@ func lremCommand(c *Ctx) Reply {
 	}
 	removed := l.Remove(c.Args[3], int(count))
 	if removed > 0 {
-		if l.Len() == 0 {
+		emptied := l.Len() == 0
+		if emptied {
 			c.DB.Delete(c.key(1))
 		}
 		c.Modified(c.Args[1])
+		c.Notify(notifyList, "lrem", c.Args[1])
+		if emptied {
+			c.Notify(notifyGeneric, "del", c.Args[1])
+		}
 	}
 	return Int(int64(removed))
 }
@@ -492,6 +517,7 @@ func linsertCommand(c *Ctx) Reply {
 		return Int(-1)
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyList, "linsert", c.Args[1])
 	return Int(int64(l.Len()))
 }
 

@@ -310,6 +310,7 @@ func (m *migrateCache) attempt(c *Ctx, o *migrateOpts, keys []int, body []byte, 
 		}
 		if !o.copy && c.DB.Delete(c.key(i)) {
 			c.Modified(c.Args[i])
+			c.Notify(notifyGeneric, "del", c.Args[i])
 			deleted = append(deleted, c.ownedBytes(i))
 		}
 	}

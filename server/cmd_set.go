@@ -150,6 +150,9 @@ func saddCommand(c *Ctx) Reply {
 		c.storeSet(1, s)
 	}
 	c.ModifiedTimes(c.Args[1], added)
+	if added > 0 {
+		c.Notify(notifySet, "sadd", c.Args[1])
+	}
 	return Int(int64(added))
 }
 
@@ -162,17 +165,23 @@ func sremCommand(c *Ctx) Reply {
 	if s == nil {
 		return replyZero
 	}
-	removed := 0
+	removed, emptied := 0, false
 	for _, m := range c.Args[2:] {
 		if s.Remove(bytesView(m)) {
 			removed++
-			if s.Len() == 0 {
+			if emptied = s.Len() == 0; emptied {
 				c.DB.Delete(c.key(1))
 				break
 			}
 		}
 	}
 	c.ModifiedTimes(c.Args[1], removed)
+	if removed > 0 {
+		c.Notify(notifySet, "srem", c.Args[1])
+	}
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
+	}
 	return Int(int64(removed))
 }
 
@@ -283,10 +292,15 @@ func spopCommand(c *Ctx) Reply {
 		return replyNullBulk
 	}
 	m := s.Pop(c.Rand)
-	if s.Len() == 0 {
+	emptied := s.Len() == 0
+	if emptied {
 		c.DB.Delete(c.key(1))
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifySet, "spop", c.Args[1])
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
+	}
 	c.Propagate([]byte("SREM"), c.ownedBytes(1), []byte(m))
 	return BulkString(m)
 }
@@ -309,10 +323,12 @@ func spopCount(c *Ctx) Reply {
 		return Set()
 	}
 	key := c.ownedBytes(1)
+	c.Notify(notifySet, "spop", c.Args[1])
 	if size := s.Len(); n >= int64(size) {
 		members := allMembers(s)
 		c.DB.Delete(c.key(1))
 		c.Modified(c.Args[1])
+		c.Notify(notifyGeneric, "del", c.Args[1])
 		c.Changed(size - 1)
 		c.Propagate([]byte("DEL"), key)
 		return StringSet(members)
@@ -362,8 +378,10 @@ func smoveCommand(c *Ctx) Reply {
 	if !src.Remove(member) {
 		return replyZero
 	}
+	c.Notify(notifySet, "srem", c.Args[1])
 	if src.Len() == 0 {
 		c.DB.Delete(c.key(1))
+		c.Notify(notifyGeneric, "del", c.Args[1])
 	}
 	if dst == nil {
 		dst = store.NewSet()
@@ -372,6 +390,7 @@ func smoveCommand(c *Ctx) Reply {
 	c.Modified(c.Args[1])
 	if dst.AddBytes(c.Args[3], c.setLimits()) {
 		c.Modified(c.Args[2])
+		c.Notify(notifySet, "sadd", c.Args[2])
 	}
 	return replyOne
 }
@@ -450,11 +469,13 @@ func (c *Ctx) storeResult(result *store.Set) Reply {
 	if result.Len() == 0 {
 		if c.DB.Delete(c.key(1)) {
 			c.Modified(c.Args[1])
+			c.Notify(notifyGeneric, "del", c.Args[1])
 		}
 		return replyZero
 	}
 	c.storeSet(1, result)
 	c.Modified(c.Args[1])
+	c.Notify(notifySet, c.Cmd.Name, c.Args[1])
 	return Int(int64(result.Len()))
 }
 

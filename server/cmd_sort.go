@@ -209,6 +209,7 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 	if len(out) == 0 {
 		if c.DB.Delete(c.key(req.store)) {
 			c.Modified(c.Args[req.store])
+			c.Notify(notifyGeneric, "del", c.Args[req.store])
 		}
 		return Int(0)
 	}
@@ -218,6 +219,7 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 	}
 	c.DB.Set(c.ownedKey(req.store), store.ListObject(l), c.Now)
 	c.Modified(c.Args[req.store])
+	c.Notify(notifyList, "sortstore", c.Args[req.store])
 	return Int(int64(len(out)))
 }
 

@@ -149,6 +149,7 @@ func (c *Ctx) setString(opts options, at int64) Reply {
 		// the same), in place when it can (see OverwriteString).
 		c.DB.OverwriteString(c.Args[1], c.Args[2], c.Now)
 		c.Modified(c.Args[1])
+		c.Notify(notifyString, "set", c.Args[1])
 		return replyOK
 	}
 	old := c.DB.Get(key, c.Now)
@@ -174,9 +175,11 @@ func (c *Ctx) setString(opts options, at int64) Reply {
 		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "set", c.Args[1])
 	if opts.has(optExpiry) {
 		c.DB.SetExpiry(key, at)
 		c.Propagate([]byte("SET"), c.ownedBytes(1), c.ownedBytes(2), []byte("PXAT"), []byte(strconv.FormatInt(at, 10)))
+		c.Notify(notifyGeneric, "expire", c.Args[1])
 	}
 	return reply
 }
@@ -188,6 +191,7 @@ func setnxCommand(c *Ctx) Reply {
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "set", c.Args[1])
 	return replyOne
 }
 
@@ -205,6 +209,8 @@ func setexCommand(c *Ctx) Reply {
 	c.DB.SetExpiry(c.key(1), at)
 	c.Modified(c.Args[1])
 	c.Propagate([]byte("SET"), c.ownedBytes(1), c.ownedBytes(3), []byte("PXAT"), []byte(strconv.FormatInt(at, 10)))
+	c.Notify(notifyString, "set", c.Args[1])
+	c.Notify(notifyGeneric, "expire", c.Args[1])
 	return replyOK
 }
 
@@ -220,6 +226,7 @@ func getsetCommand(c *Ctx) Reply {
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "set", c.Args[1])
 	return reply
 }
 
@@ -235,6 +242,7 @@ func getdelCommand(c *Ctx) Reply {
 	reply := Bulk(o.Str())
 	c.DB.Delete(c.key(1))
 	c.Modified(c.Args[1])
+	c.Notify(notifyGeneric, "del", c.Args[1])
 	return reply
 }
 
@@ -267,14 +275,17 @@ func getexCommand(c *Ctx) Reply {
 		c.DB.Delete(key)
 		c.Modified(c.Args[1])
 		c.Propagate([]byte("DEL"), c.ownedBytes(1))
+		c.Notify(notifyGeneric, "del", c.Args[1])
 	case opts.has(optExpiry):
 		c.DB.SetExpiry(key, at)
 		c.Modified(c.Args[1])
 		c.Propagate([]byte("PEXPIREAT"), c.ownedBytes(1), []byte(strconv.FormatInt(at, 10)))
+		c.Notify(notifyGeneric, "expire", c.Args[1])
 	case opts.has(optPersist):
 		if c.DB.Persist(key) {
 			c.Modified(c.Args[1])
 			c.Propagate([]byte("PERSIST"), c.ownedBytes(1))
+			c.Notify(notifyGeneric, "persist", c.Args[1])
 		}
 	}
 	return reply
@@ -325,6 +336,7 @@ func incrCommand(c *Ctx) Reply {
 		c.DB.Set(c.ownedKey(1), store.NewString(strconv.AppendInt(nil, cur, 10)), c.Now)
 	}
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "incrby", c.Args[1])
 	return Int(cur)
 }
 
@@ -365,6 +377,7 @@ func incrbyfloatCommand(c *Ctx) Reply {
 	}
 	c.Modified(c.Args[1])
 	c.Propagate([]byte("SET"), c.ownedBytes(1), []byte(text), []byte("KEEPTTL"))
+	c.Notify(notifyString, "incrbyfloat", c.Args[1])
 	return BulkString(text)
 }
 
@@ -374,6 +387,7 @@ func appendCommand(c *Ctx) Reply {
 	if o == nil {
 		c.DB.SetString(c.Args[1], c.Args[2], c.Now)
 		c.Modified(c.Args[1])
+		c.Notify(notifyString, "append", c.Args[1])
 		return Int(int64(len(c.Args[2])))
 	}
 	if o.Kind != store.KindString {
@@ -387,6 +401,7 @@ func appendCommand(c *Ctx) Reply {
 	o.SetStr(append(o.Str(), c.Args[2]...))
 	o.Raw = true
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "append", c.Args[1])
 	return Int(int64(len(o.Str())))
 }
 
@@ -493,6 +508,7 @@ func setrangeCommand(c *Ctx) Reply {
 	copy(o.Str()[offset:], val)
 	o.Raw = true
 	c.Modified(c.Args[1])
+	c.Notify(notifyString, "setrange", c.Args[1])
 	return Int(int64(len(o.Str())))
 }
 
@@ -527,6 +543,7 @@ func msetCommand(c *Ctx) Reply {
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB.OverwriteString(c.Args[i], c.Args[i+1], c.Now)
 		c.Modified(c.Args[i])
+		c.Notify(notifyString, "set", c.Args[i])
 	}
 	if nx {
 		return replyOne

@@ -259,6 +259,13 @@ func zaddCommand(c *Ctx) Reply {
 		}
 	}
 	c.ModifiedTimes(c.Args[1], added+updated)
+	if added+updated > 0 {
+		event := "zadd"
+		if incr {
+			event = "zincr"
+		}
+		c.Notify(notifyZset, event, c.Args[1])
+	}
 	if incr {
 		if processed == 0 {
 			return Null()
@@ -277,17 +284,23 @@ func zremCommand(c *Ctx) Reply {
 	if e != nil || zs == nil {
 		return zreplyOr(e, replyZero)
 	}
-	deleted := 0
+	deleted, emptied := 0, false
 	for _, m := range c.Args[2:] {
 		if zs.Remove(bytesView(m)) {
 			deleted++
 		}
-		if zs.Len() == 0 {
+		if emptied = zs.Len() == 0; emptied {
 			c.DB.Delete(c.key(1))
 			break
 		}
 	}
 	c.ModifiedTimes(c.Args[1], deleted)
+	if deleted > 0 {
+		c.Notify(notifyZset, "zrem", c.Args[1])
+	}
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
+	}
 	return Int(int64(deleted))
 }
 

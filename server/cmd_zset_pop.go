@@ -33,8 +33,14 @@ func zpop(c *Ctx, key string, max bool, count int) []zscored {
 	}
 	c.Modified([]byte(key))
 	c.Changed(count - 1)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	c.NotifyKey(notifyZset, event, key)
 	if zs.Len() == 0 {
 		c.DB.Delete(key)
+		c.NotifyKey(notifyGeneric, "del", key)
 	}
 	return out
 }

@@ -235,11 +235,13 @@ func zrangeCommand(c *Ctx) Reply {
 		if sink.n == 0 {
 			if c.DB.Delete(c.key(1)) {
 				c.Modified(c.Args[1])
+				c.Notify(notifyGeneric, "del", c.Args[1])
 			}
 			return replyZero
 		}
 		c.storeZSet(1, sink.dst)
 		c.Modified(c.Args[1])
+		c.Notify(notifyZset, "zrangestore", c.Args[1])
 		return Int(int64(sink.n))
 	}
 	if withScores {
@@ -356,9 +358,16 @@ func zremrangeCommand(c *Ctx) Reply {
 	default:
 		deleted = zs.RemoveLexRange(lex)
 	}
-	if zs.Len() == 0 {
+	emptied := zs.Len() == 0
+	if emptied {
 		c.DB.Delete(c.key(1))
 	}
 	c.ModifiedTimes(c.Args[1], deleted)
+	if deleted > 0 {
+		c.Notify(notifyZset, c.Cmd.Name, c.Args[1])
+	}
+	if emptied {
+		c.Notify(notifyGeneric, "del", c.Args[1])
+	}
 	return Int(int64(deleted))
 }

@@ -241,12 +241,14 @@ func zsetopCommand(c *Ctx) Reply {
 		if result.Len() == 0 {
 			if c.DB.Delete(c.key(1)) {
 				c.Modified(c.Args[1])
+				c.Notify(notifyGeneric, "del", c.Args[1])
 			}
 			return replyZero
 		}
 		result.Compact(lim)
 		c.storeZSet(1, result)
 		c.Modified(c.Args[1])
+		c.Notify(notifyZset, name, c.Args[1])
 		return Int(int64(result.Len()))
 	}
 	if result.Len() == 0 {

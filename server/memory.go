@@ -332,6 +332,7 @@ func (s *Server) evictRound(now time.Time) (ok, cut bool) {
 		}
 		s.mem.evicted++
 		s.signalModified(db, k)
+		s.notify(notifyEvicted, "evicted", k, db)
 		if s.propagating() {
 			del := "DEL"
 			if cfg.LazyfreeLazyEviction {

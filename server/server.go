@@ -485,6 +485,7 @@ func (s *Server) onExpire(db int, key string, o *store.Object) {
 	s.stats.expiredKeys++
 	s.touchWatched(db, []byte(key), true)
 	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})
+	s.notifyKey(notifyExpired, "expired", key, db)
 }
 
 // cron runs the periodic tasks (active expiry, client timeouts) hz times a
