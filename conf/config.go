@@ -113,6 +113,7 @@ type Config struct {
 	SlowlogMaxLen           int64
 	BusyReplyThreshold      int64 // milliseconds a script runs before other clients get BUSY
 	NotifyKeyspaceEvents    int   // the Notify* classes of keyspace notifications to publish
+	TrackingTableMaxKeys    int64 // keys CLIENT TRACKING remembers at most; 0: no limit
 	LatencyMonitorThreshold int64
 
 	LazyfreeLazyUserDel   bool
@@ -197,6 +198,7 @@ func Default() *Config {
 		SlowlogLogSlowerThan: 10000,
 		SlowlogMaxLen:        128,
 		BusyReplyThreshold:   5000,
+		TrackingTableMaxKeys: 1000000,
 
 		RenameCommand: map[string]string{},
 	}

@@ -184,7 +184,7 @@ func table() []directive {
 		number("stream-node-max-bytes", "", 0, tUnsigned, 0, longMax, 4096, nMemory, slot[int64]{}),
 		number("zset-max-listpack-value", "zset-max-ziplist-value", fSupported, tUnsigned, 0, longMax, 64, nMemory, field(func(c *Config) *int64 { return &c.ZSetMaxListpackValue })),
 		number("hll-sparse-max-bytes", "", 0, tUnsigned, 0, longMax, 3000, nMemory, slot[int64]{}),
-		number("tracking-table-max-keys", "", 0, tUnsigned, 0, longMax, 1000000, 0, slot[int64]{}),
+		number("tracking-table-max-keys", "", fSupported, tUnsigned, 0, longMax, 1000000, 0, field(func(c *Config) *int64 { return &c.TrackingTableMaxKeys })),
 		number("client-query-buffer-limit", "", fSupported, tUnsigned, 1024*1024, longMax, 1024*1024*1024, nMemory, field(func(c *Config) *int64 { return &c.ClientQueryBufferLimit })),
 		number("maxmemory-clients", "", 0, tSigned, -100, longMax, 0, nMemory|nPercent, slot[int64]{}),
 		number("repl-backlog-ttl", "", 0, tSigned, 0, longMax, 60*60, 0, slot[int64]{}),

@@ -177,6 +177,9 @@ func (s *Server) forgetBlocked(cl *client) {
 func (s *Server) signalModified(db int, key []byte) {
 	s.touchWatched(db, key, false)
 	s.signalReady(db, key)
+	if len(s.tracking.keys) > 0 || len(s.tracking.prefixes) > 0 {
+		s.trackingInvalidate(key, true)
+	}
 }
 
 // signalReady gives the clients blocked on key in db a chance to be

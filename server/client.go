@@ -77,7 +77,8 @@ type client struct {
 	created       time.Time
 	lastActive    time.Time
 	lastCmd       string
-	registered    bool // in srv.clients (see accept)
+	registered    bool          // in srv.clients (see accept)
+	track         *trackingOpts // CLIENT TRACKING; nil until it is first turned on
 
 	// pubsubClass mirrors flagPubSub for the output-buffer limits, which
 	// the connection's goroutine reads without srv.mu.
@@ -801,6 +802,7 @@ func (c *client) close() {
 	s.unwatchAll(c)
 	s.forgetBlocked(c)
 	s.unsubscribeAll(c)
+	s.disableTracking(c)
 	delete(s.monitors, c)
 	delete(s.clients, c.id)
 	s.mu.Unlock()

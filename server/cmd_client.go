@@ -30,6 +30,11 @@ func clientCommand() *Command {
 		"NO-EVICT (ON|OFF)", "    Exempt this connection from client eviction.",
 		"SETINFO (LIB-NAME|LIB-VER) <value>", "    Record the client library's name or version.",
 		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Release a client blocked by a blocking command.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+		"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+		"TRACKINGINFO", "    Report tracking status for the current connection.",
 	)
 	help.ACL = ACLConnection
 	return &Command{
@@ -63,6 +68,21 @@ func clientCommand() *Command {
 				c.s.unpause()
 				return replyOK
 			}),
+			// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+			sub("tracking", -3, conn, "6.0.0", "Controls server-assisted client-side caching for the connection", clientTrackingCommand),
+			// CLIENT CACHING YES|NO
+			sub("caching", 3, conn, "6.0.0", "Instructs the server whether to track the keys in the next request", clientCaching),
+			// CLIENT GETREDIR
+			sub("getredir", 2, conn, "6.0.0", "Returns the client ID to which the connection's tracking notifications are redirected",
+				func(c *Ctx) Reply {
+					if c.cl.track == nil || !c.cl.track.on {
+						return Int(-1)
+					}
+					return Int(int64(c.cl.track.redirect))
+				}),
+			// CLIENT TRACKINGINFO
+			sub("trackinginfo", 2, conn, "6.2.0", "Returns information about server-assisted client-side caching for the connection",
+				clientTrackingInfo),
 			// CLIENT REPLY ON|OFF|SKIP
 			sub("reply", 3, conn, "3.2.0", "Turns the server's replies on or off", clientReply),
 			// CLIENT NO-EVICT ON|OFF
@@ -216,6 +236,17 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	if cl.blocked != nil {
 		flags += "b"
 	}
+	redir := int64(-1)
+	if tr := cl.track; tr != nil && tr.on {
+		flags += "t"
+		if tr.brokenRedir {
+			flags += "R"
+		}
+		if tr.bcast {
+			flags += "B"
+		}
+		redir = int64(tr.redirect)
+	}
 	if cl.flags&flagDirtyCAS != 0 {
 		flags += "d"
 	}
@@ -277,7 +308,7 @@ func (s *Server) clientLine(cl *client, now time.Time) string {
 	}
 	kv("cmd", cmd)
 	kv("user", cl.user)
-	kv("redir", "-1")
+	kv("redir", num(redir))
 	kv("resp", num(int64(cl.proto)))
 	if cl.libName != "" || cl.libVer != "" {
 		kv("lib-name", cl.libName)
@@ -537,4 +568,119 @@ func pausedByWrite(cmd *Command, c *client) bool {
 		}
 	}
 	return false
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+func clientTrackingCommand(c *Ctx) Reply {
+	var opts trackingOpts
+	var prefixes []string
+	redirected := false
+	for j := 3; j < len(c.Args); j++ {
+		more := j+1 < len(c.Args)
+		switch a := strings.ToLower(string(c.Args[j])); {
+		case a == "redirect" && more:
+			j++
+			if redirected {
+				return Err("ERR A client can only redirect to a single other client")
+			}
+			id, ok := parseInt(c.Args[j])
+			if !ok {
+				return replyNotInt
+			}
+			if c.s.clients[uint64(id)] == nil {
+				return Err("ERR The client ID you want redirect to does not exist")
+			}
+			opts.redirect, redirected = uint64(id), true
+		case a == "bcast":
+			opts.bcast = true
+		case a == "optin":
+			opts.optin = true
+		case a == "optout":
+			opts.optout = true
+		case a == "noloop":
+			opts.noloop = true
+		case a == "prefix" && more:
+			j++
+			prefixes = append(prefixes, string(c.Args[j]))
+		default:
+			return replySyntax
+		}
+	}
+	cl := c.cl
+	switch strings.ToLower(string(c.Args[2])) {
+	case "on":
+		tr := cl.track
+		on := tr != nil && tr.on
+		switch {
+		case !opts.bcast && len(prefixes) > 0:
+			return Err("ERR PREFIX option requires BCAST mode to be enabled")
+		case on && tr.bcast != opts.bcast:
+			return Err("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+		case opts.bcast && (opts.optin || opts.optout):
+			return Err("ERR OPTIN and OPTOUT are not compatible with BCAST")
+		case opts.optin && opts.optout:
+			return Err("ERR You can't specify both OPTIN mode and OPTOUT mode")
+		case on && (opts.optin && tr.optout || opts.optout && tr.optin):
+			return Err("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+		}
+		if opts.bcast {
+			if msg := prefixOverlap(cl, prefixes); msg != "" {
+				return Err(msg)
+			}
+		}
+		c.s.enableTracking(cl, opts, prefixes)
+	case "off":
+		c.s.disableTracking(cl)
+	default:
+		return replySyntax
+	}
+	return replyOK
+}
+
+// CLIENT CACHING YES|NO
+func clientCaching(c *Ctx) Reply {
+	tr := c.cl.track
+	if tr == nil || !tr.on {
+		return Err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+	}
+	switch strings.ToLower(string(c.Args[2])) {
+	case "yes":
+		if !tr.optin {
+			return Err("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+		}
+	case "no":
+		if !tr.optout {
+			return Err("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+		}
+	default:
+		return replySyntax
+	}
+	tr.caching = true
+	return replyOK
+}
+
+// CLIENT TRACKINGINFO
+func clientTrackingInfo(c *Ctx) Reply {
+	tr := c.cl.track
+	if tr == nil || !tr.on {
+		return Map(BulkString("flags"), Set(BulkString("off")),
+			BulkString("redirect"), Int(-1), BulkString("prefixes"), Array())
+	}
+	flags := []Reply{BulkString("on")}
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{tr.bcast, "bcast"}, {tr.optin, "optin"}, {tr.optout, "optout"},
+		{tr.optin && tr.caching, "caching-yes"}, {tr.optout && tr.caching, "caching-no"},
+		{tr.noloop, "noloop"}, {tr.brokenRedir, "broken_redirect"}} {
+		if f.on {
+			flags = append(flags, BulkString(f.name))
+		}
+	}
+	prefixes := make([]Reply, len(tr.prefixes))
+	for i, p := range tr.prefixes {
+		prefixes[i] = BulkString(p)
+	}
+	return Map(BulkString("flags"), Set(flags...),
+		BulkString("redirect"), Int(int64(tr.redirect)), BulkString("prefixes"), Array(prefixes...))
 }

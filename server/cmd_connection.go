@@ -238,6 +238,7 @@ func resetCommand(c *Ctx) Reply {
 	c.s.discardTransaction(cl)
 	delete(c.s.monitors, cl)
 	c.s.unsubscribeAll(cl)
+	c.s.disableTracking(cl)
 	cl.flags &^= flagMonitor | flagReadonly | flagAsking | flagNoEvict | flagReplyOff | flagReplySkip | flagReplySkipNext
 	cl.db = 0
 	cl.proto = 2

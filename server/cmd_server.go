@@ -106,6 +106,7 @@ func flushCommand(c *Ctx) Reply {
 	if c.Cmd.Name == "flushall" {
 		c.s.saveFlushed()
 	}
+	c.s.trackingFlush()
 	// A flush is always propagated, even of an empty keyspace.
 	c.Changed(max(n, 1))
 	return replyOK

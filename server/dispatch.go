@@ -19,6 +19,16 @@ func (s *Server) handle(c *client, args [][]byte, out []byte) []byte {
 // handleAt is handle at the time now, which the caller read (see
 // Server.nowAfter).
 func (s *Server) handleAt(c *client, args [][]byte, out []byte, now time.Time) []byte {
+	if !s.tracking.active() && c.track == nil {
+		return s.handleCmd(c, args, out, now)
+	}
+	s.tracking.cur = c
+	out = s.handleCmd(c, args, out, now)
+	return s.trackingAfter(c, s.table.get(args[0]), out)
+}
+
+// handleCmd is handleAt without client-side caching's work.
+func (s *Server) handleCmd(c *client, args [][]byte, out []byte, now time.Time) []byte {
 	// now as a monotonic reading: call times the command from it, and
 	// until call sets it to the command's end, a refused or queued command
 	// ends when it starts (it takes next to no time).
@@ -258,6 +268,17 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	}
 	if cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlogAdd(c, args, now, elapsed)
+	}
+	if cmd.Flags&FlagReadonly != 0 && s.tracking.clients > 0 {
+		// A read-only script's keys are not its reads: the commands it
+		// runs are, and count as its caller's.
+		if name := cmd.Name; name != "eval_ro" && name != "evalsha_ro" && name != "fcall_ro" {
+			caller := c
+			if s.scriptRunning() && s.tracking.cur != nil {
+				caller = s.tracking.cur
+			}
+			s.trackingRemember(caller, cmd, args)
+		}
 	}
 	return r
 }

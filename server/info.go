@@ -138,7 +138,7 @@ func (s *Server) infoClients(w *infoWriter, now int64) {
 	w.kv("client_recent_max_output_buffer", 0)
 	blocked, timed := s.blockedCount()
 	w.kv("blocked_clients", blocked)
-	w.kv("tracking_clients", 0)
+	w.kv("tracking_clients", s.tracking.clients)
 	w.kv("clients_in_timeout_table", timed)
 }
 
@@ -309,6 +309,9 @@ func (s *Server) infoStats(w *infoWriter, now int64) {
 	w.kv("pubsub_patterns", len(s.pubsub[subPattern]))
 	w.kv("pubsubshard_channels", len(s.pubsub[subShard]))
 	w.kv("total_forks", 0)
+	w.kv("tracking_total_keys", len(s.tracking.keys))
+	w.kv("tracking_total_items", s.tracking.items)
+	w.kv("tracking_total_prefixes", len(s.tracking.prefixes))
 	w.kv("unexpected_error_replies", 0)
 	w.kv("total_error_replies", st.errorReplies)
 }

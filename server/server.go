@@ -93,6 +93,7 @@ type Server struct {
 	lua       *scriptState   // the Lua engine, nil until a script is loaded
 	functions *functionState // the functions and their engine, nil until one is loaded
 	luaWatch  scriptWatch    // the running script, as the other connections see it
+	tracking  trackingState  // CLIENT TRACKING's keys and prefixes
 	// unregistered holds the clients accepted while a script held mu,
 	// until they register (accept), for shutdownLocked to disconnect.
 	unregistered sync.Map
@@ -486,6 +487,9 @@ func (s *Server) onExpire(db int, key string, o *store.Object) {
 	s.touchWatched(db, []byte(key), true)
 	s.queueEffect(db, [][]byte{[]byte("DEL"), []byte(key)})
 	s.notifyKey(notifyExpired, "expired", key, db)
+	if len(s.tracking.keys) > 0 || len(s.tracking.prefixes) > 0 {
+		s.trackingInvalidate([]byte(key), true)
+	}
 }
 
 // cron runs the periodic tasks (active expiry, client timeouts) hz times a

@@ -125,16 +125,28 @@ func notifyTranscript(t *testing.T, addr string) []string {
 	return out
 }
 
+// requireSameTranscript requires two servers' transcripts to match line
+// by line, logging the lines before the first that differs.
+func requireSameTranscript(t *testing.T, want, got []string) {
+	t.Helper()
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		if want[i] != got[i] {
+			for j := max(i-4, 0); j < i; j++ {
+				t.Logf("before: %q", got[j])
+			}
+		}
+		require.Equal(t, want[i], got[i])
+	}
+}
+
 // TestKeyspaceNotificationsMatchRedis compares, command by command, what
 // a subscriber to every keyspace and keyevent channel receives from each
 // server.
 func TestKeyspaceNotificationsMatchRedis(t *testing.T) {
 	want := notifyTranscript(t, StartRealRedis(t).Addr)
 	got := notifyTranscript(t, StartServer(t).Addr)
-	require.Equal(t, len(want), len(got))
-	for i := range want {
-		require.Equal(t, want[i], got[i])
-	}
+	requireSameTranscript(t, want, got)
 	// The script sends events of every class.
 	all := strings.Join(got, "")
 	for _, event := range []string{"set", "expire", "del", "lpush", "lpop", "sadd", "hset", "zadd", "rename_to",
