@@ -1,11 +1,13 @@
 package test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/rueidis"
 	"github.com/stretchr/testify/require"
 )
 
@@ -162,5 +164,43 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 		}, 5*time.Second, 10*time.Millisecond, "%s: %d invalidated", addr, invalidated)
 		info := c.Do("INFO", "stats")
 		require.Contains(t, info, "tracking_total_keys:10\r\n")
+	}
+}
+
+// TestRueidisClientSideCaching uses rueidis, a Go client whose DoCache
+// caches replies on the client under CLIENT TRACKING (RESP3, default and
+// BCAST modes): a second read is served from its cache, and a write by
+// another connection invalidates it, so the next read sees the new value.
+func TestRueidisClientSideCaching(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	writer := srv.Client(t)
+	for _, bcast := range []bool{false, true} {
+		opt := rueidis.ClientOption{InitAddress: []string{srv.Addr}, DisableRetry: true}
+		if bcast {
+			opt.ClientTrackingOptions = []string{"PREFIX", "cached:", "BCAST"}
+		}
+		client, err := rueidis.NewClient(opt)
+		require.NoError(t, err)
+		key := "cached:" + strconv.FormatBool(bcast)
+		require.NoError(t, writer.Set(ctx, key, "1", 0).Err())
+		read := func() (string, bool) {
+			r := client.DoCache(ctx, client.B().Get().Key(key).Cache(), time.Minute)
+			v, err := r.ToString()
+			require.NoError(t, err)
+			return v, r.IsCacheHit()
+		}
+		v, hit := read()
+		require.Equal(t, "1", v)
+		require.False(t, hit)
+		v, hit = read()
+		require.Equal(t, "1", v)
+		require.True(t, hit, "the second read comes from the client's cache")
+		require.NoError(t, writer.Set(ctx, key, "2", 0).Err())
+		require.Eventually(t, func() bool {
+			v, hit := read()
+			return v == "2" && !hit
+		}, 5*time.Second, 10*time.Millisecond, "the write invalidated the cached value")
+		client.Close()
 	}
 }
