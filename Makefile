@@ -49,6 +49,8 @@ fuzz:
 	go test ./server -run '^$$' -fuzz '^FuzzScriptLoad$$' -fuzztime $(FUZZTIME)
 	go test ./server -run '^$$' -fuzz '^FuzzFunctionLoad$$' -fuzztime $(FUZZTIME)
 	go test ./server/lualib -run '^$$' -fuzz '^FuzzCJSONDecode$$' -fuzztime $(FUZZTIME)
+	go test ./server/lualib -run '^$$' -fuzz '^FuzzCMsgpackUnpack$$' -fuzztime $(FUZZTIME)
+	go test ./server/lualib -run '^$$' -fuzz '^FuzzStructUnpack$$' -fuzztime $(FUZZTIME)
 
 # Quordis against redis-server 7.0 on this machine, side by side: prints
 # Markdown tables (about 10 minutes on 2 cores; BENCHFLAGS=-quick for a

@@ -6,9 +6,11 @@ import (
 	"quordis/server/lualib"
 )
 
-// openScriptLibs opens the libraries Redis adds to Lua's own: cjson and
-// bit (cmsgpack and struct are not there yet).
+// openScriptLibs opens the libraries Redis adds to Lua's own: cjson, bit,
+// cmsgpack and struct.
 func openScriptLibs(L *lua.LState) {
 	lualib.OpenCJSON(L)
 	lualib.OpenBit(L)
+	lualib.OpenCMsgpack(L)
+	lualib.OpenStruct(L)
 }

@@ -143,6 +143,17 @@ var scriptCases = []compatCase{
 		ev("return cjson.decode('{')", "0"), ev("return cjson.encode(function() end)", "0"),
 		ev("return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(3, 1), bit.lshift(1, 4), bit.tohex(255), bit.tobit(0xffffffff)}", "0"),
 	)},
+	{"cmsgpack and struct", cmds(
+		ev("return cmsgpack.pack({1, 2, 'three', {4.5, true}}, -1, 300, 70000, 2^40, 'x')", "0"),
+		ev("return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {7, 8}))}", "0"),
+		ev("local t = cmsgpack.unpack(ARGV[1]) return {t[1], t[2]}", "0", "\x92\x01\xa2hi"),
+		ev("return {cmsgpack.unpack_one(cmsgpack.pack(5, 6), 0)}", "0"),
+		ev("return cmsgpack.unpack(ARGV[1])", "0", "\xc1"),
+		ev("return struct.pack('>I2<i4b', 258, -2, 65)", "0"),
+		ev("return {struct.unpack('>I2<i4b', ARGV[1])}", "0", "\x01\x02\xfe\xff\xff\xffA"),
+		ev("return {struct.size('!4bi8d'), struct.unpack('s', 'ab\\0c')}", "0"),
+		ev("return struct.pack('q', 1)", "0"),
+	)},
 	{"script cache", cmds(
 		line("SCRIPT FLUSH"),
 		line("SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db"),

@@ -64,3 +64,44 @@ func typeError(L *lua.LState, n int, want string) {
 	}
 	argError(L, n, want+" expected, got "+got)
 }
+
+// argValue returns argument n, or nil when there is none.
+func argValue(L *lua.LState, n int) lua.LValue {
+	if n > L.GetTop() {
+		return lua.LNil
+	}
+	return L.Get(n)
+}
+
+// checkNumber is luaL_checknumber: argument n as a number, which may be
+// given as a string that converts to one.
+func checkNumber(L *lua.LState, n int) float64 {
+	f, ok := toNumber(argValue(L, n))
+	if !ok {
+		typeError(L, n, "number")
+	}
+	return f
+}
+
+// checkInteger is luaL_checkinteger: checkNumber cut to a lua_Integer.
+func checkInteger(L *lua.LState, n int) int64 {
+	return truncInt64(checkNumber(L, n))
+}
+
+// optInteger is luaL_optinteger: def when argument n is nil or absent.
+func optInteger(L *lua.LState, n int, def int64) int64 {
+	if argValue(L, n) == lua.LNil {
+		return def
+	}
+	return checkInteger(L, n)
+}
+
+// checkString is luaL_checklstring: argument n as a string, which may be
+// given as a number (formatted as Lua formats numbers).
+func checkString(L *lua.LState, n int) string {
+	s, ok := toCString(argValue(L, n))
+	if !ok {
+		typeError(L, n, "string")
+	}
+	return s
+}

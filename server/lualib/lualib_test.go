@@ -1,8 +1,10 @@
 package lualib
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -19,10 +21,12 @@ func caseScript(body string) string {
 }
 
 // newTestState returns a Lua state with the libraries the cases need:
-// base, table, string and math, then cjson and bit.
+// base, table, string and math, then cjson, bit, cmsgpack and struct. Its
+// stack may grow, as the server's does, for the cases that return
+// thousands of values.
 func newTestState(t testing.TB) *lua.LState {
 	t.Helper()
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, RegistrySize: 1024, RegistryMaxSize: 1 << 22})
 	t.Cleanup(L.Close)
 	for _, lib := range []struct {
 		name string
@@ -39,6 +43,8 @@ func newTestState(t testing.TB) *lua.LState {
 	}
 	OpenCJSON(L)
 	OpenBit(L)
+	OpenCMsgpack(L)
+	OpenStruct(L)
 	return L
 }
 
@@ -59,7 +65,19 @@ func run(t testing.TB, L *lua.LState, script string) (string, error) {
 }
 
 func TestAgainstRedis(t *testing.T) {
-	for _, c := range redisCases {
+	runCases(t, redisCases)
+}
+
+func TestMsgpackStructAgainstRedis(t *testing.T) {
+	runCases(t, msgpackStructCases)
+}
+
+// runCases runs recorded cases, each in a fresh state.
+func runCases(t *testing.T, cases []struct{ script, want string }) {
+	if len(cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range cases {
 		L := newTestState(t)
 		got, err := run(t, L, caseScript(c.script))
 		if err != nil {
@@ -74,9 +92,19 @@ func TestAgainstRedis(t *testing.T) {
 
 func TestOpenRegistersGlobals(t *testing.T) {
 	L := newTestState(t)
-	cj, b := OpenCJSON(L), OpenBit(L)
-	if L.GetGlobal("cjson") != cj || L.GetGlobal("bit") != b {
-		t.Fatal("OpenCJSON and OpenBit must set the globals to the tables they return")
+	cj, b, mp, st := OpenCJSON(L), OpenBit(L), OpenCMsgpack(L), OpenStruct(L)
+	if L.GetGlobal("cjson") != cj || L.GetGlobal("bit") != b || L.GetGlobal("cmsgpack") != mp || L.GetGlobal("struct") != st {
+		t.Fatal("the Open functions must set the globals to the tables they return")
+	}
+	for _, name := range []string{"pack", "unpack", "unpack_one", "unpack_limit"} {
+		if _, ok := mp.RawGetString(name).(*lua.LFunction); !ok {
+			t.Errorf("cmsgpack.%s is not a function", name)
+		}
+	}
+	for _, name := range []string{"pack", "unpack", "size"} {
+		if _, ok := st.RawGetString(name).(*lua.LFunction); !ok {
+			t.Errorf("struct.%s is not a function", name)
+		}
 	}
 	for _, name := range []string{"encode", "decode", "new", "encode_sparse_array", "encode_max_depth",
 		"decode_max_depth", "encode_number_precision", "encode_keep_buffer",
@@ -137,6 +165,80 @@ func TestDeepNesting(t *testing.T) {
 	_, err = run(t, L, script)
 	if err == nil || !strings.Contains(err.Error(), "Cannot serialise, excessive nesting (7998)") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMsgpackMapSlots checks the one limit cmsgpack.unpack has that
+// Redis has not: gopher-lua keeps integer keys in a table's array part,
+// so the maps of one unpack may not make it allocate more than
+// msgpackFreeSlots array slots, plus one per byte of data.
+func TestMsgpackMapSlots(t *testing.T) {
+	L := newTestState(t)
+	// Maps of one key each, a 32-bit unsigned integer, to 1.
+	mapOf := func(keys ...int) string {
+		var b []byte
+		for _, k := range keys {
+			b = append(b, 0x81, 0xce, byte(k>>24), byte(k>>16), byte(k>>8), byte(k), 0x01)
+		}
+		return string(b)
+	}
+	// A dense map of n keys, from n down to 1.
+	dense := func(n int) string {
+		b := []byte{0xdf, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+		for k := n; k > 0; k-- {
+			b = append(b, 0xce, byte(k>>24), byte(k>>16), byte(k>>8), byte(k), 0x01)
+		}
+		return string(b)
+	}
+	const free = msgpackFreeSlots
+	for _, c := range []struct {
+		data string
+		want string
+	}{
+		{mapOf(free + 7), "ok 1"},
+		{mapOf(free + 8), `err "not enough memory"`},
+		{mapOf(free/2+7, free/2+7), "ok 2"},
+		{mapOf(free/2+7, free/2+8), `err "not enough memory"`},
+		// Only the array part's growth counts, and keys from 2^26 up are
+		// hashed: neither costs anything.
+		{mapOf(1<<26, 1<<30, 1<<31, 3, 2, 1, 4), "ok 7"},
+		{dense(2 * free), "ok 1"},
+	} {
+		L.SetGlobal("data", lua.LString(c.data))
+		got, err := run(t, L, caseScript(`return select('#', cmsgpack.unpack(data))`))
+		if err != nil || got != c.want {
+			t.Errorf("unpacking %q: got %q, %v; want %q", c.data[:min(len(c.data), 40)], got, err, c.want)
+		}
+	}
+}
+
+// TestMsgpackPackIsKillable checks that pack, which can take as long as
+// the script likes, stops when the state's context is cancelled, as
+// SCRIPT KILL does.
+func TestMsgpackPackIsKillable(t *testing.T) {
+	L := newTestState(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	L.SetContext(ctx)
+	// 100^16 values to write.
+	fn, err := L.LoadString(`local t = {} for i = 1, 100 do t[i] = t end return cmsgpack.pack(t)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		L.Push(fn)
+		done <- L.PCall(0, 1, nil)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "context canceled") {
+			t.Fatalf("got %v, want the context's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("pack went on after the context was cancelled")
 	}
 }
 

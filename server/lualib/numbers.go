@@ -222,11 +222,28 @@ func toNumber(v lua.LValue) (float64, bool) {
 // (NaN and out of range values become the minimum int64, as the CPU's
 // conversion instruction gives) and keep the low 32 bits.
 func toCInt(f float64) int32 {
-	var i int64 = math.MinInt64
-	if f > -(1<<63) && f < 1<<63 {
-		i = int64(f)
+	return int32(truncInt64(f))
+}
+
+// truncInt64 converts f to a C int64_t (or long, or lua_Integer) as the
+// x86-64 conversion instruction does: toward zero, and the minimum int64
+// for NaN and values out of range.
+func truncInt64(f float64) int64 {
+	if f >= -(1<<63) && f < 1<<63 {
+		return int64(f)
 	}
-	return int32(i)
+	return math.MinInt64
+}
+
+// truncUint64 converts f to a C unsigned long (or size_t) as GCC does on
+// x86-64: values below 2^63, NaN and negative values included, go through
+// truncInt64; larger ones have 2^63 taken off first and put back as the
+// top bit, so that 2^64 and more, and +Inf, become 0.
+func truncUint64(f float64) uint64 {
+	if f >= 1<<63 {
+		return uint64(truncInt64(f-(1<<63))) ^ (1 << 63)
+	}
+	return uint64(truncInt64(f))
 }
 
 // toCString converts v to a string as lua_tolstring does: strings as they
