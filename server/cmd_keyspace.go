@@ -109,7 +109,7 @@ func existsCommand(c *Ctx) Reply {
 
 // TYPE key
 func typeCommand(c *Ctx) Reply {
-	o := c.DB.Peek(c.key(1), c.Now)
+	o := c.peekRead(c.key(1))
 	if o == nil {
 		return Simple("none")
 	}
@@ -221,7 +221,7 @@ func copyCommand(c *Ctx) Reply {
 	if dst == c.DB && src == to {
 		return Err("ERR source and destination objects are the same")
 	}
-	o := c.DB.Get(src, c.Now)
+	o := c.lookupRead(src)
 	if o == nil {
 		return replyZero
 	}
@@ -449,7 +449,7 @@ const (
 // TTL key | PTTL key | EXPIRETIME key | PEXPIRETIME key
 func ttlCommand(c *Ctx) Reply {
 	key := c.key(1)
-	if c.DB.Peek(key, c.Now) == nil {
+	if c.peekRead(key) == nil {
 		return Int(-2)
 	}
 	at, ok := c.DB.Expiry(key)

@@ -89,11 +89,22 @@ func ksNote(flags, notes string) KeySpec {
 }
 
 // lookupRead returns the live value at key for a read, counting a keyspace
-// hit or miss as Redis's lookupKeyRead does.
+// hit or miss (and notifying a miss) as Redis's lookupKeyRead does.
 func (c *Ctx) lookupRead(key string) *store.Object {
-	o := c.DB.Get(key, c.Now)
+	return c.readLookup(key, c.DB.Get(key, c.Now))
+}
+
+// peekRead is lookupRead without counting an access to the key (Redis's
+// LOOKUP_NOTOUCH: TYPE, TTL and the like).
+func (c *Ctx) peekRead(key string) *store.Object {
+	return c.readLookup(key, c.DB.Peek(key, c.Now))
+}
+
+// readLookup counts the lookup of key that found o (nil: none).
+func (c *Ctx) readLookup(key string, o *store.Object) *store.Object {
 	if o == nil {
 		c.s.stats.keyspaceMisses++
+		c.NotifyKey(notifyKeyMiss, "keymiss", key)
 	} else {
 		c.s.stats.keyspaceHits++
 	}

@@ -26,6 +26,8 @@ const (
 	notifyZset    = conf.NotifyZset
 	notifyExpired = conf.NotifyExpired
 	notifyEvicted = conf.NotifyEvicted
+	notifyNew     = conf.NotifyNew
+	notifyKeyMiss = conf.NotifyKeyMiss
 )
 
 // notify publishes the notification of event, of class, about key in db,

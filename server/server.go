@@ -216,6 +216,7 @@ func New(cfg *conf.Config, opts Options) (*Server, error) {
 		Databases: cfg.Databases,
 		Seed:      binary.LittleEndian.Uint64(seed[20:]),
 		OnExpire:  s.onExpire,
+		OnNew:     s.onNewKey,
 	})
 	if cfg.ClusterEnabled {
 		s.store.DB(0).EnableSlotIndex(cluster.KeySlotString)
@@ -490,6 +491,12 @@ func (s *Server) onExpire(db int, key string, o *store.Object) {
 	if len(s.tracking.keys) > 0 || len(s.tracking.prefixes) > 0 {
 		s.trackingInvalidate([]byte(key), true)
 	}
+}
+
+// onNewKey is the store's hook for a key added to a database: the "new"
+// keyspace notification. Called with s.mu held.
+func (s *Server) onNewKey(db int, key string) {
+	s.notifyKey(notifyNew, "new", key, db)
 }
 
 // cron runs the periodic tasks (active expiry, client timeouts) hz times a

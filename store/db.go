@@ -153,7 +153,9 @@ func (db *DB) SetString(key, val []byte, now int64) {
 	o := NewString(v)
 	o.ownKey = len(key) > 0 && len(val) > 0
 	db.opts.Access.initAccess(&o, now)
-	db.keys.SwapUsing(view(key), k, o)
+	if _, existed := db.keys.SwapUsing(view(key), k, o); !existed && db.opts.OnNew != nil {
+		db.opts.OnNew(db.id, k)
+	}
 	if db.expires.Len() > 0 {
 		db.expires.Delete(k)
 	}
@@ -246,7 +248,9 @@ func (db *DB) SetKeepTTL(key string, o Object, now int64) {
 func (db *DB) setKey(key string, o Object) {
 	// The key may be another string than the one join laid out for o.
 	o.ownKey = false
-	db.keys.Set(key, o)
+	if _, existed := db.keys.upsert(key, key, o, false); !existed && db.opts.OnNew != nil {
+		db.opts.OnNew(db.id, key)
+	}
 }
 
 // Delete removes key and reports whether it existed (expired or not).

@@ -12,6 +12,9 @@ type Options struct {
 	// an effect, count it and account for the memory it frees. Deletion on
 	// access only happens on a DB whose DeleteExpired is true.
 	OnExpire func(db int, key string, o *Object)
+	// OnNew, when set, is called when a key is added to a database (not
+	// when a value replaces the one a key held), right after the insertion.
+	OnNew func(db int, key string)
 	// Access says how reads update a key's access clock (LRU or LFU). The
 	// caller may change it between operations (CONFIG SET maxmemory-policy).
 	Access *AccessPolicy

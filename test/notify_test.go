@@ -74,12 +74,25 @@ var notifyScript = [][]string{
 	{"RESTORE", "r2", "0", "\x00\x01v\n\x00\x91\b\xce\xb2\x198\x8a\xce", "REPLACE"},
 	{"RESTORE", "r2", "1", "\x00\x01v\n\x00\x91\b\xce\xb2\x198\x8a\xce", "REPLACE", "ABSTTL"},
 
+	{"GET", "miss"}, {"MGET", "miss", "r", "miss2"}, {"STRLEN", "miss"}, {"GETRANGE", "miss", "0", "1"},
+	{"EXISTS", "miss"}, {"TYPE", "miss"}, {"TTL", "miss"}, {"LLEN", "miss"}, {"LRANGE", "miss", "0", "1"},
+	{"LINDEX", "miss", "0"}, {"HGET", "miss", "f"}, {"HGETALL", "miss"}, {"HLEN", "miss"}, {"SMEMBERS", "miss"},
+	{"SISMEMBER", "miss", "m"}, {"SCARD", "miss"}, {"ZSCORE", "miss", "m"}, {"ZRANGE", "miss", "0", "1"},
+	{"ZCARD", "miss"}, {"GETBIT", "miss", "1"}, {"BITCOUNT", "miss"}, {"PFCOUNT", "miss"}, {"DUMP", "miss"},
+	{"OBJECT", "ENCODING", "miss"}, {"SUNION", "miss", "miss2"}, {"GEOPOS", "miss", "a"}, {"SORT", "miss"},
+	{"LPOS", "miss", "a"}, {"HRANDFIELD", "miss"}, {"SRANDMEMBER", "miss"}, {"ZRANDMEMBER", "miss"},
+	{"GETEX", "miss"}, {"GETDEL", "miss"}, {"INCR", "miss3"}, {"LPOP", "miss"}, {"COPY", "miss", "x"},
+	{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "ex1", "1", "PX", "1"}, {"SET", "ex2", "1", "PX", "1"},
+	{"SET", "ex3", "1", "PX", "1"}, {"RPUSH", "ex4", "1"}, {"PEXPIRE", "ex4", "1"}, {"SET", "ex5", "1", "PX", "1"},
+	{"HSET", "ex6", "f", "1"}, {"PEXPIRE", "ex6", "1"}, {"SLEEP"}, {"SET", "ex1", "2"}, {"MSET", "ex2", "2"},
+	{"SETNX", "ex3", "2"}, {"LPUSH", "ex4", "2"}, {"APPEND", "ex5", "2"}, {"HSET", "ex6", "g", "2"},
+	{"DEBUG", "SET-ACTIVE-EXPIRE", "1"},
 	{"MULTI"}, {"SET", "t", "1"}, {"INCR", "t"}, {"EXEC"},
 	{"EVAL", "redis.call('set', KEYS[1], 'x') return redis.call('del', KEYS[1])", "1", "ev"},
 	{"SET", "mixed", "1"}, {"CONFIG", "SET", "notify-keyspace-events", "El"}, {"SET", "mixed", "2"}, {"RPUSH", "ml", "1"},
 	{"CONFIG", "SET", "notify-keyspace-events", "K$"}, {"SET", "mixed", "3"}, {"RPUSH", "ml", "2"},
 	{"CONFIG", "SET", "notify-keyspace-events", ""}, {"SET", "mixed", "4"},
-	{"CONFIG", "SET", "notify-keyspace-events", "KEA"},
+	{"CONFIG", "SET", "notify-keyspace-events", "KEAnm"},
 	{"FLUSHALL"},
 }
 
@@ -90,12 +103,16 @@ var notifyScript = [][]string{
 func notifyTranscript(t *testing.T, addr string) []string {
 	srv := &Server{Addr: addr}
 	cmd, sub := srv.Dial(t), srv.Dial(t)
-	require.Equal(t, "+OK\r\n", cmd.Do("CONFIG", "SET", "notify-keyspace-events", "KEA"))
+	require.Equal(t, "+OK\r\n", cmd.Do("CONFIG", "SET", "notify-keyspace-events", "KEAnm"))
 	sub.Do("PSUBSCRIBE", "__key*__:*")
 	sub.Do("SUBSCRIBE", "sync")
 	var out []string
 	inMulti := false
 	for i, args := range notifyScript {
+		if args[0] == "SLEEP" {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		reply := cmd.Do(args...)
 		if strings.EqualFold(args[0], "SPOP") { // which member is random
 			reply = reply[:strings.Index(reply, "\r\n")]
@@ -145,11 +162,11 @@ func requireSameTranscript(t *testing.T, want, got []string) {
 // server.
 func TestKeyspaceNotificationsMatchRedis(t *testing.T) {
 	want := notifyTranscript(t, StartRealRedis(t).Addr)
-	got := notifyTranscript(t, StartServer(t).Addr)
+	got := notifyTranscript(t, StartServer(t, "enable-debug-command yes").Addr)
 	requireSameTranscript(t, want, got)
 	// The script sends events of every class.
 	all := strings.Join(got, "")
-	for _, event := range []string{"set", "expire", "del", "lpush", "lpop", "sadd", "hset", "zadd", "rename_to",
+	for _, event := range []string{"new", "keymiss", "expired", "set", "expire", "del", "lpush", "lpop", "sadd", "hset", "zadd", "rename_to",
 		"move_to", "copy_to", "restore", "geosearchstore", "sortstore", "pfadd", "setbit", "incrbyfloat"} {
 		require.Contains(t, all, "$"+strconv.Itoa(len(event))+"\r\n"+event+"\r\n")
 	}
