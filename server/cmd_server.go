@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -42,6 +43,20 @@ func serverCommands() []*Command {
 				t := c.s.clock()
 				return Array(BulkInt(t.Unix()), BulkInt(int64(t.Nanosecond()/1000)))
 			},
+		},
+		{
+			// ROLE
+			Name: "role", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast, ACL: ACLAdmin | ACLDangerous,
+			Group: "server", Since: "2.8.12", Summary: "Returns the replication role", Complexity: "O(1)",
+			Handler: func(c *Ctx) Reply { return Array(BulkString("master"), Int(0), Array()) },
+		},
+		{
+			// WAIT numreplicas timeout
+			Name: "wait", Arity: 3, Flags: FlagNoScript, ACL: ACLConnection,
+			Tips:  []string{"request_policy:all_shards", "response_policy:agg_min"},
+			Group: "generic", Since: "3.0.0", Complexity: "O(1)",
+			Summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed",
+			Handler: waitCommand,
 		},
 		{
 			// LASTSAVE
@@ -371,4 +386,30 @@ func memoryUsage(c *Ctx) Reply {
 	}
 	_, ttl := c.DB.Expiry(key)
 	return Int(store.Usage(key, o, ttl))
+}
+
+// WAIT numreplicas timeout: a node has no replicas that acknowledge its
+// writes (Quordis does not replicate data to replicas yet), so, as Redis
+// with none, it answers 0 at once when that is enough (numreplicas <= 0,
+// or inside MULTI), and otherwise after timeout milliseconds (0: never).
+func waitCommand(c *Ctx) Reply {
+	n, ok := parseInt(c.Args[1])
+	if !ok {
+		return replyNotInt
+	}
+	ms, ok := parseInt(c.Args[2])
+	if !ok {
+		return Err("ERR timeout is not an integer or out of range")
+	}
+	if ms < 0 {
+		return Err("ERR timeout is negative")
+	}
+	if n <= 0 || !c.canBlock() {
+		return Int(0)
+	}
+	timeout := time.Duration(0)
+	if ms < math.MaxInt64/int64(time.Millisecond) {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	return c.block(nil, timeout, Int(0), nil)
 }
