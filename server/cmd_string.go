@@ -91,24 +91,33 @@ func ksNote(flags, notes string) KeySpec {
 // lookupRead returns the live value at key for a read, counting a keyspace
 // hit or miss (and notifying a miss) as Redis's lookupKeyRead does.
 func (c *Ctx) lookupRead(key string) *store.Object {
-	return c.readLookup(key, c.DB.Get(key, c.Now))
+	o := c.DB.Get(key, c.Now)
+	if o == nil {
+		c.readMiss(key)
+	} else {
+		c.s.stats.keyspaceHits++
+	}
+	return o
 }
 
 // peekRead is lookupRead without counting an access to the key (Redis's
 // LOOKUP_NOTOUCH: TYPE, TTL and the like).
 func (c *Ctx) peekRead(key string) *store.Object {
-	return c.readLookup(key, c.DB.Peek(key, c.Now))
-}
-
-// readLookup counts the lookup of key that found o (nil: none).
-func (c *Ctx) readLookup(key string, o *store.Object) *store.Object {
+	o := c.DB.Peek(key, c.Now)
 	if o == nil {
-		c.s.stats.keyspaceMisses++
-		c.NotifyKey(notifyKeyMiss, "keymiss", key)
+		c.readMiss(key)
 	} else {
 		c.s.stats.keyspaceHits++
 	}
 	return o
+}
+
+// readMiss counts and notifies a read that found no key.
+func (c *Ctx) readMiss(key string) {
+	c.s.stats.keyspaceMisses++
+	if c.s.config().NotifyKeyspaceEvents&notifyKeyMiss != 0 {
+		c.s.notify(notifyKeyMiss, "keymiss", []byte(key), c.DB.ID())
+	}
 }
 
 // stringAt returns the string at argument i for reading: nil when absent,
