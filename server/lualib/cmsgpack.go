@@ -452,9 +452,13 @@ func (d *msgpackDecoder) array(top int, n uint64) (lua.LValue, msgpackError) {
 
 // hash reads n keys and values into a table, as lua_settable would set
 // them: a nil or NaN key is an error, a nil value leaves the key unset.
+// The pairs are read first and the table made at its final size, so a
+// large integer key costs gopher-lua one allocation of its array part
+// rather than a doubling for each power of two below it.
 func (d *msgpackDecoder) hash(top int, n uint64) (lua.LValue, msgpackError) {
-	t := d.L.NewTable()
-	arrayLen := 0 // the length of t's array part in gopher-lua
+	type pair struct{ k, v lua.LValue }
+	var pairs []pair
+	arrayLen, hashLen := 0, 0 // the table's array part in gopher-lua, and the other keys
 	for i := uint64(0); i < n; i++ {
 		k, err := d.value(top + 1)
 		if err != msgpackOK {
@@ -473,22 +477,33 @@ func (d *msgpackDecoder) hash(top int, n uint64) (lua.LValue, msgpackError) {
 		if isNum && math.IsNaN(float64(num)) {
 			d.L.Error(lua.LString("table index is NaN"), 0)
 		}
+		pairs = append(pairs, pair{k, v})
 		if v == lua.LNil {
+			continue
+		}
+		if f := float64(num); isNum && f >= 1 && f < float64(lua.MaxArrayIndex) && math.Trunc(f) == f {
+			if int(f) > arrayLen {
+				d.slots += int(f) - arrayLen
+				if d.slots > msgpackFreeSlots+len(d.data) {
+					// What Lua reports when memory runs out.
+					d.L.Error(lua.LString("not enough memory"), 0)
+				}
+				arrayLen = int(f)
+			}
+		} else {
+			hashLen++
+		}
+	}
+	t := d.L.CreateTable(arrayLen, hashLen)
+	for _, p := range pairs {
+		if p.v == lua.LNil {
 			// Only a key that is there needs unsetting.
-			if t.RawGet(k) != lua.LNil {
-				t.RawSet(k, lua.LNil)
+			if t.RawGet(p.k) != lua.LNil {
+				t.RawSet(p.k, lua.LNil)
 			}
 			continue
 		}
-		if f := float64(num); isNum && f >= 1 && f < float64(lua.MaxArrayIndex) && math.Trunc(f) == f && int(f) > arrayLen {
-			d.slots += int(f) - arrayLen
-			if d.slots > msgpackFreeSlots+len(d.data) {
-				// What Lua reports when memory runs out.
-				d.L.Error(lua.LString("not enough memory"), 0)
-			}
-			arrayLen = int(f)
-		}
-		t.RawSet(k, v)
+		t.RawSet(p.k, p.v)
 	}
 	return t, msgpackOK
 }
