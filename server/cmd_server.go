@@ -325,7 +325,7 @@ func latencyDoctor(c *Ctx) Reply {
 	return Verbatim(b.String())
 }
 
-// memoryCommand is MEMORY with USAGE and PURGE.
+// memoryCommand is MEMORY: USAGE, STATS, DOCTOR, MALLOC-STATS and PURGE.
 func memoryCommand() *Command {
 	return &Command{
 		Name: "memory", Arity: -2, Group: "server", Since: "4.0.0",
@@ -353,6 +353,14 @@ func memoryCommand() *Command {
 				Handler: func(c *Ctx) Reply { return Verbatim(c.s.memoryDoctor()) },
 			},
 			{
+				// MEMORY MALLOC-STATS
+				Name: "malloc-stats", Arity: 2, Group: "server", Since: "4.0.0",
+				Tips:       []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+				Summary:    "Reports the allocator's statistics",
+				Complexity: "Depends on how much memory is allocated, could be slow",
+				Handler:    func(c *Ctx) Reply { return Verbatim(mallocStats()) },
+			},
+			{
 				// MEMORY PURGE
 				Name: "purge", Arity: 2, Group: "server", Since: "4.0.0",
 				Tips:    []string{"request_policy:all_shards", "response_policy:all_succeeded"},
@@ -363,6 +371,7 @@ func memoryCommand() *Command {
 				"USAGE <key> [SAMPLES <count>]", "    Estimated bytes taken by <key> and its value.",
 				"PURGE", "    Return freed memory to the operating system.",
 				"STATS", "    Details of the server's memory use.",
+				"MALLOC-STATS", "    The Go runtime's statistics of its heap and collector.",
 				"DOCTOR", "    A report on memory problems."),
 		},
 	}

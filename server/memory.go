@@ -428,6 +428,35 @@ func (s *Server) memoryStats() Reply {
 	return Map(kv...)
 }
 
+// mallocStats is MEMORY MALLOC-STATS's report. Redis prints jemalloc's
+// statistics there (or "Stats not supported for the current allocator"
+// when built with libc's malloc); Quordis's allocator is the Go runtime's,
+// so it prints that allocator's figures, one "name: value" per line.
+func mallocStats() string {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	var b strings.Builder
+	fmt.Fprintf(&b, "___ Begin Go runtime statistics (%s) ___\n", runtime.Version())
+	for _, f := range []struct {
+		name  string
+		value uint64
+	}{
+		{"heap_alloc", ms.HeapAlloc}, {"heap_inuse", ms.HeapInuse}, {"heap_idle", ms.HeapIdle},
+		{"heap_released", ms.HeapReleased}, {"heap_sys", ms.HeapSys}, {"heap_objects", ms.HeapObjects},
+		{"total_alloc", ms.TotalAlloc}, {"mallocs", ms.Mallocs}, {"frees", ms.Frees},
+		{"stack_inuse", ms.StackInuse}, {"stack_sys", ms.StackSys}, {"sys", ms.Sys},
+		{"next_gc", ms.NextGC}, {"num_gc", uint64(ms.NumGC)}, {"num_forced_gc", uint64(ms.NumForcedGC)},
+		{"pause_total_ns", ms.PauseTotalNs},
+	} {
+		fmt.Fprintf(&b, "%s: %d\n", f.name, f.value)
+	}
+	fmt.Fprintf(&b, "gc_cpu_fraction: %.6f\n", ms.GCCPUFraction)
+	// A negative limit leaves it as it is and only reads it.
+	fmt.Fprintf(&b, "memory_limit: %d\n", debug.SetMemoryLimit(-1))
+	b.WriteString("--- End Go runtime statistics ---\n")
+	return b.String()
+}
+
 // memoryDoctor is MEMORY DOCTOR's report. Called with s.mu held.
 func (s *Server) memoryDoctor() string {
 	used := s.usedMemory()

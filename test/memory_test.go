@@ -268,7 +268,7 @@ func keys(prefix string, n int) []string {
 	return out
 }
 
-// TestMemoryCommands checks MEMORY STATS and MEMORY DOCTOR answer, and
+// TestMemoryCommands checks MEMORY STATS, DOCTOR and MALLOC-STATS answer, and
 // INFO memory's fields.
 func TestMemoryCommands(t *testing.T) {
 	srv := StartServer(t, "maxmemory 100mb", "maxmemory-policy allkeys-lru")
@@ -279,6 +279,20 @@ func TestMemoryCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, fmt.Sprint(stats), "dataset.bytes")
 	require.NotEmpty(t, rdb.Do(ctx, "MEMORY", "DOCTOR").Val())
+	// MALLOC-STATS reports the Go runtime's heap, which holds the keys.
+	report, err := rdb.Do(ctx, "MEMORY", "MALLOC-STATS").Text()
+	require.NoError(t, err)
+	var heapAlloc int64
+	for _, line := range strings.Split(report, "\n") {
+		if v, ok := strings.CutPrefix(line, "heap_alloc: "); ok {
+			heapAlloc, err = strconv.ParseInt(v, 10, 64)
+			require.NoError(t, err)
+		}
+	}
+	require.Greater(t, heapAlloc, infoField(t, rdb, "memory", "used_memory_dataset"), report)
+	require.Contains(t, report, "memory_limit: ")
+	require.Equal(t, "ERR wrong number of arguments for 'memory|malloc-stats' command",
+		rdb.Do(ctx, "MEMORY", "MALLOC-STATS", "x").Err().Error())
 	info := rdb.Info(ctx, "memory").Val()
 	for _, f := range []string{"used_memory:", "used_memory_human:", "used_memory_rss:", "used_memory_peak:",
 		"used_memory_dataset:", "maxmemory:104857600", "maxmemory_policy:allkeys-lru", "mem_fragmentation_ratio:"} {
