@@ -60,6 +60,12 @@ func pubsubTranscript(t *testing.T, dial func(testing.TB) *Conn, proto string, s
 			require.Contains(t, c.Do("HELLO", proto), "proto")
 			if len(names) == 0 {
 				require.Equal(t, "+OK\r\n", c.Do("FLUSHALL"))
+				// The connections of the script before are closed, but the
+				// server may not have seen them go yet; CLIENT LIST in this
+				// script must show only its own.
+				require.Eventually(t, func() bool {
+					return strings.Count(c.Do("CLIENT", "LIST"), "id=") == 1
+				}, 5*time.Second, 10*time.Millisecond)
 			}
 			conns[st.conn] = c
 			names = append(names, st.conn)
