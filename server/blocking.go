@@ -62,6 +62,23 @@ func parseTimeout(b []byte) (time.Duration, string) {
 	return time.Duration(v) * time.Millisecond, ""
 }
 
+// parseTimeoutMillis reads a timeout in whole milliseconds (WAIT, CLIENT
+// PAUSE) as getTimeoutFromObjectOrReply does with UNIT_MILLISECONDS. A
+// timeout longer than a Go duration holds comes out as the longest one.
+func parseTimeoutMillis(b []byte) (time.Duration, string) {
+	ms, ok := parseInt(b)
+	if !ok {
+		return 0, "ERR timeout is not an integer or out of range"
+	}
+	if ms < 0 {
+		return 0, "ERR timeout is negative"
+	}
+	if ms > math.MaxInt64/int64(time.Millisecond) {
+		return math.MaxInt64, ""
+	}
+	return time.Duration(ms) * time.Millisecond, ""
+}
+
 // canBlock reports whether the running command may block: not inside
 // MULTI/EXEC or a script (where Redis answers at once as if the timeout
 // had passed).

@@ -465,9 +465,9 @@ type pauseState struct {
 
 // CLIENT PAUSE timeout [WRITE|ALL]
 func clientPause(c *Ctx) Reply {
-	ms, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
-	if err != nil || ms < 0 {
-		return Err("ERR timeout is not an integer or out of range")
+	timeout, msg := parseTimeoutMillis(c.Args[2])
+	if msg != "" {
+		return Err(msg)
 	}
 	all := true
 	if len(c.Args) == 4 {
@@ -481,7 +481,7 @@ func clientPause(c *Ctx) Reply {
 	} else if len(c.Args) > 4 {
 		return replySyntax
 	}
-	until := c.s.clock().Add(time.Duration(ms) * time.Millisecond)
+	until := c.s.clock().Add(timeout)
 	p := &c.s.pause
 	// A second pause extends the first and can only widen what it holds.
 	if until.After(p.until) {

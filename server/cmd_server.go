@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -406,19 +405,12 @@ func waitCommand(c *Ctx) Reply {
 	if !ok {
 		return replyNotInt
 	}
-	ms, ok := parseInt(c.Args[2])
-	if !ok {
-		return Err("ERR timeout is not an integer or out of range")
-	}
-	if ms < 0 {
-		return Err("ERR timeout is negative")
+	timeout, msg := parseTimeoutMillis(c.Args[2])
+	if msg != "" {
+		return Err(msg)
 	}
 	if n <= 0 || !c.canBlock() {
 		return Int(0)
-	}
-	timeout := time.Duration(0)
-	if ms < math.MaxInt64/int64(time.Millisecond) {
-		timeout = time.Duration(ms) * time.Millisecond
 	}
 	return c.block(nil, timeout, Int(0), nil)
 }

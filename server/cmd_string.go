@@ -91,19 +91,18 @@ func ksNote(flags, notes string) KeySpec {
 // lookupRead returns the live value at key for a read, counting a keyspace
 // hit or miss (and notifying a miss) as Redis's lookupKeyRead does.
 func (c *Ctx) lookupRead(key string) *store.Object {
-	o := c.DB.Get(key, c.Now)
-	if o == nil {
-		c.readMiss(key)
-	} else {
-		c.s.stats.keyspaceHits++
-	}
-	return o
+	return c.countRead(key, c.DB.Get(key, c.Now))
 }
 
 // peekRead is lookupRead without counting an access to the key (Redis's
 // LOOKUP_NOTOUCH: TYPE, TTL and the like).
 func (c *Ctx) peekRead(key string) *store.Object {
-	o := c.DB.Peek(key, c.Now)
+	return c.countRead(key, c.DB.Peek(key, c.Now))
+}
+
+// countRead counts a read of key that found o as a keyspace hit or miss,
+// and returns o.
+func (c *Ctx) countRead(key string, o *store.Object) *store.Object {
 	if o == nil {
 		c.readMiss(key)
 	} else {

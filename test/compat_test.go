@@ -59,7 +59,8 @@ var compatCases = []compatCase{
 		"get a b", "PING a b")},
 	{"ping echo", script("PING", "PING hello", "ECHO ''", "ECHO x")},
 	{"role wait", script("ROLE", "ROLE x", "WAIT 0 0", "WAIT x 0", "WAIT 1 x", "WAIT 1 -1", "WAIT 1 1.5",
-		"WAIT 1 50", "WAIT -1 10", "MULTI", "WAIT 5 0", "EXEC", "EVAL 'return redis.call([[wait]], 0, 0)' 0")},
+		"WAIT 1 50", "WAIT -1 10", "MULTI", "WAIT 5 0", "EXEC", "EVAL 'return redis.call([[wait]], 0, 0)' 0",
+		"CLIENT PAUSE -1", "CLIENT PAUSE x", "CLIENT PAUSE 1.5", "CLIENT PAUSE 0", "CLIENT UNPAUSE")},
 	{"select swapdb", script(
 		"SELECT 99", "SELECT x", "SELECT -1", "SET a 1", "SELECT 1", "GET a", "SWAPDB 0 1", "GET a",
 		"SWAPDB x 1", "SWAPDB 0 x", "SWAPDB 0 99", "SELECT 0", "GET a")},
