@@ -250,7 +250,7 @@ func listPopped(c *Ctx, l *store.List, key string, left bool) {
 	if emptied {
 		c.DB.Delete(key)
 	}
-	c.Modified([]byte(key))
+	c.Modified(stringBytes(key))
 	c.notifyPopped(key, left, emptied)
 }
 
@@ -323,8 +323,8 @@ func moveList(c *Ctx, src, dst string, fromLeft, toLeft bool) Reply {
 	if emptied {
 		c.DB.Delete(src)
 	}
-	c.Modified([]byte(dst))
-	c.Modified([]byte(src))
+	c.Modified(stringBytes(dst))
+	c.Modified(stringBytes(src))
 	c.NotifyKey(notifyList, pushEvent(toLeft), dst)
 	c.notifyPopped(src, fromLeft, emptied)
 	return Bulk(v)

@@ -31,7 +31,7 @@ func zpop(c *Ctx, key string, max bool, count int) []zscored {
 	if max {
 		slices.Reverse(out)
 	}
-	c.Modified([]byte(key))
+	c.Modified(stringBytes(key))
 	c.Changed(count - 1)
 	event := "zpopmin"
 	if max {

@@ -46,6 +46,38 @@ func benchHandleOn(b *testing.B, setup func(s *Server), args ...string) {
 	}
 }
 
+// benchHandleCycle drives handle with each command of cmds in turn, one
+// per iteration, for commands that undo each other (LPUSH and LPOP).
+func benchHandleCycle(b *testing.B, cmds ...[]string) {
+	s, c := benchClient(b)
+	argvs := make([][][]byte, len(cmds))
+	for i, cmd := range cmds {
+		argvs[i] = toArgv(cmd)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]byte, 0, 4096)
+	for _, argv := range argvs {
+		out = s.handle(c, argv, out[:0])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out = s.handle(c, argvs[i%len(argvs)], out[:0])
+	}
+}
+
+func BenchmarkHandleLpushLpop(b *testing.B) {
+	benchHandleCycle(b, []string{"LPUSH", "mylist", "x", "y"}, []string{"LPOP", "mylist"})
+}
+
+func BenchmarkHandleSaddSrem(b *testing.B) {
+	benchHandleCycle(b, []string{"SADD", "myset", "a", "b"}, []string{"SREM", "myset", "a"})
+}
+
+func BenchmarkHandleHset(b *testing.B) { benchHandle(b, "HSET", "myhash", "element:1", "xxx") }
+func BenchmarkHandleZadd(b *testing.B) { benchHandle(b, "ZADD", "myzset", "1", "element:1") }
+
 func BenchmarkHandleGet(b *testing.B)  { benchHandle(b, "GET", "key") }
 func BenchmarkHandleSet(b *testing.B)  { benchHandle(b, "SET", "key", "value") }
 func BenchmarkHandleIncr(b *testing.B) { benchHandle(b, "INCR", "counter") }
