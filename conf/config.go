@@ -115,6 +115,11 @@ type Config struct {
 	NotifyKeyspaceEvents    int   // the Notify* classes of keyspace notifications to publish
 	TrackingTableMaxKeys    int64 // keys CLIENT TRACKING remembers at most; 0: no limit
 	LatencyMonitorThreshold int64
+	// LatencyTracking records each command's latencies for INFO
+	// latencystats and LATENCY HISTOGRAM; LatencyTrackingInfoPercentiles
+	// are the percentiles INFO shows. Replace the slice, never change it.
+	LatencyTracking                bool
+	LatencyTrackingInfoPercentiles []float64
 
 	LazyfreeLazyUserDel   bool
 	LazyfreeLazyUserFlush bool
@@ -199,6 +204,9 @@ func Default() *Config {
 		SlowlogMaxLen:        128,
 		BusyReplyThreshold:   5000,
 		TrackingTableMaxKeys: 1000000,
+
+		LatencyTracking:                true,
+		LatencyTrackingInfoPercentiles: []float64{50, 99, 99.9},
 
 		RenameCommand: map[string]string{},
 	}

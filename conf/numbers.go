@@ -289,8 +289,9 @@ func hasNonZeroMantissa(low string) bool {
 	return strings.ContainsAny(low, "123456789abcdef")
 }
 
-// formatPercentile is "%f" with trailing zeros (and a bare '.') removed.
-func formatPercentile(f float64) string {
+// FormatPercentile is "%f" with trailing zeros (and a bare ".") removed, as
+// Redis writes a latency-tracking-info-percentiles value (trimDoubleString).
+func FormatPercentile(f float64) string {
 	s := strconv.FormatFloat(f, 'f', 6, 64)
 	if strings.IndexByte(s, '.') >= 0 {
 		s = strings.TrimRight(s, "0")

@@ -590,8 +590,8 @@ func TestLoadMakesConfigFileAbsolute(t *testing.T) {
 
 func TestUnsupportedListsNonDefaultUnsupportedDirectives(t *testing.T) {
 	c := mustParse(t, "port 7000\nactive-expire-effort 3\nhash-max-ziplist-entries 10\nstream-node-max-entries 10\n"+
-		"maxmemory 1mb\nuser alice on\nloadmodule /x.so\nfoo.bar 1\nlatency-tracking no\n")
-	require.Equal(t, []string{"latency-tracking", "active-expire-effort", "stream-node-max-entries",
+		"maxmemory 1mb\nuser alice on\nloadmodule /x.so\nfoo.bar 1\njemalloc-bg-thread no\n")
+	require.Equal(t, []string{"jemalloc-bg-thread", "active-expire-effort", "stream-node-max-entries",
 		"user", "loadmodule", "foo.bar"}, c.Unsupported())
 	require.Empty(t, mustParse(t, "active-expire-effort 1\n").Unsupported(), "default values are not reported")
 }
@@ -620,7 +620,7 @@ func TestDirectivesDescribeTable(t *testing.T) {
 		"loglevel", "databases", "timeout", "tcp-keepalive", "maxclients", "pidfile",
 		"proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit", "hz",
 		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len", "busy-reply-threshold", "notify-keyspace-events", "tracking-table-max-keys",
-		"latency-monitor-threshold", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
+		"latency-monitor-threshold", "latency-tracking", "latency-tracking-info-percentiles", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble", "stop-writes-on-bgsave-error",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "save", "dbfilename", "key-load-delay", "maxmemory",

@@ -413,12 +413,12 @@ func replicaOfDirective() directive {
 
 func percentilesDirective() directive {
 	const name = "latency-tracking-info-percentiles"
-	s := stored(name, []float64{50, 99, 99.9})
-	d := base(name, "", fMultiArg)
+	s := field(func(c *Config) *[]float64 { return &c.LatencyTrackingInfoPercentiles })
+	d := base(name, "", fMultiArg|fSupported)
 	render := func(v []float64) string {
 		parts := make([]string, len(v))
 		for i, f := range v {
-			parts[i] = formatPercentile(f)
+			parts[i] = FormatPercentile(f)
 		}
 		return strings.Join(parts, " ")
 	}

@@ -75,7 +75,7 @@ func table() []directive {
 		yesno("disable-thp", "", fImmutable, true, nil),
 		yesno("cluster-allow-replica-migration", "", 0, true, nil),
 		yesno("replica-announced", "", 0, true, nil),
-		yesno("latency-tracking", "", 0, true, nil),
+		yesno("latency-tracking", "", fSupported, true, func(c *Config) *bool { return &c.LatencyTracking }),
 		yesno("aof-disable-auto-gc", "", 0, false, nil),
 		yesno("replica-ignore-disk-write-errors", "", 0, false, nil),
 		yesno("lua-enable-deprecated-api", "", fImmutable|fHidden, false, nil),

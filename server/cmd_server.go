@@ -260,11 +260,18 @@ func latencyCommand() *Command {
 				Name: "doctor", Arity: 2, Flags: admin, Tips: nodes, Group: "server", Since: "2.8.13",
 				Summary: "Describes the latency events seen", Handler: latencyDoctor,
 			},
+			{
+				// LATENCY HISTOGRAM [command ...]
+				Name: "histogram", Arity: -2, Flags: admin, Tips: nodes, Group: "server", Since: "7.0.0",
+				Summary: "Returns the cumulative distribution of latencies of some or all commands", Handler: latencyHistogram,
+			},
 			helpCommand("2.8.13", "latency",
 				"LATEST", "    The latest sample of every event.",
 				"HISTORY <event>", "    The samples of <event>.",
 				"RESET [<event> ...]", "    Forget the samples of the given events (all by default).",
-				"DOCTOR", "    A report on the events seen."),
+				"DOCTOR", "    A report on the events seen.",
+				"HISTOGRAM [<command> ...]", "    The cumulative distribution of the latencies of the given commands",
+				"    (of every command with calls by default)."),
 		},
 	}
 }

@@ -244,7 +244,13 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 
 	st := &cmd.stats
 	st.calls++
-	st.usec += elapsed.Microseconds()
+	usec := elapsed.Microseconds()
+	st.usec += usec
+	if r.kind != kindBlocked && s.config().LatencyTracking {
+		// A command that blocks is tracked when it is served (see
+		// serveBlocked), and not at all when it times out, as in Redis.
+		s.latencyTrack(cmd, usec)
+	}
 	if r.kind == kindError {
 		st.failed++
 		s.countError(r.str())

@@ -43,7 +43,7 @@ var infoSections = []struct {
 	{infoSection{"modules", func(*Server, *infoWriter, int64) {}}, true},
 	{infoSection{"commandstats", (*Server).infoCommandStats}, false},
 	{infoSection{"errorstats", (*Server).infoErrorStats}, true},
-	{infoSection{"latencystats", func(*Server, *infoWriter, int64) {}}, false},
+	{infoSection{"latencystats", (*Server).infoLatencyStats}, false},
 	{infoSection{"cluster", (*Server).infoCluster}, true},
 	{infoSection{"keyspace", (*Server).infoKeyspace}, true},
 }

@@ -8,6 +8,7 @@ import (
 // cmdStat is one line of INFO commandstats.
 type cmdStat struct {
 	calls, usec, rejected, failed int64
+	latency                       *latencyHist // INFO latencystats, LATENCY HISTOGRAM; nil before a call
 }
 
 // maxErrorCodes caps the distinct error codes INFO errorstats tracks, as

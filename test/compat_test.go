@@ -186,7 +186,9 @@ var compatCases = []compatCase{
 		"CONFIG SET hz 20 hz 30", "CONFIG GET hz", "CONFIG SET maxmemory 0", "CONFIG GET nosuch",
 		"CONFIG SET appendfsync foo", "CONFIG SET protected-mode maybe")},
 	{"slowlog latency", script(
-		"SLOWLOG GET -2", "SLOWLOG GET x", "SLOWLOG LEN x", "LATENCY HISTORY command", "LATENCY LATEST", "LATENCY FOO")},
+		"SLOWLOG GET -2", "SLOWLOG GET x", "SLOWLOG LEN x", "LATENCY HISTORY command", "LATENCY LATEST", "LATENCY FOO",
+		"LATENCY HISTOGRAM nosuch", "LATENCY HISTOGRAM nosuch|get", "CONFIG SET latency-tracking maybe",
+		"CONFIG SET latency-tracking-info-percentiles 101", "CONFIG SET latency-tracking-info-percentiles x")},
 	{"debug", script("DEBUG FOO", "DEBUG SET-ACTIVE-EXPIRE 1", "DEBUG SLEEP 0", "DEBUG OBJECT nokey")},
 	{"memory", script("SET k v", "MEMORY USAGE k samples x", "MEMORY USAGE k foo", "MEMORY USAGE nokey")},
 	{"shutdown errors", script("SHUTDOWN ABORT", "SHUTDOWN FOO", "MULTI", "SHUTDOWN", "DISCARD")},
