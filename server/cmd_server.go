@@ -261,12 +261,18 @@ func latencyCommand() *Command {
 				Summary: "Describes the latency events seen", Handler: latencyDoctor,
 			},
 			{
+				// LATENCY GRAPH event
+				Name: "graph", Arity: 3, Flags: admin, Tips: nodes, Group: "server", Since: "2.8.13",
+				Summary: "Draws the samples of a latency event as an ASCII graph", Handler: latencyGraphCommand,
+			},
+			{
 				// LATENCY HISTOGRAM [command ...]
 				Name: "histogram", Arity: -2, Flags: admin, Tips: nodes, Group: "server", Since: "7.0.0",
 				Summary: "Returns the cumulative distribution of latencies of some or all commands", Handler: latencyHistogram,
 			},
 			helpCommand("2.8.13", "latency",
 				"LATEST", "    The latest sample of every event.",
+				"GRAPH <event>", "    The samples of <event> as an ASCII graph.",
 				"HISTORY <event>", "    The samples of <event>.",
 				"RESET [<event> ...]", "    Forget the samples of the given events (all by default).",
 				"DOCTOR", "    A report on the events seen.",
@@ -284,6 +290,16 @@ func latencyLatest(c *Ctx) Reply {
 		out = append(out, Array(BulkString(name), Int(last.unix), Int(last.ms), Int(ev.max)))
 	}
 	return Array(out...)
+}
+
+// LATENCY GRAPH event
+func latencyGraphCommand(c *Ctx) Reply {
+	name := string(c.Args[2])
+	ev := c.s.latency[name]
+	if ev == nil || len(ev.history) == 0 {
+		return Err("ERR No samples available for event '" + name + "'")
+	}
+	return Verbatim(latencyGraph(name, ev, c.Now/1000))
 }
 
 // LATENCY HISTORY event

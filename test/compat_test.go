@@ -187,7 +187,7 @@ var compatCases = []compatCase{
 		"CONFIG SET appendfsync foo", "CONFIG SET protected-mode maybe")},
 	{"slowlog latency", script(
 		"SLOWLOG GET -2", "SLOWLOG GET x", "SLOWLOG LEN x", "LATENCY HISTORY command", "LATENCY LATEST", "LATENCY FOO",
-		"LATENCY HISTOGRAM nosuch", "LATENCY HISTOGRAM nosuch|get", "CONFIG SET latency-tracking maybe",
+		"LATENCY HISTOGRAM nosuch", "LATENCY HISTOGRAM nosuch|get", "LATENCY GRAPH nosuch", "LATENCY GRAPH", "CONFIG SET latency-tracking maybe",
 		"CONFIG SET latency-tracking-info-percentiles 101", "CONFIG SET latency-tracking-info-percentiles x")},
 	{"debug", script("DEBUG FOO", "DEBUG SET-ACTIVE-EXPIRE 1", "DEBUG SLEEP 0", "DEBUG OBJECT nokey")},
 	{"memory", script("SET k v", "MEMORY USAGE k samples x", "MEMORY USAGE k foo", "MEMORY USAGE nokey")},

@@ -196,3 +196,36 @@ func TestLatencyTrackingMatchesRedis(t *testing.T) {
 		require.Equal(t, want.served, q.served)
 	}
 }
+
+// TestLatencyGraphMatchesRedis draws a latency event of one sample on
+// Quordis and on redis-server 7.0, in RESP2 and RESP3 (a verbatim string
+// there), and checks both give the same graph.
+func TestLatencyGraphMatchesRedis(t *testing.T) {
+	quordis := StartServer(t, "enable-debug-command yes")
+	real := StartRealRedis(t, "--enable-debug-command", "yes")
+	header := regexp.MustCompile(`^command - high (\d+) ms, low (\d+) ms \(all time high (\d+) ms\)$`)
+	for _, proto := range []int{2, 3} {
+		for _, addr := range []string{quordis.Addr, real.Addr} {
+			ctx := context.Background()
+			rdb := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto})
+			require.NoError(t, rdb.Do(ctx, "LATENCY", "RESET").Err())
+			require.NoError(t, rdb.ConfigSet(ctx, "latency-monitor-threshold", "1").Err())
+			require.NoError(t, rdb.Do(ctx, "DEBUG", "SLEEP", "0.0105").Err())
+			graph, err := rdb.Do(ctx, "LATENCY", "GRAPH", "command").Text()
+			require.NoError(t, err, addr)
+			lines := strings.Split(graph, "\n")
+			m := header.FindStringSubmatch(lines[0])
+			require.NotNil(t, m, graph)
+			require.Equal(t, m[1], m[2])
+			require.Equal(t, m[1], m[3])
+			require.Equal(t, strings.Repeat("-", 80), lines[1])
+			// One sample, at the bottom of a flat graph, taken 0 (or, across
+			// a second's end, 1) seconds ago.
+			require.Equal(t, []string{" ", " ", " ", "_", " "}, lines[2:7], graph)
+			require.Contains(t, []string{"0", "1"}, lines[7])
+			require.Equal(t, []string{"s", ""}, lines[8:], graph)
+			require.NoError(t, rdb.ConfigSet(ctx, "latency-monitor-threshold", "0").Err())
+			rdb.Close()
+		}
+	}
+}
