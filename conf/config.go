@@ -108,6 +108,7 @@ type Config struct {
 	Hz                     int    // already clamped to 1..500 as Redis does
 	EnableDebugCommand     string // "no", "yes" or "local"
 	EnableProtectedConfigs string // "no", "yes" or "local"
+	EnableModuleCommand    string // "no", "yes" or "local"
 
 	SlowlogLogSlowerThan    int64
 	SlowlogMaxLen           int64
@@ -199,6 +200,7 @@ func Default() *Config {
 		Hz:                     10,
 		EnableDebugCommand:     "no",
 		EnableProtectedConfigs: "no",
+		EnableModuleCommand:    "no",
 
 		SlowlogLogSlowerThan: 10000,
 		SlowlogMaxLen:        128,

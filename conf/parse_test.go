@@ -619,7 +619,7 @@ func TestDirectivesDescribeTable(t *testing.T) {
 	require.ElementsMatch(t, []string{"port", "bind", "protected-mode", "requirepass", "dir", "logfile",
 		"loglevel", "databases", "timeout", "tcp-keepalive", "maxclients", "pidfile",
 		"proto-max-bulk-len", "client-query-buffer-limit", "client-output-buffer-limit", "hz",
-		"enable-debug-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len", "busy-reply-threshold", "notify-keyspace-events", "tracking-table-max-keys",
+		"enable-debug-command", "enable-module-command", "enable-protected-configs", "slowlog-log-slower-than", "slowlog-max-len", "busy-reply-threshold", "notify-keyspace-events", "tracking-table-max-keys",
 		"latency-monitor-threshold", "latency-tracking", "latency-tracking-info-percentiles", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
 		"lazyfree-lazy-expire", "lfu-log-factor", "lfu-decay-time", "appendonly", "appendfilename",
 		"appenddirname", "appendfsync", "aof-load-truncated", "aof-use-rdb-preamble", "stop-writes-on-bgsave-error",

@@ -116,7 +116,7 @@ func table() []directive {
 		enum("sanitize-dump-payload", "", 0, sanitizePayload, "no", nil),
 		enum("enable-protected-configs", "", fImmutable|fSupported, protectedAction, "no", func(c *Config) *string { return &c.EnableProtectedConfigs }),
 		enum("enable-debug-command", "", fImmutable|fSupported, protectedAction, "no", func(c *Config) *string { return &c.EnableDebugCommand }),
-		enum("enable-module-command", "", fImmutable, protectedAction, "no", nil),
+		enum("enable-module-command", "", fImmutable|fSupported, protectedAction, "no", func(c *Config) *string { return &c.EnableModuleCommand }),
 		enum("cluster-preferred-endpoint-type", "", fSupported, endpointTypes, "ip", func(c *Config) *string { return &c.ClusterPreferredEndpointType }),
 		enum("propagation-error-behavior", "", 0, propagationErrors, "ignore", nil),
 		flagSet("shutdown-on-sigint", "", 0, shutdownFlags, 0, validShutdownFlags),

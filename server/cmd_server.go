@@ -83,6 +83,7 @@ func serverCommands() []*Command {
 			Handler: debugCommand,
 		},
 		latencyCommand(),
+		moduleCommand(),
 		memoryCommand(),
 		slowlogCommand(),
 		configCommand(),

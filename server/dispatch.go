@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"quordis/conf"
 )
 
 // handle runs one request for c and appends the reply to out. It follows
@@ -41,7 +43,7 @@ func (s *Server) handleCmd(c *client, args [][]byte, out []byte, now time.Time) 
 	c.lastCmd = cmd.FullName()
 	cfg := s.config()
 	if cmd.Flags&FlagProtected != 0 {
-		if msg := protectedDenial(cmd, cfg.EnableDebugCommand, c); msg != "" {
+		if msg := protectedDenial(cmd, cfg, c); msg != "" {
 			return s.reject(c, cmd, out, msg)
 		}
 	}
@@ -153,9 +155,17 @@ func truncate(b []byte, n int) []byte {
 	return b
 }
 
-// protectedDenial returns the error for a protected command (DEBUG) that
-// the enable-debug-command setting does not allow for c, or "".
-func protectedDenial(cmd *Command, setting string, c *client) string {
+// protectedDenial returns the error for a protected command that its
+// setting does not allow for c (DEBUG: enable-debug-command; MODULE LOAD,
+// LOADEX and UNLOAD: enable-module-command), or "".
+func protectedDenial(cmd *Command, cfg *conf.Config, c *client) string {
+	if cmd.parent != nil {
+		cmd = cmd.parent
+	}
+	setting, option := cfg.EnableDebugCommand, "enable-debug-command"
+	if cmd.Name == "module" {
+		setting, option = cfg.EnableModuleCommand, "enable-module-command"
+	}
 	switch setting {
 	case "yes":
 		return ""
@@ -165,7 +175,7 @@ func protectedDenial(cmd *Command, setting string, c *client) string {
 		}
 	}
 	name := strings.ToUpper(cmd.Name)
-	return "ERR " + name + ` command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
+	return "ERR " + name + " command not allowed. If the " + option + ` option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
 }
 
 // controlsTransaction reports whether cmd runs at once inside MULTI instead

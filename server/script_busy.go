@@ -154,7 +154,7 @@ func (s *Server) busyReply(c *client, args [][]byte) (r Reply, end bool) {
 		return Err(msg), false
 	}
 	if cmd.Flags&FlagProtected != 0 {
-		if msg := protectedDenial(cmd, s.config().EnableDebugCommand, c); msg != "" {
+		if msg := protectedDenial(cmd, s.config(), c); msg != "" {
 			return Err(msg), false
 		}
 	}
