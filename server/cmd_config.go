@@ -142,6 +142,7 @@ func (s *Server) resetStats() {
 	for _, cmd := range s.table.all() {
 		cmd.stats = cmdStat{}
 	}
+	s.mem.latency = 0
 	clear(s.errorstats)
 	s.netInput.Store(0)
 	s.netOutput.Store(0)

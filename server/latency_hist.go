@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"quordis/conf"
 )
@@ -16,9 +17,11 @@ import (
 // figures. Values below 256 ns have a counter each; above, each power of
 // two is cut into 128 equal ranges, so a range is under 1% of its values.
 // Counter i holds the values whose range starts at histValue(i), and the
-// counters are in ascending order of value.
+// counters are in ascending order of value. They are kept in chunks of
+// 128, each allocated when a value first lands in it: a command's
+// latencies fill a few of them (Redis allocates all 3,072 counters).
 type latencyHist struct {
-	counts [histLen]int64
+	chunks [histLen / histHalf]*[histHalf]int64
 	total  int64
 }
 
@@ -33,12 +36,28 @@ const (
 )
 
 // record adds one call that took ns nanoseconds, clamped to the range
-// recorded as Redis does.
-func (h *latencyHist) record(ns int64) {
+// recorded as Redis does, and returns the bytes it allocated for that.
+func (h *latencyHist) record(ns int64) (allocated int64) {
 	ns = min(max(ns, histMin), histMax)
 	shift, sub := histPlace(ns)
-	h.counts[(shift+1)<<histHalfLog+sub-histHalf]++
+	i := (shift+1)<<histHalfLog + sub - histHalf
+	c := h.chunks[i>>histHalfLog]
+	if c == nil {
+		c = new([histHalf]int64)
+		h.chunks[i>>histHalfLog] = c
+		allocated = int64(unsafe.Sizeof(*c))
+	}
+	c[i&(histHalf-1)]++
 	h.total++
+	return allocated
+}
+
+// count is counter i.
+func (h *latencyHist) count(i int) int64 {
+	if c := h.chunks[i>>histHalfLog]; c != nil {
+		return c[i&(histHalf-1)]
+	}
+	return 0
 }
 
 // histPlace returns where value v falls: its range is sub<<shift up to
@@ -79,7 +98,7 @@ func (h *latencyHist) percentile(p float64) int64 {
 	want := max(int64(min(p, 100)/100*float64(h.total)+0.5), 1)
 	var seen, v int64
 	for i := 0; seen < want && i < histLen; i++ {
-		seen += h.counts[i]
+		seen += h.count(i)
 		v = histValue(i)
 	}
 	if p == 0 {
@@ -101,7 +120,7 @@ func (h *latencyHist) cdf(fn func(usec, calls int64)) {
 		// Move on to the first counter at or past level, then report it.
 		for value < at && i+1 < histLen {
 			i++
-			seen += h.counts[i]
+			seen += h.count(i)
 			value = histValue(i)
 			highest = histHighest(value)
 		}
@@ -121,16 +140,18 @@ func (h *latencyHist) cdf(fn func(usec, calls int64)) {
 	}
 }
 
-// latencyTrack records a call of cmd that took usec microseconds, when
-// latency-tracking is on. Redis measures in microseconds and records
-// nanoseconds, so the histogram holds whole microseconds (and a call
-// under one, at 1 ns). Called with s.mu held.
+// latencyTrack records a call of cmd that took usec microseconds (its
+// callers do so while latency-tracking is on). Redis measures in
+// microseconds and records nanoseconds, so the histogram holds whole
+// microseconds (and a call under one, at 1 ns). Called with s.mu held.
 func (s *Server) latencyTrack(cmd *Command, usec int64) {
 	st := &cmd.stats
 	if st.latency == nil {
 		st.latency = new(latencyHist)
+		s.mem.latency += int64(unsafe.Sizeof(*st.latency))
 	}
-	st.latency.record(usec * 1000)
+	// Counted in used_memory, as Redis's are in its allocator's.
+	s.mem.latency += st.latency.record(usec * 1000)
 }
 
 // infoLatencyStats is INFO latencystats: each command's latencies at the

@@ -38,6 +38,7 @@ type memState struct {
 	gcTuned  bool  // Options.TuneGC: the server owns the runtime's GC settings
 	oldLimit int64 // the memory limit before the server changed it
 	clients  int64 // the clients' buffers, as of the last cron
+	latency  int64 // the commands' latency histograms (latency-tracking)
 	dataset  int64 // the sum of dbUsage, kept up to date
 	// evictWake wakes evictLoop when a round of evictions stopped at its
 	// time limit with memory still over maxmemory.
@@ -99,7 +100,7 @@ func (s *Server) clientBytes() int64 {
 // outside the dataset, as Redis's slot-to-keys links are. Called with
 // s.mu held.
 func (s *Server) usedMemory() int64 {
-	n := s.mem.startup + s.mem.dataset + s.mem.clients
+	n := s.mem.startup + s.mem.dataset + s.mem.clients + s.mem.latency
 	if s.cluster != nil {
 		n += s.store.SlotIndexBytes()
 	}
