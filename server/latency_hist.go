@@ -30,8 +30,8 @@ const (
 	histHalfLog = 7
 	histMin     = 1             // the smallest value recorded, in ns
 	histMax     = 1_000_000_000 // the largest
-	// histLen counters reach just past histMax: 23 powers of two above
-	// the first 256 values, 128 counters each, and the first 256.
+	// histLen counters reach just past histMax: one each for the first
+	// 256 values, then 128 for each of the 22 powers of two above them.
 	histLen = 24 * histHalf
 )
 
