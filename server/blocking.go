@@ -268,9 +268,7 @@ func (s *Server) serveBlocked(cl *client, wk watchKey, now time.Time) bool {
 	start := s.mono.Since()
 	s.trackWrite(written, ctx.Now, func() { r, ok = bs.serve(ctx, wk.key) })
 	if ok {
-		if s.config().LatencyTracking {
-			s.latencyTrack(bs.cmd, max(s.mono.Since()-start, 0).Microseconds())
-		}
+		s.latencyTrack(bs.cmd, max(s.mono.Since()-start, 0).Microseconds())
 		s.dirty += int64(ctx.dirty)
 		for _, e := range ctx.effects {
 			s.queueEffect(wk.db, e)

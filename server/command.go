@@ -351,7 +351,8 @@ func lookupLower(m map[string]*Command, name []byte) *Command {
 	return m[strings.ToLower(string(name))]
 }
 
-// all returns every command, top level and subcommands, sorted by full name.
+// all returns every command: the top-level ones sorted by name, each
+// followed by its subcommands in the order its table lists them.
 func (t *commandTable) all() []*Command {
 	var out []*Command
 	for _, c := range t.sorted() {

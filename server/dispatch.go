@@ -256,7 +256,7 @@ func (s *Server) call(c *client, cmd *Command, args [][]byte, now time.Time) Rep
 	st.calls++
 	usec := elapsed.Microseconds()
 	st.usec += usec
-	if r.kind != kindBlocked && s.config().LatencyTracking {
+	if r.kind != kindBlocked {
 		// A command that blocks is tracked when it is served (see
 		// serveBlocked), and not at all when it times out, as in Redis.
 		s.latencyTrack(cmd, usec)

@@ -343,25 +343,28 @@ func (s *Server) infoCPU(w *infoWriter, now int64) {
 }
 
 func (s *Server) infoCommandStats(w *infoWriter, now int64) {
-	type row struct {
-		name string
-		st   *cmdStat
+	for _, cmd := range s.commandsWithStats(func(st *cmdStat) bool { return st.calls+st.rejected > 0 }) {
+		st, per := &cmd.stats, 0.0
+		if st.calls > 0 {
+			per = float64(st.usec) / float64(st.calls)
+		}
+		w.kv("cmdstat_"+cmd.FullName(), fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+			st.calls, st.usec, per, st.rejected, st.failed))
 	}
-	var rows []row
+}
+
+// commandsWithStats are the commands, subcommands included, whose
+// statistics keep says to report, sorted by full name (INFO commandstats
+// and latencystats, LATENCY HISTOGRAM).
+func (s *Server) commandsWithStats(keep func(*cmdStat) bool) []*Command {
+	var out []*Command
 	for _, cmd := range s.table.all() {
-		if st := &cmd.stats; st.calls+st.rejected > 0 {
-			rows = append(rows, row{cmd.FullName(), st})
+		if keep(&cmd.stats) {
+			out = append(out, cmd)
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
-	for _, r := range rows {
-		per := 0.0
-		if r.st.calls > 0 {
-			per = float64(r.st.usec) / float64(r.st.calls)
-		}
-		w.kv("cmdstat_"+r.name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
-			r.st.calls, r.st.usec, per, r.st.rejected, r.st.failed))
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FullName() < out[j].FullName() })
+	return out
 }
 
 func (s *Server) infoErrorStats(w *infoWriter, now int64) {

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math/bits"
-	"slices"
 	"strings"
 	"unsafe"
 
@@ -140,11 +139,14 @@ func (h *latencyHist) cdf(fn func(usec, calls int64)) {
 	}
 }
 
-// latencyTrack records a call of cmd that took usec microseconds (its
-// callers do so while latency-tracking is on). Redis measures in
-// microseconds and records nanoseconds, so the histogram holds whole
-// microseconds (and a call under one, at 1 ns). Called with s.mu held.
+// latencyTrack records a call of cmd that took usec microseconds, while
+// latency-tracking is on. Redis measures in microseconds and records
+// nanoseconds, so the histogram holds whole microseconds (and a call
+// under one, at 1 ns). Called with s.mu held.
 func (s *Server) latencyTrack(cmd *Command, usec int64) {
+	if !s.config().LatencyTracking {
+		return
+	}
 	st := &cmd.stats
 	if st.latency == nil {
 		st.latency = new(latencyHist)
@@ -176,16 +178,9 @@ func (s *Server) infoLatencyStats(w *infoWriter, _ int64) {
 }
 
 // latencyCommands are the commands, subcommands included, that have a
-// latency histogram, sorted by full name as INFO commandstats is.
+// latency histogram, sorted by full name.
 func (s *Server) latencyCommands() []*Command {
-	var out []*Command
-	for _, cmd := range s.table.all() {
-		if cmd.stats.latency != nil {
-			out = append(out, cmd)
-		}
-	}
-	slices.SortFunc(out, func(a, b *Command) int { return strings.Compare(a.FullName(), b.FullName()) })
-	return out
+	return s.commandsWithStats(func(st *cmdStat) bool { return st.latency != nil })
 }
 
 // LATENCY HISTOGRAM [command ...]: a map from each named command (each
@@ -198,7 +193,7 @@ func latencyHistogram(c *Ctx) Reply {
 		cmds = c.s.latencyCommands()
 	}
 	for _, a := range c.Args[2:] {
-		cmd := c.s.lookupFullName(strings.ToLower(string(a)))
+		cmd := c.s.lookupFullName(string(a))
 		switch {
 		case cmd == nil:
 		case cmd.stats.latency != nil:
