@@ -84,6 +84,7 @@ func serverCommands() []*Command {
 		},
 		latencyCommand(),
 		moduleCommand(),
+		lolwutCommand(),
 		memoryCommand(),
 		slowlogCommand(),
 		configCommand(),

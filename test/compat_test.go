@@ -203,6 +203,15 @@ var compatCases = []compatCase{
 	{"a key written already expired stays until looked up", script(
 		"DEBUG SET-ACTIVE-EXPIRE 0", "SET a v", "SET b x EXAT 100000", "DBSIZE", "EXISTS b", "DBSIZE",
 		"SET c x PXAT 1", "DBSIZE", "GET c", "DBSIZE", "DEBUG SET-ACTIVE-EXPIRE 1")},
+	// Only what has no randomness: the version, the errors, the first two
+	// rows of a Schotter and a skyline one row tall.
+	{"lolwut", script(
+		"LOLWUT", "LOLWUT VERSION", "LOLWUT foo bar", "LOLWUT VERSION 4", "LOLWUT version 7", "LOLWUT VERSION -1",
+		"LOLWUT VERSION x", "LOLWUT VERSION ''", "LOLWUT VERSION 5.0", "LOLWUT VERSION 05", "LOLWUT VERSION 5 x",
+		"LOLWUT VERSION 5 1 2 z", "LOLWUT VERSION 6 1 y", "LOLWUT VERSION 6 x", "LOLWUT VERSION 5 10 2 2",
+		"LOLWUT VERSION 5 7 3 2", "LOLWUT VERSION 5 0 0 0 junk", "LOLWUT VERSION 4294967301 3 1 1",
+		"LOLWUT VERSION 6 10 1", "LOLWUT VERSION 6 -5 -5", "MULTI", "LOLWUT", "LOLWUT VERSION x", "EXEC",
+		`EVAL 'return redis.call("lolwut")' 0`, `EVAL 'return redis.pcall("lolwut","version","5","x")' 0`)},
 }
 
 // TestRefusedExecMatchesRedis checks the refusals of EXEC that need a
