@@ -173,10 +173,11 @@ func sortGeneric(c *Ctx, readonly bool) Reply {
 		return replyWrongType
 	}
 
-	// A set has no order of its own: stored without sorting it would
-	// differ between a master and its replicas, so Redis sorts it
-	// (binary, as ALPHA with STORE compares).
-	if req.dontsort && o != nil && o.Kind == store.KindSet && req.store > 0 {
+	// A set has no order of its own: stored without sorting it, or
+	// handed to a script (whose effects may depend on the order), it
+	// would differ between a master and its replicas, so Redis sorts it
+	// as ALPHA does.
+	if req.dontsort && o != nil && o.Kind == store.KindSet && (req.store > 0 || c.s.scriptRunning()) {
 		req.dontsort, req.alpha, req.by = false, true, nil
 	}
 	// Redis turns a listpack sorted set into a skiplist for good before

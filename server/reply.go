@@ -217,13 +217,17 @@ func hasErrorCode(msg string) bool {
 	return i > 0 && i < len(msg) && msg[i] == ' '
 }
 
-// formatDouble renders f as Redis 7.0 does (%.17g, with inf/-inf/nan).
+// formatDouble renders f as Redis 7.0 does (%.17g, with inf/-inf, and a
+// NaN, which only a script can return, as nan or, with its sign bit set,
+// -nan, as the C library prints it).
 func formatDouble(b []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
 		return append(b, "inf"...)
 	case math.IsInf(f, -1):
 		return append(b, "-inf"...)
+	case math.IsNaN(f) && math.Signbit(f):
+		return append(b, "-nan"...)
 	case math.IsNaN(f):
 		return append(b, "nan"...)
 	}

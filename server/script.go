@@ -10,6 +10,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"quordis/server/lualib"
 )
 
 // Lua scripting (EVAL and its family) as Redis 7.0 runs it: one Lua 5.1
@@ -173,6 +175,9 @@ func (s *Server) newScriptState() *scriptState {
 	mathLib := g.RawGetString("math").(*lua.LTable)
 	mathLib.RawSetString("random", L.NewFunction(e.mathRandom))
 	mathLib.RawSetString("randomseed", L.NewFunction(e.mathRandomseed))
+	// Lua's math.huge is HUGE_VAL, infinity; gopher-lua's is the largest
+	// finite number.
+	mathLib.RawSetString("huge", lua.LNumber(math.Inf(1)))
 	g.RawSetString("redis", s.redisLib(e))
 	e.nextFn = L.NewFunction(e.next)
 	g.RawSetString("next", e.nextFn)
@@ -194,6 +199,7 @@ func (s *Server) newScriptState() *scriptState {
 		L.Call(1, 1)
 		return 1
 	}))
+	g.RawSetString("tonumber", L.NewFunction(lualib.ToNumber))
 	setmt := g.RawGetString("setmetatable")
 	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
 		if _, ok := e.real[L.CheckTable(1)]; ok {
@@ -447,8 +453,20 @@ func luaToString(v lua.LValue) string {
 	return v.String()
 }
 
-// formatLuaNumber formats a number as Lua 5.1's tostring does ("%.14g").
+// formatLuaNumber formats a number as Lua 5.1's tostring does ("%.14g"),
+// infinities and NaNs as the C library prints them: "inf", "-inf", and
+// "nan" or "-nan" by the NaN's sign bit (0/0 makes a negative one on x86).
 func formatLuaNumber(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f) && math.Signbit(f):
+		return "-nan"
+	case math.IsNaN(f):
+		return "nan"
+	}
 	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 

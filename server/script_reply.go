@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/redcon"
 	lua "github.com/yuin/gopher-lua"
@@ -192,11 +193,15 @@ func appendLua(b []byte, v lua.LValue, enc luaEncoding, depth int, nodes *int) [
 	case lua.LString:
 		return redcon.AppendBulkString(b, string(v))
 	case lua.LBool:
+		// A RESP3 script's booleans are RESP3's, which a RESP2 caller
+		// gets as 1 and 0.
 		switch {
 		case enc.scriptProto >= 3 && proto >= 3 && bool(v):
 			return append(b, "#t\r\n"...)
 		case enc.scriptProto >= 3 && proto >= 3:
 			return append(b, "#f\r\n"...)
+		case enc.scriptProto >= 3 && !bool(v):
+			return append(b, ":0\r\n"...)
 		case bool(v):
 			return append(b, ":1\r\n"...)
 		case proto >= 3:
@@ -269,9 +274,9 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 		format, fok := vs.RawGetString("format").(lua.LString)
 		s, sok := vs.RawGetString("string").(lua.LString)
 		if fok && sok {
-			if proto >= 3 && len(format) == 3 {
+			if proto >= 3 {
 				b = appendHeader(b, '=', len(s)+4)
-				b = append(append(append(b, format...), ':'), s...)
+				b = append(append(append(b, verbatimFormat(string(format))...), ':'), s...)
 				return append(b, '\r', '\n')
 			}
 			return redcon.AppendBulkString(b, string(s))
@@ -286,6 +291,18 @@ func appendLuaTable(b []byte, t *lua.LTable, enc luaEncoding, depth int, nodes *
 		b = appendLua(b, t.RawGetInt(i), enc, depth+1, nodes)
 	}
 	return b
+}
+
+// verbatimFormat is the three bytes of a verbatim string's format that
+// Redis writes for format, read as a C string: its first three bytes,
+// spaces for those missing, up to a NUL.
+func verbatimFormat(format string) []byte {
+	if i := strings.IndexByte(format, 0); i >= 0 {
+		format = format[:i]
+	}
+	out := []byte("   ")
+	copy(out, format)
+	return out
 }
 
 // luaInteger converts a Lua number to a reply integer as C's cast does on

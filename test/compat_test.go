@@ -212,6 +212,44 @@ var compatCases = []compatCase{
 		"LOLWUT VERSION 5 7 3 2", "LOLWUT VERSION 5 0 0 0 junk", "LOLWUT VERSION 4294967301 3 1 1",
 		"LOLWUT VERSION 6 10 1", "LOLWUT VERSION 6 -5 -5", "MULTI", "LOLWUT", "LOLWUT VERSION x", "EXEC",
 		`EVAL 'return redis.call("lolwut")' 0`, `EVAL 'return redis.pcall("lolwut","version","5","x")' 0`)},
+	// A set comes to a script sorted, as ALPHA sorts, by SORT BY nosort:
+	// its own order would make the script's effects differ on a replica.
+	{"sort by nosort of a set in a script", script(
+		"SADD s b a c 10 2", "RPUSH l b a c",
+		`EVAL 'return redis.call("sort", KEYS[1], "by", "nosort")' 1 s`,
+		`EVAL 'return redis.call("sort", KEYS[1], "by", "nosort", "desc", "limit", "1", "2")' 1 s`,
+		`EVAL 'return redis.call("sort_ro", KEYS[1], "by", "nosort", "get", "#")' 1 s`,
+		`EVAL 'return redis.call("sort", KEYS[1], "by", "nosort", "desc")' 1 l`)},
+	{"infinities and NaNs in a script", script(
+		`EVAL 'return {tostring(1/0), tostring(-1/0), tostring(0/0), tostring(-(0/0)), tostring(math.huge)}' 0`,
+		`EVAL 'return {tostring(-math.huge), tostring(math.huge - math.huge), math.huge, -math.huge}' 0`,
+		`EVAL 'return {{double = 0/0}, {double = -(0/0)}, {double = math.huge}, {double = -1/0}}' 0`,
+		`EVAL 'return {double = 0/0}' 0`, `EVAL 'return error(0/0)' 0`,
+		"ZADD z inf a -inf b",
+		`EVAL 'redis.setresp(3) local r = redis.call("zscore", KEYS[1], "a") return tostring(r.double)' 1 z`,
+		`EVAL 'redis.setresp(3) return redis.call("zscore", KEYS[1], "b")' 1 z`)},
+	// A RESP3 script's false is RESP3's, which a RESP2 caller gets as 0.
+	{"booleans of a RESP3 script", script(
+		`EVAL 'redis.setresp(3) return {true, false}' 0`, `EVAL 'redis.setresp(3) return false' 0`,
+		`EVAL 'redis.setresp(3) return {map = {a = false}}' 0`, `EVAL 'return {true, false}' 0`)},
+	// A verbatim string's format is written as its first three bytes, up
+	// to a NUL, padded with spaces.
+	{"verbatim strings of any format from a script", script(
+		`EVAL 'return {verbatim_string = {format = "toolong", string = "hi"}}' 0`,
+		`EVAL 'return {verbatim_string = {format = "", string = "hi"}}' 0`,
+		`EVAL 'return {verbatim_string = {format = "a", string = "hi"}}' 0`,
+		`EVAL 'return {verbatim_string = {format = "a\0bc", string = "hi"}}' 0`,
+		`EVAL 'return {verbatim_string = {format = 5, string = "hi"}}' 0`,
+		`EVAL 'return {verbatim_string = {format = "txt", string = "hi"}}' 0`)},
+	// tonumber is Lua 5.1's: strtod's syntax in base 10, strtoul's in
+	// another base.
+	{"tonumber in a script", script(
+		"SET a 1e3", "SET b 1e400", "SET c -0", "SET d -0x10", "SET e ' 0x1p3 '", "SET f nan", "SET g 010", "SET h 0x",
+		`EVAL 'local out = {} for i, k in ipairs(KEYS) do out[i] = tostring(tonumber(redis.call("get", k))) end return out' 8 a b c d e f g h`,
+		`EVAL 'return {tonumber("ff", 16), tonumber("-ff", 16), tonumber(" 10 ", 2), tonumber("z", 36), tonumber("1e3", 10), tonumber("8", 8)}' 0`,
+		`EVAL 'return {tonumber("99999999999999999999999", 16), tonumber("0x", 16), tonumber(255, 16), tonumber("10", "16")}' 0`,
+		`EVAL 'return {tostring(tonumber({})), tostring(tonumber(nil)), tonumber("5", nil), select(2, pcall(tonumber))}' 0`,
+		`EVAL 'return tonumber("10", 37)' 0`, `EVAL 'return tonumber("5", "x")' 0`, `EVAL 'return tonumber()' 0`)},
 }
 
 // TestRefusedExecMatchesRedis checks the refusals of EXEC that need a

@@ -3,7 +3,8 @@
 // bundles lua-cjson 2.1.0), bit (LuaBitOp 1.0.2), cmsgpack (lua-cmsgpack
 // 0.4.0) and struct (Roberto Ierusalimschy's struct library, 1.7).
 // OpenCJSON, OpenBit, OpenCMsgpack and OpenStruct register them as the
-// globals cjson, bit, cmsgpack and struct.
+// globals cjson, bit, cmsgpack and struct. ToNumber, Lua 5.1's tonumber
+// on the same number reading as these libraries, replaces gopher-lua's.
 //
 // The aim is that a script sees what it would see under redis-server
 // 7.0.15: the same JSON text from cjson.encode and the same bytes from
