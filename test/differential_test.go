@@ -186,6 +186,101 @@ func (g *diffGen) mutate(cmd []string) []string {
 	return cmd
 }
 
+// diffScript is a script that runs a drawn command, given as its ARGV,
+// and returns its reply whole or something computed from it: the reply
+// goes through the scripting layer's conversions, from the command's
+// reply (in RESP2, or in RESP3 after redis.setresp(3)) to a Lua value, and
+// from the Lua value the script returns to the caller's reply. What the
+// scripts compute is defined alike in Redis's Lua 5.1 and in gopher-lua:
+// no number made a string by .., no order of pairs left unsorted, no #
+// of a table with holes (a RESP3 null inside an array makes one), no
+// error raised by Lua itself rather than by Redis.
+type diffScript struct {
+	body string
+	// luaOrder marks a script that returns a RESP3 map or set as it came
+	// in its Lua table, in that table's order.
+	luaOrder bool
+	// describes marks a script that returns a description of the reply,
+	// which diffNormalize cannot make comparable: it runs only the
+	// commands whose replies need no normalizing (diffAsIs).
+	describes bool
+}
+
+// diffDescribe is a Lua function that describes a value that redis.call
+// returned, the pairs of a map and the members of a set sorted, the
+// elements of an array up to its last (table.maxn, which holes leave
+// defined).
+const diffDescribe = `local function d(v)
+  if type(v) ~= 'table' then return type(v) .. ' ' .. tostring(v) end
+  if v.double then return 'double ' .. tostring(v.double) end
+  if v.err then return 'err ' .. v.err end
+  if v.ok then return 'ok ' .. v.ok end
+  local out = {}
+  if v.map or v.set then
+    for k, x in pairs(v.map or v.set) do out[#out+1] = d(k) .. '=' .. d(x) end
+    table.sort(out)
+    return (v.map and 'map{' or 'set{') .. table.concat(out, ', ') .. '}'
+  end
+  for i = 1, table.maxn(v) do out[i] = d(v[i]) end
+  return '[' .. table.concat(out, ', ') .. ']'
+end
+`
+
+var diffScripts = []diffScript{
+	{body: "return redis.call(unpack(ARGV))"},
+	{body: "return redis.pcall(unpack(ARGV))"},
+	{body: "redis.setresp(3) return redis.call(unpack(ARGV))", luaOrder: true},
+	{body: "redis.setresp(3) return redis.pcall(unpack(ARGV))", luaOrder: true},
+	// An array's length (RESP2 only: its nulls are false, not holes).
+	{body: "local r = redis.pcall(unpack(ARGV)) if type(r) == 'table' and r.err == nil and r.ok == nil then return #r end return r"},
+	{body: "local r = redis.pcall(unpack(ARGV)) return type(r)"},
+	{body: "redis.setresp(3) local r = redis.pcall(unpack(ARGV)) return type(r)"},
+	// Lua's pcall gets the message of the error redis.call raised.
+	{body: "local ok, r = pcall(redis.call, unpack(ARGV)) if ok then return r end return 'caught: ' .. r"},
+	// Booleans, which a RESP3 script returns as RESP3's.
+	{body: "local r = redis.pcall(unpack(ARGV)) return {type(r) == 'table', type(r) == 'number', r == false}"},
+	{body: "redis.setresp(3) local r = redis.pcall(unpack(ARGV)) return {type(r) == 'table', r == nil, r == true}"},
+	// A bulk string read as Lua 5.1 reads a number (tostring writes it
+	// with %.14g on both).
+	{body: "local r = redis.pcall(unpack(ARGV)) if type(r) == 'string' then return {r, tostring(tonumber(r))} end return r"},
+	{body: diffDescribe + "return d(redis.pcall(unpack(ARGV)))", describes: true},
+	{body: diffDescribe + "redis.setresp(3) return d(redis.pcall(unpack(ARGV)))", describes: true},
+}
+
+// wrap returns cmd, or one time in ten cmd run by a script of
+// diffScripts: EVAL body 0 cmd... It leaves alone the blocking commands,
+// which do not block in a script, where they answer at once what they
+// answer on timeout. (SPOP, SRANDMEMBER and the like are drawn with what
+// makes their replies certain, so scripts run them too.)
+func (g *diffGen) wrap(cmd []string) []string {
+	switch strings.ToUpper(cmd[0]) {
+	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP":
+		return cmd
+	}
+	if g.rng.IntN(10) != 0 {
+		return cmd
+	}
+	form := diffScripts[g.rng.IntN(len(diffScripts))]
+	for form.describes && !diffAsIs(cmd) {
+		form = diffScripts[g.rng.IntN(len(diffScripts))]
+	}
+	return append([]string{"EVAL", form.body, "0"}, cmd...)
+}
+
+// diffUnwrap returns the command that cmd runs, and the script it runs
+// it in (nil for a command not wrapped).
+func diffUnwrap(cmd []string) ([]string, *diffScript) {
+	if len(cmd) < 4 || cmd[0] != "EVAL" {
+		return cmd, nil
+	}
+	for i := range diffScripts {
+		if diffScripts[i].body == cmd[1] {
+			return cmd[3:], &diffScripts[i]
+		}
+	}
+	return cmd, nil
+}
+
 func (g *diffGen) expand(out []string, w string) []string {
 	if strings.HasPrefix(w, "{") {
 		alt := g.pick(strings.Split(strings.Trim(w, "{}"), "|"))
@@ -254,10 +349,23 @@ func diffNormalize(cmd []string, reply string) string {
 	return reply
 }
 
+// diffAsIs reports whether the replies to cmd, run by a script, are
+// compared as they come, with nothing for diffReply to normalize. (SORT
+// is: in a script, BY nosort sorts a set as ALPHA does.)
+func diffAsIs(cmd []string) bool {
+	switch strings.ToUpper(cmd[0]) {
+	case "SMEMBERS", "SINTER", "SUNION", "SDIFF", "KEYS", "SCAN", "SSCAN", "HSCAN", "ZSCAN",
+		"TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "HGETALL", "HKEYS", "HVALS":
+		return false
+	}
+	return true
+}
+
 // diffState describes what the keys a command named hold on the server
 // behind c, and the key count: type, value (in an order both servers
 // share), encoding and whether they expire.
 func diffState(c *Conn, cmd []string) string {
+	cmd, _ = diffUnwrap(cmd)
 	var b strings.Builder
 	b.WriteString(c.Do("DBSIZE"))
 	for _, k := range cmd[1:] {
@@ -402,7 +510,7 @@ func diffRun(t *testing.T, real, ours func(testing.TB) *Conn, seeds int) {
 				}
 				for i := range commands {
 					if g.rng.IntN(16) != 0 {
-						cmd := g.mutate(g.next())
+						cmd := g.wrap(g.mutate(g.next()))
 						if lexDefined(a, cmd) {
 							check(i, cmd, func(c *Conn, r string) string { return diffReply(c, cmd, r) }, cmd)
 						}
@@ -421,7 +529,7 @@ func diffRun(t *testing.T, real, ours func(testing.TB) *Conn, seeds int) {
 					for range 1 + g.rng.IntN(4) {
 						// No lexicographic range: whether one is defined
 						// depends on the commands queued before it.
-						if cmd := g.mutate(g.next()); lexKey(cmd) == "" {
+						if cmd := g.wrap(g.mutate(g.next())); lexKey(cmd) == "" {
 							check(i, cmd, nil)
 							queued = append(queued, cmd)
 						}
@@ -439,8 +547,22 @@ func diffRun(t *testing.T, real, ours func(testing.TB) *Conn, seeds int) {
 
 // diffReply makes the reply to cmd comparable (diffNormalize), and the
 // fields or values of a hash table in it too (hashInOrder, which asks c;
-// nil inside EXEC).
+// nil inside EXEC). A command run by a script is normalized as the
+// command itself, but for SORT (a script's BY nosort sorts a set), and
+// where the script's RESP3 reply went through a Lua table (a map or a
+// set), whose order Lua 5.1 and gopher-lua do not share, its elements or
+// pairs are sorted whatever the encoding.
 func diffReply(c *Conn, cmd []string, reply string) string {
+	cmd, form := diffUnwrap(cmd)
+	if form != nil && form.luaOrder {
+		c = nil
+		if strings.EqualFold(cmd[0], "LCS") {
+			reply = sortPairs(reply)
+		}
+	}
+	if form != nil && diffAsIs(cmd) {
+		return reply
+	}
 	reply = diffNormalize(cmd, reply)
 	switch strings.ToUpper(cmd[0]) {
 	case "HGETALL", "HKEYS", "HVALS":
@@ -449,6 +571,34 @@ func diffReply(c *Conn, cmd []string, reply string) string {
 		}
 	}
 	return reply
+}
+
+// sortPairs sorts the pairs of elements, whatever they are, of a map or
+// of an array of an even length (a map a RESP2 client got).
+func sortPairs(reply string) string {
+	r := bufio.NewReader(strings.NewReader(reply))
+	head, err := r.ReadString('\n')
+	if err != nil || head[0] != '%' && head[0] != '*' {
+		return reply
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if head[0] == '%' {
+		n *= 2
+	}
+	if err != nil || n < 0 || n%2 != 0 {
+		return reply
+	}
+	parse := &Conn{r: r}
+	pairs := make([]string, n/2)
+	for i := range n {
+		var elem strings.Builder
+		if err := parse.readValue(&elem); err != nil {
+			return reply
+		}
+		pairs[i/2] += elem.String()
+	}
+	slices.Sort(pairs)
+	return head + strings.Join(pairs, "")
 }
 
 // diffExec makes EXEC's reply comparable: each queued command's reply as
@@ -475,6 +625,7 @@ func diffExec(queued [][]string, reply string) string {
 // lexKey returns the sorted set whose lexicographic range cmd takes, or ""
 // if it takes none.
 func lexKey(cmd []string) string {
+	cmd, _ = diffUnwrap(cmd)
 	switch u := strings.ToUpper(cmd[0]); {
 	case len(cmd) < 3:
 	case u == "ZRANGEBYLEX" || u == "ZREVRANGEBYLEX" || u == "ZLEXCOUNT" || u == "ZREMRANGEBYLEX":
