@@ -163,6 +163,9 @@ func (s *Server) newScriptState() *scriptState {
 		L.Push(lua.LString(strings.Repeat(str, max(n, 0))))
 		return 1
 	}))
+	// string.format is Lua 5.1's; ("%d"):format(n) finds it too, since
+	// the string metatable's __index is this table.
+	g.RawGetString("string").(*lua.LTable).RawSetString("format", L.NewFunction(lualib.Format))
 	tbl := g.RawGetString("table").(*lua.LTable)
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach(false)))
 	tbl.RawSetString("foreachi", L.NewFunction(tableForeach(true)))

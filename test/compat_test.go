@@ -250,6 +250,18 @@ var compatCases = []compatCase{
 		`EVAL 'return {tonumber("99999999999999999999999", 16), tonumber("0x", 16), tonumber(255, 16), tonumber("10", "16")}' 0`,
 		`EVAL 'return {tostring(tonumber({})), tostring(tonumber(nil)), tonumber("5", nil), select(2, pcall(tonumber))}' 0`,
 		`EVAL 'return tonumber("10", 37)' 0`, `EVAL 'return tonumber("5", "x")' 0`, `EVAL 'return tonumber()' 0`)},
+	// string.format is Lua 5.1's, over glibc's printf.
+	{"string.format in a script", script(
+		`EVAL 'return {string.format("%g|%s|%u|%x|%g|%f|%q", 0.1+0.2, 1e15, -1, -1, 1/0, 0/0, "a\0b")}' 0`,
+		`EVAL 'return {string.format("%05.1f|%-6e|%+.3G|%#.0f|%#g|%G", -1/0, 1234.5, 1e-10, 2.5, 1, -(0/0))}' 0`,
+		`EVAL 'return {string.format("%5.2s|%-5s|%.s|%s|%5c|%c|%i", "abc", "a\0b", "x", 1/3, 65, 321, -3.9)}' 0`,
+		`EVAL 'return {string.format("%#o|%#X|%+d|% d|%05d|%.3d|%.0d|%o", 8, 255, 5, 5, -3, 5, 0, -1)}' 0`,
+		`EVAL 'return {("%d|%s"):format(KEYS[1], ARGV[1]), string.format("%q", "\"\\\n\r")}' 1 42 x`,
+		`EVAL 'return {string.format("%d|%u|%x|%c.", 0/0, 1/0, 2^63, 2^32+65)}' 0`,
+		`EVAL 'return string.format("%y", 1)' 0`, `EVAL 'return string.format("%d")' 0`,
+		`EVAL 'return string.format("%123d", 1)' 0`, `EVAL 'return string.format("%------d", 1)' 0`,
+		`EVAL 'return string.format("%d", "x")' 0`, `EVAL 'return string.format("%s", {})' 0`,
+		`EVAL 'return string.format("%", 1)' 0`, `EVAL 'return {pcall(string.format, "%d", {})}' 0`)},
 }
 
 // TestRefusedExecMatchesRedis checks the refusals of EXEC that need a

@@ -63,6 +63,21 @@ func hasPrefixFold(s, prefix string) bool {
 // without regard to case. Values too large become infinities and values
 // too small become zero, as with strtod.
 func strtod(s string) (float64, int) {
+	i, neg := spaceSign(s)
+	v, n := unsignedStrtod(s[i:])
+	if n == 0 {
+		return 0, 0
+	}
+	if neg {
+		v = -v
+	}
+	return v, i + n
+}
+
+// spaceSign skips the white space and the optional sign that strtod and
+// strtoul accept before a number: it returns where the number starts and
+// whether the sign was a minus.
+func spaceSign(s string) (int, bool) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -72,14 +87,7 @@ func strtod(s string) (float64, int) {
 		neg = s[i] == '-'
 		i++
 	}
-	v, n := unsignedStrtod(s[i:])
-	if n == 0 {
-		return 0, 0
-	}
-	if neg {
-		v = -v
-	}
-	return v, i + n
+	return i, neg
 }
 
 // unsignedStrtod is strtod after the white space and the sign.

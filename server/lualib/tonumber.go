@@ -2,7 +2,6 @@ package lualib
 
 import (
 	"math"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -44,18 +43,8 @@ func ToNumber(L *lua.LState) int {
 // wraps around), which must leave nothing but white space. s ends at its
 // first NUL byte, as a C string does.
 func strtoul(s string, base int) (uint64, bool) {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		s = s[:i]
-	}
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	s = cString(s)
+	i, neg := spaceSign(s)
 	if base == 16 && i+2 < len(s) && s[i] == '0' && s[i+1]|0x20 == 'x' && isHexDigit(s[i+2]) {
 		i += 2
 	}
