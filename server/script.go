@@ -166,6 +166,7 @@ func (s *Server) newScriptState() *scriptState {
 	// string.format is Lua 5.1's; ("%d"):format(n) finds it too, since
 	// the string metatable's __index is this table.
 	g.RawGetString("string").(*lua.LTable).RawSetString("format", L.NewFunction(lualib.Format))
+	coerceNumberArgs(L, g)
 	tbl := g.RawGetString("table").(*lua.LTable)
 	tbl.RawSetString("foreach", L.NewFunction(tableForeach(false)))
 	tbl.RawSetString("foreachi", L.NewFunction(tableForeach(true)))
@@ -454,6 +455,39 @@ func luaToString(v lua.LValue) string {
 		return formatLuaNumber(float64(v))
 	}
 	return v.String()
+}
+
+// coerceNumberArgs has the library functions that take integers read a
+// string that holds a number as that number, as Lua 5.1's luaL_checkint
+// and luaL_optint do: string.sub(s, ARGV[1]) and select(ARGV[1], ...)
+// run in Redis, and gopher-lua's refuse the string.
+func coerceNumberArgs(L *lua.LState, g *lua.LTable) {
+	wrap := func(lib *lua.LTable, name string, pos ...int) {
+		fn := lib.RawGetString(name).(*lua.LFunction)
+		lib.RawSetString(name, L.NewFunction(lualib.NumberArgs(fn.GFunction, pos...)))
+	}
+	str := g.RawGetString("string").(*lua.LTable)
+	wrap(str, "byte", 2, 3)
+	wrap(str, "char", 0)
+	wrap(str, "find", 3)
+	wrap(str, "match", 3)
+	wrap(str, "gsub", 4)
+	wrap(str, "rep", 2)
+	wrap(str, "sub", 2, 3)
+	tbl := g.RawGetString("table").(*lua.LTable)
+	wrap(tbl, "concat", 3, 4)
+	wrap(tbl, "remove", 2)
+	// table.insert(t, pos, v) takes a position; table.insert(t, v)
+	// appends v as it is.
+	insert := tbl.RawGetString("insert").(*lua.LFunction).GFunction
+	tbl.RawSetString("insert", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() == 3 {
+			lualib.CoerceNumber(L, 2)
+		}
+		return insert(L)
+	}))
+	wrap(g, "select", 1)
+	wrap(g, "unpack", 2, 3)
 }
 
 // formatLuaNumber formats a number as Lua 5.1's tostring does ("%.14g"),

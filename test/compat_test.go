@@ -262,6 +262,15 @@ var compatCases = []compatCase{
 		`EVAL 'return string.format("%123d", 1)' 0`, `EVAL 'return string.format("%------d", 1)' 0`,
 		`EVAL 'return string.format("%d", "x")' 0`, `EVAL 'return string.format("%s", {})' 0`,
 		`EVAL 'return string.format("%", 1)' 0`, `EVAL 'return {pcall(string.format, "%d", {})}' 0`)},
+	// The library functions that take integers read a string that holds a
+	// number as that number, as Lua 5.1's luaL_checkint does.
+	{"numeric strings as integer arguments in a script", script(
+		`EVAL 'return {string.sub("hello", ARGV[1]), string.sub("hello", ARGV[1], ARGV[2]), string.rep("x", ARGV[1]), string.char(ARGV[3], ARGV[4])}' 0 2 3 72 105`,
+		`EVAL 'return {string.byte("abcd", ARGV[1], ARGV[2]), string.find("abcabc", "b", ARGV[2]), string.match("abcabc", "b.", ARGV[2])}' 0 2 3`,
+		`EVAL 'return {string.gsub("aaaa", "a", "b", ARGV[1]), table.concat({1, 2, 3, 4}, ",", ARGV[1], ARGV[2]), select(ARGV[1], "a", "b"), select("#", "a", "b")}' 0 2 3`,
+		`EVAL 'return {unpack({1, 2, 3}, ARGV[1], ARGV[2])}' 0 2 3`,
+		`EVAL 'local t = {1, 2, 3} table.insert(t, ARGV[1], "x") table.insert(t, ARGV[2]) table.remove(t, ARGV[1]) return t' 0 2 3`,
+		`EVAL 'return {string.sub("hello", " 2 "), string.sub("hello", "0x2"), string.sub("hello", "2.7"), string.rep("ab", "1e1"), select("-1", "a", "b"), ("hello"):sub(ARGV[1])}' 0 2`)},
 }
 
 // TestRefusedExecMatchesRedis checks the refusals of EXEC that need a
