@@ -6,7 +6,8 @@
 // globals cjson, bit, cmsgpack and struct. ToNumber, Lua 5.1's tonumber
 // on the same number reading as these libraries, replaces gopher-lua's.
 // Format, Lua 5.1's string.format with glibc's printf under it, replaces
-// gopher-lua's, which formats as Go's fmt does.
+// gopher-lua's, which formats as Go's fmt does. NumberArgs has gopher-lua's
+// functions that take integers read numeric strings as Lua 5.1's do.
 //
 // The aim is that a script sees what it would see under redis-server
 // 7.0.15: the same JSON text from cjson.encode and the same bytes from
