@@ -195,7 +195,7 @@ func (s *Server) newScriptState() *scriptState {
 	tostr := g.RawGetString("tostring")
 	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
 		if n, ok := L.Get(1).(lua.LNumber); ok {
-			L.Push(lua.LString(formatLuaNumber(float64(n))))
+			L.Push(lua.LString(lualib.NumberString(float64(n))))
 			return 1
 		}
 		L.Push(tostr)
@@ -279,7 +279,7 @@ func (e *scriptState) protectMeta(t *lua.LTable) (proxy, mt *lua.LTable) {
 func luaError(L *lua.LState) int {
 	v := L.Get(1)
 	if n, ok := v.(lua.LNumber); ok {
-		v = lua.LString(formatLuaNumber(float64(n)))
+		v = lua.LString(lualib.NumberString(float64(n)))
 	}
 	if msg, ok := v.(lua.LString); ok {
 		if level := L.OptInt(2, 1); level > 0 {
@@ -452,7 +452,7 @@ func luaToString(v lua.LValue) string {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
-		return formatLuaNumber(float64(v))
+		return lualib.NumberString(float64(v))
 	}
 	return v.String()
 }
@@ -488,23 +488,6 @@ func coerceNumberArgs(L *lua.LState, g *lua.LTable) {
 	}))
 	wrap(g, "select", 1)
 	wrap(g, "unpack", 2, 3)
-}
-
-// formatLuaNumber formats a number as Lua 5.1's tostring does ("%.14g"),
-// infinities and NaNs as the C library prints them: "inf", "-inf", and
-// "nan" or "-nan" by the NaN's sign bit (0/0 makes a negative one on x86).
-func formatLuaNumber(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f) && math.Signbit(f):
-		return "-nan"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
 // scriptSHA is the hex SHA1 of a script's body, its name in the cache.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"quordis/server/lualib"
 )
 
 func TestParseShebang(t *testing.T) {
@@ -53,10 +55,10 @@ func TestRand48MatchesRedis(t *testing.T) {
 	e.seed48(0)
 	for _, want := range []string{"0.17082803611217", "0.74990198051087"} {
 		r := float64(e.lrand48()%rand48Max) / rand48Max
-		require.Equal(t, want, formatLuaNumber(r))
+		require.Equal(t, want, lualib.NumberString(r))
 	}
 	e.seed48(1)
-	require.Equal(t, "0.041630344484761", formatLuaNumber(float64(e.lrand48()%rand48Max)/rand48Max))
+	require.Equal(t, "0.041630344484761", lualib.NumberString(float64(e.lrand48()%rand48Max)/rand48Max))
 }
 
 func TestLuaInteger(t *testing.T) {

@@ -172,7 +172,8 @@ func (g *diffGen) mutate(cmd []string) []string {
 	switch strings.ToUpper(cmd[0]) {
 	case "SPOP", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "RANDOMKEY":
 		return cmd
-	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP":
+	}
+	if diffBlocking(cmd) {
 		return cmd // an argument added could be a timeout of 0: block for ever
 	}
 	switch g.rng.IntN(48) {
@@ -247,17 +248,23 @@ var diffScripts = []diffScript{
 	{body: diffDescribe + "redis.setresp(3) return d(redis.pcall(unpack(ARGV)))", describes: true},
 }
 
+// diffBlocking reports whether cmd is one of the blocking commands the
+// templates draw.
+func diffBlocking(cmd []string) bool {
+	switch strings.ToUpper(cmd[0]) {
+	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP":
+		return true
+	}
+	return false
+}
+
 // wrap returns cmd, or one time in ten cmd run by a script of
 // diffScripts: EVAL body 0 cmd... It leaves alone the blocking commands,
 // which do not block in a script, where they answer at once what they
 // answer on timeout. (SPOP, SRANDMEMBER and the like are drawn with what
 // makes their replies certain, so scripts run them too.)
 func (g *diffGen) wrap(cmd []string) []string {
-	switch strings.ToUpper(cmd[0]) {
-	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP":
-		return cmd
-	}
-	if g.rng.IntN(10) != 0 {
+	if diffBlocking(cmd) || g.rng.IntN(10) != 0 {
 		return cmd
 	}
 	form := diffScripts[g.rng.IntN(len(diffScripts))]

@@ -26,6 +26,10 @@ func formatNumber(f float64, prec int) string {
 	return strconv.FormatFloat(f, 'g', prec, 64)
 }
 
+// NumberString is a number as Lua 5.1's tostring and lua_tolstring write
+// it: "%.14g", with inf, -inf, nan and -nan as glibc prints them.
+func NumberString(f float64) string { return formatNumber(f, 14) }
+
 // isSpace is C's isspace in the C locale.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
@@ -261,7 +265,7 @@ func toCString(v lua.LValue) (string, bool) {
 	case lua.LString:
 		return string(v), true
 	case lua.LNumber:
-		return formatNumber(float64(v), 14), true
+		return NumberString(float64(v)), true
 	}
 	return "", false
 }
